@@ -1,0 +1,5 @@
+"""Allow `python -m railsafe`."""
+
+from railsafe.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""The command-line interface (Typer). Heavy modules are imported inside commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from railsafe import __version__
+
+app = typer.Typer(
+    name="railsafe",
+    help="Keeps Railway deployments from destroying or leaking production data.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"railsafe: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for v in values or [] for part in v.split(",") if part.strip()]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"railsafe {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Keeps Railway deployments from destroying or leaking production data."""
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif, github or markdown.")
+    ] = "text",
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Lowest severity that fails: error|warning|info|never.")
+    ] = "error",
+    select: Annotated[
+        list[str] | None, typer.Option("--select", help="Only these rules (ids, prefixes, names).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Skip these rules (ids, prefixes, names).")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Evaluate dated rules as of YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Lint Railway, Nixpacks and Railpack configuration (and what it runs)."""
+    from railsafe.engine import check as run_check
+    from railsafe.engine import choose_rules
+    from railsafe.findings import Severity
+    from railsafe.render import FORMATS, render
+    from railsafe.rules import select as select_rules
+
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fail_on not in FAIL_ON:
+        raise _fail(f"unknown --fail-on {fail_on!r}; choose one of {', '.join(FAIL_ON)}")
+    selected, ignored = _split(select), _split(ignore)
+    for ident in selected + ignored:
+        if not any(True for _ in select_rules([ident])):
+            raise _fail(f"unknown rule {ident!r} (see `railsafe rules`)")
+    day = None
+    if today:
+        try:
+            day = dt.date.fromisoformat(today)
+        except ValueError:
+            raise _fail(f"--today wants YYYY-MM-DD, got {today!r}") from None
+    targets = paths or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail(f"no such file or directory: {', '.join(missing)}")
+
+    report = run_check(targets, choose_rules(selected, ignored), today=day)
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sys.stdout.write(render(report, fmt, color=color))
+    for error in report.errors:
+        typer.echo(f"railsafe: {error}", err=True)
+    if fail_on != "never":
+        threshold = Severity.parse(fail_on)
+        if any(f.severity >= threshold for f in report.findings):
+            raise typer.Exit(1)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule: id, name, severity and summary."""
+    from railsafe.rules import all_rules
+
+    for r in all_rules():
+        typer.echo(f"{r.id}  {r.name:<36} {r.severity.label:<8} {r.summary}")
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="Rule id (RS004) or name.")]) -> None:
+    """Print a rule's documentation (the same text the code carries)."""
+    from railsafe.rules import find_rule
+
+    found = find_rule(rule)
+    if found is None:
+        raise _fail(f"unknown rule {rule!r} (see `railsafe rules`)")
+    typer.echo(f"{found.id} {found.name} ({found.severity.label})\n")
+    typer.echo(found.doc)
+
+
+@app.command()
+def schema(
+    kind: Annotated[
+        str, typer.Argument(help="railway, nixpacks or railpack.")
+    ],
+) -> None:
+    """Print the JSON Schema railsafe validates a config kind against."""
+    from railsafe.schemas import SCHEMA_KINDS, schema_text
+
+    if kind not in SCHEMA_KINDS:
+        raise _fail(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")
+    sys.stdout.write(schema_text(kind))
+
+
+def main() -> None:
+    """Console entry point: never a traceback, whatever happens."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("railsafe: interrupted\n")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the promise is one line, not a traceback
+        sys.stderr.write(f"railsafe: internal error: {exc.__class__.__name__}: {exc}\n")
+        sys.exit(3)

@@ -1,0 +1,53 @@
+"""What a rule may look at: the discovered files, loaded once and shared."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from railsafe.discover import Discovery, SourceFile
+from railsafe.loaders import CONFIG_FILES, Document, load
+
+T = TypeVar("T")
+
+CONFIG_KINDS = tuple(kind for kind, _ in CONFIG_FILES.values())
+
+
+@dataclass
+class Context:
+    discovery: Discovery
+    today: dt.date = field(default_factory=dt.date.today)
+    _documents: dict[Path, Document] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.discovery.root
+
+    def files(self, *kinds: str) -> list[SourceFile]:
+        return self.discovery.of_kind(*kinds)
+
+    def load(self, source: SourceFile) -> Document:
+        """The parsed document for a discovered file (parsed once, then shared)."""
+        doc = self._documents.get(source.path)
+        if doc is None:
+            doc = load(source.path, source.relpath, source.kind, source.syntax)
+            self._documents[source.path] = doc
+        return doc
+
+    def documents(self, *kinds: str) -> list[Document]:
+        """Loaded documents of these kinds (all Railway/builder configs by default)."""
+        return [self.load(f) for f in self.files(*(kinds or CONFIG_KINDS))]
+
+    def cached(self, key: str, factory: Callable[[], T]) -> T:
+        """Share a derived analysis (a project model, say) between rules."""
+        if key not in self._cache:
+            self._cache[key] = factory()
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    @property
+    def loaded_count(self) -> int:
+        return len(self._documents)

@@ -1,0 +1,192 @@
+"""Discovery: which files in a tree matter to Railway, and what kind each is."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from railsafe.loaders import CONFIG_FILES
+
+SKIP_DIRS = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", "dist", "build", ".next",
+        ".nuxt", ".svelte-kit", ".turbo", "target", "site-packages", ".terraform", "coverage",
+        "vendor", ".eggs",
+    }
+)
+
+# exact file name -> kind, for files other than the Railway/builder configs
+OTHER_FILES: dict[str, str] = {
+    "Dockerfile": "dockerfile",
+    "Procfile": "procfile",
+    "package.json": "package-json",
+    "Makefile": "makefile",
+    "conftest.py": "python-test",
+    "pytest.ini": "pytest-config",
+    "setup.cfg": "pytest-config",
+    "tox.ini": "pytest-config",
+    "pyproject.toml": "pytest-config",
+    "manage.py": "django-manage",
+    "mix.exs": "mix-exs",
+    "composer.json": "composer-json",
+}
+
+# glob -> kind, tried in order after OTHER_FILES
+OTHER_GLOBS: tuple[tuple[str, str], ...] = (
+    ("test_*.py", "python-test"),
+    ("*_test.py", "python-test"),
+    ("*.Dockerfile", "dockerfile"),
+    ("Dockerfile.*", "dockerfile"),
+    (".env", "env-file"),
+    (".env.*", "env-file"),
+    ("*.sh", "shell"),
+    ("*settings*.py", "python-settings"),
+    ("*.setup.[jt]s", "js-test-setup"),
+    ("*setup*.[jt]s", "js-test-setup"),
+    ("*globalSetup*.[jt]s", "js-test-setup"),
+    ("*.[jt]s", "js-source"),
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    relpath: str
+    kind: str
+    syntax: str = ""
+
+
+@dataclass
+class Discovery:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one-line reasons (missing paths)
+
+    def of_kind(self, *kinds: str) -> list[SourceFile]:
+        return [f for f in self.files if f.kind in kinds]
+
+
+def classify(name: str) -> tuple[str, str] | None:
+    """(kind, syntax) for a file name, or None when railsafe ignores it."""
+    if name in CONFIG_FILES:
+        return CONFIG_FILES[name]
+    if name in OTHER_FILES:
+        return OTHER_FILES[name], ""
+    for pattern, kind in OTHER_GLOBS:
+        if fnmatch.fnmatchcase(name, pattern):
+            if kind == "js-source":
+                return None
+            return kind, ""
+    return None
+
+
+def classify_explicit(name: str) -> tuple[str, str]:
+    """A file named on the command line is checked even under another name."""
+    known = classify(name)
+    if known is not None:
+        return known
+    lowered = name.lower()
+    for config_name, kind_syntax in CONFIG_FILES.items():
+        stem, suffix = config_name.split(".")
+        if stem in lowered and lowered.endswith("." + suffix):
+            return kind_syntax
+    if lowered.endswith(".json"):
+        return CONFIG_FILES["railway.json"]
+    return CONFIG_FILES["railway.toml"]
+
+
+def _relpath(path: Path, root: Path) -> str:
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:
+        rel = str(path)
+    return rel.replace(os.sep, "/")
+
+
+class _GitIgnores:
+    """gitignore rules of every directory walked so far (pathspec, imported lazily)."""
+
+    def __init__(self) -> None:
+        self._specs: list[tuple[Path, Any]] = []
+
+    def add(self, directory: Path) -> None:
+        path = directory / ".gitignore"
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        import pathspec
+
+        self._specs.append((directory, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        verdict = False
+        for base, spec in self._specs:
+            try:
+                rel = path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            result = spec.check_file(rel + ("/" if is_dir else ""))
+            if result.include is not None:
+                verdict = bool(result.include)
+        return verdict
+
+
+def _is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def discover(paths: list[Path]) -> Discovery:
+    """Walk directories (every level, for monorepos) and take explicit files as given."""
+    dirs = [p for p in paths if p.is_dir()]
+    root = dirs[0].resolve() if len(paths) == 1 and dirs else Path.cwd().resolve()
+    found = Discovery(root)
+    seen: set[Path] = set()
+
+    def add(path: Path, kind: str, syntax: str) -> None:
+        key = path.absolute()
+        if key not in seen:
+            seen.add(key)
+            found.files.append(SourceFile(path, _relpath(key, root), kind, syntax))
+
+    for given in paths:
+        if given.is_file():
+            kind, syntax = classify_explicit(given.name)
+            add(given, kind, syntax)
+        elif given.is_dir():
+            _walk(given.resolve(), add)
+        else:
+            found.errors.append(f"{given}: no such file or directory")
+    found.files.sort(key=lambda f: f.relpath)
+    return found
+
+
+def _walk(top: Path, add: Any) -> None:
+    ignores = _GitIgnores()
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        ignores.add(directory)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in SKIP_DIRS or ignores.ignored(path, True):
+                        continue
+                    if _is_virtualenv(path):
+                        continue
+                    stack.append(path)
+                elif entry.is_file(follow_symlinks=True):
+                    known = classify(entry.name)
+                    if known is not None and not ignores.ignored(path, False):
+                        add(path, *known)
+            except OSError:
+                continue

@@ -1,0 +1,65 @@
+"""Runs the rules over a tree: discover -> load -> rules -> findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from railsafe.context import Context
+from railsafe.discover import discover
+from railsafe.findings import Finding
+from railsafe.rules import Rule, all_rules, select
+
+
+@dataclass
+class Report:
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    errors: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # relpath -> text, for code frames
+
+
+def choose_rules(selected: Iterable[str] = (), ignored: Iterable[str] = ()) -> list[Rule]:
+    selected, ignored = list(selected), list(ignored)
+    rules = list(select(selected)) if selected else all_rules()
+    dropped = {r.id for r in select(ignored)}
+    return [r for r in rules if r.id not in dropped]
+
+
+def check(
+    paths: list[Path],
+    rules: list[Rule] | None = None,
+    today: dt.date | None = None,
+) -> Report:
+    """Check `paths`; never raises for bad input (it becomes findings or errors)."""
+    discovery = discover(paths)
+    ctx = Context(discovery, today or dt.date.today())
+    report = Report(discovery.root, errors=list(discovery.errors))
+    seen: set[tuple[str, str, int, int, str]] = set()
+    for r in rules if rules is not None else all_rules():
+        for h in r.check(ctx):
+            key = (r.id, h.path, h.span.line, h.span.column, h.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            report.findings.append(
+                Finding(
+                    rule=r.id,
+                    name=r.name,
+                    severity=h.severity or r.severity,
+                    path=h.path,
+                    span=h.span,
+                    message=h.message,
+                    help_url=r.help_url,
+                    fix=h.fix,
+                    related=h.related,
+                )
+            )
+    report.findings.sort(key=Finding.sort_key)
+    report.files = len(discovery.files)
+    for doc in ctx._documents.values():
+        report.sources[doc.relpath] = doc.text
+    return report

@@ -1,0 +1,169 @@
+"""Position index: key path -> source spans, built from a tree-sitter syntax tree.
+
+tomllib and json give us data but no positions, and tomlkit keeps no positions
+either, so every finding is located through this index instead of by searching
+text. Building it is deferred until the first finding needs a location.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from railsafe.findings import Span
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: Span  # the key text (for array items: the item itself)
+    value: Span  # the value text
+    whole: Span  # key through value
+
+
+@cache
+def _parser(kind: str) -> Any:
+    import tree_sitter
+
+    if kind == "toml":
+        import tree_sitter_toml as grammar
+    else:
+        import tree_sitter_json as grammar  # type: ignore[no-redef]
+    return tree_sitter.Parser(tree_sitter.Language(grammar.language()))
+
+
+class PositionIndex:
+    """Maps key paths to spans; columns are 1-based code points."""
+
+    def __init__(self, source: bytes, syntax: str) -> None:
+        self._lines = source.split(b"\n")
+        self.entries: dict[KeyPath, Entry] = {}
+        tree = _parser(syntax).parse(source)
+        try:
+            if syntax == "toml":
+                self._index_toml(tree.root_node)
+            else:
+                for node in _named(tree.root_node):
+                    self._index_json_value(node, ())
+        except RecursionError:
+            pass  # absurdly deep documents keep whatever was indexed so far
+
+    # -- spans ---------------------------------------------------------------
+    def _column(self, row: int, byte_col: int) -> int:
+        line = self._lines[row] if row < len(self._lines) else b""
+        return len(line[:byte_col].decode("utf-8", "replace")) + 1
+
+    def span(self, node: Any) -> Span:
+        (r1, c1), (r2, c2) = node.start_point, node.end_point
+        return Span(r1 + 1, self._column(r1, c1), r2 + 1, self._column(r2, c2))
+
+    def _record(self, path: KeyPath, key: Any, value: Any) -> None:
+        if path in self.entries:
+            return
+        k, v = self.span(key), self.span(value)
+        whole = Span(k.line, k.column, v.end_line, v.end_column)
+        self.entries[path] = Entry(k, v, whole)
+
+    # -- TOML ----------------------------------------------------------------
+    def _index_toml(self, root: Any) -> None:
+        prefix: KeyPath = ()
+        array_counts: dict[KeyPath, int] = {}
+        for node in _named(root):
+            if node.type == "pair":
+                self._index_toml_pair(node, prefix)
+            elif node.type in ("table", "table_array_element"):
+                key_node = next((c for c in _named(node) if c.type.endswith("key")), None)
+                if key_node is None:
+                    continue
+                segments = list(_toml_key_nodes(key_node))
+                path: KeyPath = ()
+                for text, seg in segments:
+                    path = (*path, text)
+                    self._record(path, seg, node)
+                if node.type == "table_array_element":
+                    index = array_counts.get(path, 0)
+                    array_counts[path] = index + 1
+                    path = (*path, index)
+                    self._record(path, key_node, node)
+                prefix = path
+                for child in _named(node):
+                    if child.type == "pair":
+                        self._index_toml_pair(child, prefix)
+
+    def _index_toml_pair(self, pair: Any, prefix: KeyPath) -> None:
+        children = _named(pair)
+        if len(children) < 2:
+            return
+        key_node, value = children[0], children[-1]
+        path = prefix
+        for text, seg in _toml_key_nodes(key_node):
+            path = (*path, text)
+            self._record(path, seg, value)
+        self._index_toml_value(value, path)
+
+    def _index_toml_value(self, value: Any, path: KeyPath) -> None:
+        if value.type == "inline_table":
+            for child in _named(value):
+                if child.type == "pair":
+                    self._index_toml_pair(child, path)
+        elif value.type == "array":
+            items = [c for c in _named(value) if c.type != "comment"]
+            for i, item in enumerate(items):
+                self._record((*path, i), item, item)
+                self._index_toml_value(item, (*path, i))
+
+    # -- JSON ----------------------------------------------------------------
+    def _index_json_value(self, node: Any, path: KeyPath) -> None:
+        if node.type == "object":
+            for pair in _named(node):
+                if pair.type != "pair":
+                    continue
+                key = pair.child_by_field_name("key")
+                value = pair.child_by_field_name("value")
+                if key is None or value is None:
+                    continue
+                try:
+                    name = json.loads(key.text.decode("utf-8", "replace"))
+                except ValueError:
+                    continue
+                self._record((*path, name), key, value)
+                self._index_json_value(value, (*path, name))
+        elif node.type == "array":
+            items = [c for c in _named(node) if c.type not in ("comment", "ERROR")]
+            for i, item in enumerate(items):
+                self._record((*path, i), item, item)
+                self._index_json_value(item, (*path, i))
+
+    # -- lookup --------------------------------------------------------------
+    def find(self, path: KeyPath) -> tuple[KeyPath, Entry] | None:
+        """The entry for `path`, or for its longest indexed prefix."""
+        for end in range(len(path), 0, -1):
+            entry = self.entries.get(path[:end])
+            if entry is not None:
+                return path[:end], entry
+        return None
+
+
+def _named(node: Any) -> list[Any]:
+    return [c for c in node.children if c.is_named]
+
+
+def _toml_key_nodes(node: Any) -> Iterator[tuple[str, Any]]:
+    if node.type == "dotted_key":
+        for child in _named(node):
+            yield from _toml_key_nodes(child)
+        return
+    raw = node.text.decode("utf-8", "replace")
+    if node.type == "quoted_key":
+        if raw.startswith("'"):
+            raw = raw[1:-1]
+        else:
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                raw = raw[1:-1]
+    yield raw, node

@@ -1,0 +1,59 @@
+"""Redaction: nothing that looks like a credential leaves railsafe.
+
+Every renderer passes every string it prints through `redact`, so a rule that
+quotes a command cannot leak the password inside it, whatever the format.
+"""
+
+from __future__ import annotations
+
+import re
+
+MASK = "***"
+
+# user:password@ inside any URL-like string
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*:)(?P<secret>[^\s@/'\"]+)(?=@)")
+
+# Well-known token shapes (prefix kept so the reader knows what it was).
+TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
+    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{16,}")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")),
+    ("Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
+    ("OpenAI/Anthropic key", re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}")),
+    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    ("JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),
+    ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+)
+
+SECRET_NAME = re.compile(
+    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
+    r"CREDENTIALS?|AUTH)(?:$|_)|(?:_KEY|_SECRET|_TOKEN)$|^(?:DATABASE|DB|POSTGRES|MYSQL|MONGO(?:DB)?|"
+    r"REDIS)_(?:PUBLIC_|PRIVATE_)?URL$"
+)
+
+# NAME=value / NAME: value / "NAME": "value" where NAME looks secret
+_ASSIGNMENT = re.compile(
+    r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>\"?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;}]+)"
+)
+
+
+def looks_like_secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name))
+
+
+def _mask_assignment(match: re.Match[str]) -> str:
+    value = match["value"]
+    if not looks_like_secret_name(match["name"]) or value.startswith(("$", "${")) or value == MASK:
+        return match[0]
+    return f"{match['name']}{match['sep']}{MASK}"
+
+
+def redact(text: str) -> str:
+    """`text` with URL passwords, token shapes and secret-named values masked."""
+    if not text:
+        return text
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK, text)
+    for _, pattern in TOKEN_PATTERNS:
+        text = pattern.sub(lambda m: m[0][:4] + MASK, text)
+    return _ASSIGNMENT.sub(_mask_assignment, text)

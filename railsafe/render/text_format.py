@@ -1,0 +1,62 @@
+"""`--format text`: `path:line:col`, severity, rule, message, and a code frame."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from railsafe.redact import redact
+from railsafe.render import summary_counts
+
+if TYPE_CHECKING:
+    from railsafe.engine import Report
+    from railsafe.findings import Finding
+
+_COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1"}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
+
+
+def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
+    if source is None:
+        return []
+    lines = source.splitlines()
+    if not 0 < f.span.line <= len(lines):
+        return []
+    raw = lines[f.span.line - 1].expandtabs(1)
+    number = str(f.span.line)
+    gutter = " " * len(number)
+    start = max(f.span.column - 1, 0)
+    end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(raw)
+    width = max(end - start, 1)
+    marker = " " * start + "^" * min(width, max(len(raw) - start, 1))
+    bar = _paint("|", "dim", color)
+    return [
+        f"  {gutter} {bar}",
+        f"  {number} {bar} {redact(raw)}",
+        f"  {gutter} {bar} {_paint(marker, f.severity.label, color)}",
+    ]
+
+
+def render(report: Report, color: bool = False) -> str:
+    out: list[str] = []
+    for f in report.findings:
+        where = _paint(f"{f.path}:{f.span.line}:{f.span.column}", "bold", color)
+        sev = _paint(f.severity.label, f.severity.label, color)
+        out.append(f"{where}: {sev} {f.rule} {f.name}: {redact(f.message)}")
+        out.extend(_frame(f, report.sources.get(f.path), color))
+        for r in f.related:
+            out.append(f"  = related: {r.path}:{r.span.line}:{r.span.column}: {redact(r.message)}")
+        if f.fix:
+            out.append(f"  = fix: {redact(f.fix)}")
+        out.append("")
+    counts = summary_counts(report)
+    total = sum(counts.values())
+    files = f"{report.files} file{'s' if report.files != 1 else ''}"
+    if total:
+        parts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
+        out.append(f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {files}.")
+    else:
+        out.append(f"No findings in {files}.")
+    return "\n".join(out) + "\n"

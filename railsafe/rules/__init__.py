@@ -1,0 +1,120 @@
+"""The rule registry.
+
+A rule is a plain function decorated with `@rule(...)`. Its docstring is its
+documentation (`railsafe explain`, `railsafe rules`, docs/rules.md all read
+it). It receives the `Context` and yields `Hit`s; the engine turns hits into
+findings carrying the rule's id, name and severity. A rule never prints and
+never reads files itself: it asks the context.
+
+Modules in this package are imported on first use of the registry, so adding
+a rule is adding a module (or a function to a family module).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from railsafe.findings import Related, Severity, Span
+
+if TYPE_CHECKING:
+    from railsafe.context import Context
+    from railsafe.loaders import Document, KeyPath, Part
+
+DOCS_URL = "https://github.com/railsafe/railsafe/blob/main/docs/rules.md"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One violation as a rule sees it; the engine adds the rule's identity."""
+
+    path: str
+    span: Span
+    message: str
+    fix: str | None = None
+    related: tuple[Related, ...] = ()
+    severity: Severity | None = None  # overrides the rule's default severity
+
+
+def hit(
+    doc: Document,
+    keypath: KeyPath,
+    message: str,
+    *,
+    part: Part = "key",
+    fix: str | None = None,
+    related: Iterable[Related] = (),
+    severity: Severity | None = None,
+) -> Hit:
+    """A hit located at `keypath` of `doc` through its position index."""
+    return Hit(doc.relpath, doc.locate(keypath, part), message, fix, tuple(related), severity)
+
+
+RuleFunc = Callable[["Context"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    check: RuleFunc = field(repr=False)
+    doc: str = field(repr=False, default="")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+
+    @property
+    def family(self) -> str:
+        return self.id[:3]
+
+    @property
+    def help_url(self) -> str:
+        return f"{DOCS_URL}#{self.id.lower()}-{self.name}"
+
+
+_RULES: dict[str, Rule] = {}
+_loaded = False
+
+
+def rule(id: str, name: str, severity: Severity) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under a stable id and kebab-case name."""
+
+    def register(func: RuleFunc) -> RuleFunc:
+        if id in _RULES or any(r.name == name for r in _RULES.values()):
+            raise ValueError(f"duplicate rule {id} / {name}")
+        _RULES[id] = Rule(id, name, severity, func, inspect.getdoc(func) or "")
+        return func
+
+    return register
+
+
+def all_rules() -> list[Rule]:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+    return sorted(_RULES.values(), key=lambda r: r.id)
+
+
+def find_rule(ident: str) -> Rule | None:
+    """A rule by id (case-insensitive) or kebab-case name."""
+    wanted = ident.strip()
+    for r in all_rules():
+        if r.id.lower() == wanted.lower() or r.name == wanted.lower():
+            return r
+    return None
+
+
+def select(selectors: Iterable[str]) -> Iterator[Rule]:
+    """Rules matched by ids, id prefixes (`RS1`) or names."""
+    wanted = [s.strip() for s in selectors if s.strip()]
+    for r in all_rules():
+        if any(r.id.lower().startswith(w.lower()) or r.name == w.lower() for w in wanted):
+            yield r
