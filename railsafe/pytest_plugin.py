@@ -1,0 +1,1 @@
+"""pytest plugin: refuses to run a test session against a production database."""
