@@ -32,11 +32,31 @@ class Context:
 
     def load(self, source: SourceFile) -> Document:
         """The parsed document for a discovered file (parsed once, then shared)."""
-        doc = self._documents.get(source.path)
+        key = source.path.resolve()
+        doc = self._documents.get(key)
         if doc is None:
             doc = load(source.path, source.relpath, source.kind, source.syntax)
-            self._documents[source.path] = doc
+            self._documents[key] = doc
         return doc
+
+    def document_at(self, path: Path) -> Document | None:
+        """Any file inside the checked root (a script a command names, say), loaded once.
+
+        None when the file does not exist, is not a regular file, or lies
+        outside the root: railsafe never follows a command out of the repository.
+        """
+        from railsafe.discover import classify
+
+        try:
+            resolved = path.resolve()
+            resolved.relative_to(self.root)
+        except (OSError, ValueError, RuntimeError):
+            return None
+        if not resolved.is_file():
+            return None
+        known = classify(resolved.name) or ("text", "")
+        relpath = resolved.relative_to(self.root).as_posix()
+        return self.load(SourceFile(resolved, relpath, known[0], known[1]))
 
     def documents(self, *kinds: str) -> list[Document]:
         """Loaded documents of these kinds (all Railway/builder configs by default)."""

@@ -35,6 +35,8 @@ OTHER_FILES: dict[str, str] = {
     "composer.json": "composer-json",
 }
 
+JSON_KINDS = frozenset({"package-json", "composer-json"})
+
 # glob -> kind, tried in order after OTHER_FILES
 OTHER_GLOBS: tuple[tuple[str, str], ...] = (
     ("test_*.py", "python-test"),
@@ -75,7 +77,8 @@ def classify(name: str) -> tuple[str, str] | None:
     if name in CONFIG_FILES:
         return CONFIG_FILES[name]
     if name in OTHER_FILES:
-        return OTHER_FILES[name], ""
+        kind = OTHER_FILES[name]
+        return kind, "json" if kind in JSON_KINDS else ""
     for pattern, kind in OTHER_GLOBS:
         if fnmatch.fnmatchcase(name, pattern):
             if kind == "js-source":

@@ -162,6 +162,6 @@ def load(path: Path, relpath: str, kind: str, syntax: str) -> Document:
         return doc
     if syntax == "toml":
         doc.data, doc.error = parse_toml(text)
-    else:
+    elif syntax in ("json", "jsonc"):
         doc.data, doc.error = parse_json(text, jsonc=syntax == "jsonc")
-    return doc
+    return doc  # other files: text only, parsed by the rules' own analysers
