@@ -66,7 +66,7 @@ class Context:
         """Share a derived analysis (a project model, say) between rules."""
         if key not in self._cache:
             self._cache[key] = factory()
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache[key]
 
     @property
     def loaded_count(self) -> int:

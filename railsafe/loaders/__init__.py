@@ -100,7 +100,7 @@ def read_bytes(path: Path) -> tuple[bytes | None, str | None]:
 def decode(source: bytes) -> tuple[str | None, LoadError | None]:
     """UTF-8 text, or an error located at the first bad byte (or NUL)."""
     if b"\x00" in source[:8192]:
-        return None, LoadError("binary file (contains NUL bytes); not a text config file", FILE_START)
+        return None, LoadError("binary file (contains NUL bytes), not a config file", FILE_START)
     try:
         return source.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:

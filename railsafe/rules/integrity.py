@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 from railsafe.context import Context
-from railsafe.findings import Severity
-from railsafe.rules import Hit, rule
+from railsafe.findings import FILE_START, Related, Severity
+from railsafe.loaders import Document, KeyPath
+from railsafe.rules import Hit, hit, rule
 
 
 @rule("RS001", "invalid-syntax", Severity.ERROR)
@@ -33,3 +36,255 @@ def invalid_syntax(ctx: Context) -> Iterator[Hit]:
     for doc in ctx.documents():
         if doc.error is not None:
             yield Hit(doc.relpath, doc.error.span, doc.error.message)
+
+
+CUTOFF = dt.date(2026, 12, 1)
+KNOWN_BUILDERS = ("RAILPACK", "DOCKERFILE", "NIXPACKS")
+RETIRED_BUILDERS = ("HEROKU", "PAKETO")
+RAILWAY_KINDS = ("railway-toml", "railway-json")
+
+
+def _walk_keys(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """Every (key path, value) in nested dicts and lists, depth first."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield (*path, key), value
+            yield from _walk_keys(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _walk_keys(value, (*path, i))
+
+
+def _builder_settings(doc: Document) -> Iterator[tuple[KeyPath, str]]:
+    """`build.builder` of the base config and of every environment override."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    sections: list[tuple[KeyPath, Any]] = [(("build",), data.get("build"))]
+    envs = data.get("environments")
+    if isinstance(envs, dict):
+        for name, env in envs.items():
+            if isinstance(env, dict):
+                sections.append((("environments", name, "build"), env.get("build")))
+    for path, build in sections:
+        if isinstance(build, dict) and isinstance(build.get("builder"), str):
+            yield (*path, "builder"), build["builder"]
+
+
+def normalise_enum(value: str) -> str:
+    """Railway accepts `on-failure`, `on_failure` and `ON_FAILURE` alike."""
+    return value.strip().upper().replace("-", "_")
+
+
+@rule("RS004", "test-command", Severity.ERROR)
+def test_command(ctx: Context) -> Iterator[Hit]:
+    """`testCommand` is not a Railway setting: it disables nothing.
+
+    ## What it finds
+    A `testCommand` key (any spelling: `testCommand`, `test_command`,
+    `testCmd`) anywhere in `railway.toml`, `railway.json`, `nixpacks.toml`,
+    `nixpacks.json` or `railpack.json`.
+
+    ## Why it matters on Railway
+    The incident report proposed `[build] testCommand = "echo ..."` to stop
+    tests running in the build. No such key exists in Railway's schema, its
+    GraphQL API, its CLI, Nixpacks or Railpack (railway-facts §1.6), and no
+    builder runs tests on its own (§0.1, §3.6, §4.4). Tests run on Railway only
+    where a command you wrote starts them: `buildCommand`, `preDeployCommand`,
+    `startCommand`, builder phases, a Procfile `release:` line, a `package.json`
+    `build` script, or a Dockerfile `RUN`. The key gives a false sense of
+    safety while the real path to production stays open.
+
+    ## Fix
+    Delete the key. Keep test runners out of every deploy phase (rules RS101,
+    RS102 find them), point the test suite at a test-only database
+    (RS201-RS203), and install railsafe's pytest plugin so a session refuses a
+    production database.
+    """
+    for doc in ctx.documents():
+        for path, _ in _walk_keys(doc.data):
+            key = path[-1]
+            if isinstance(key, str) and key.lower().replace("_", "") in ("testcommand", "testcmd"):
+                yield hit(
+                    doc,
+                    path,
+                    f"`{key}` is not a Railway setting: Railway ignores it and it disables "
+                    "nothing. No builder runs tests by itself; tests run only where a command "
+                    "you wrote starts them (buildCommand, preDeployCommand, startCommand, "
+                    "builder phases, Procfile, package.json scripts, Dockerfile RUN)",
+                    part="whole",
+                    fix="delete this key and keep test runners out of every deploy phase",
+                )
+
+
+@rule("RS005", "config-as-code-deprecated", Severity.WARNING)
+def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
+    """Railway stops reading railway.toml / railway.json on 2026-12-01.
+
+    ## What it finds
+    Every `railway.toml` and `railway.json`. Before 2026-12-01 this is a
+    warning; from that date on it is an error, because every setting in the
+    file no longer applies. `--today YYYY-MM-DD` evaluates the rule as of
+    another date.
+
+    ## Why it matters on Railway
+    Config as Code is deprecated in favour of Infrastructure as Code
+    (`.railway/railway.ts`); existing files "continue to work ... until
+    2026-12-01 (hard cutoff)" and new services cannot opt in (railway-facts
+    §1.1). After the cutoff a `preDeployCommand`, a restart policy or a
+    healthcheck written here silently stops applying.
+
+    ## Fix
+    Run `railway config migrate` and review its output: it writes
+    `preDeployCommand`, `builder` and `cronSchedule` only as comments
+    (anchors §0), so carry those over by hand. Then delete the old file.
+    """
+    for doc in ctx.documents(*RAILWAY_KINDS):
+        name = doc.path.name
+        if ctx.today >= CUTOFF:
+            yield hit(
+                doc,
+                (),
+                f"Railway stopped reading {name} on {CUTOFF.isoformat()}: no setting in this "
+                "file applies any more",
+                severity=Severity.ERROR,
+                fix="migrate with `railway config migrate` to .railway/railway.ts",
+            )
+        else:
+            days = (CUTOFF - ctx.today).days
+            yield hit(
+                doc,
+                (),
+                f"Config as Code is deprecated: Railway stops reading {name} on "
+                f"{CUTOFF.isoformat()} ({days} day{'s' if days != 1 else ''} from now)",
+                fix="migrate with `railway config migrate` to .railway/railway.ts",
+            )
+
+
+@rule("RS006", "nixpacks-builder", Severity.WARNING)
+def nixpacks_builder(ctx: Context) -> Iterator[Hit]:
+    """The NIXPACKS builder is in maintenance mode; Railpack is the default.
+
+    ## What it finds
+    `builder = "NIXPACKS"` (any case) in `build` or in an environment override.
+
+    ## Why it matters on Railway
+    Nixpacks has been in maintenance mode since 2025-09-08 and Railpack has
+    been Railway's default builder since 2025-09-16 (railway-facts §3.1).
+    Nixpacks also bakes every service variable, `DATABASE_URL` included, into
+    the image's `ENV` (§5.1), where anyone with the image can read it.
+
+    ## Fix
+    Switch to `builder = "RAILPACK"` (or a Dockerfile that declares only the
+    `ARG`s it needs) and move `nixpacks.toml` settings to `railpack.json`.
+    """
+    for doc in ctx.documents(*RAILWAY_KINDS):
+        for path, value in _builder_settings(doc):
+            if normalise_enum(value) == "NIXPACKS":
+                yield hit(
+                    doc,
+                    path,
+                    "NIXPACKS is in maintenance mode and bakes every service variable into the "
+                    "image; Railpack is Railway's default builder",
+                    part="value",
+                    fix='builder = "RAILPACK"',
+                )
+
+
+@rule("RS007", "unsupported-builder", Severity.ERROR)
+def unsupported_builder(ctx: Context) -> Iterator[Hit]:
+    """A builder Railway does not offer (HEROKU, PAKETO or an unknown value).
+
+    ## What it finds
+    A `builder` value other than RAILPACK, DOCKERFILE or NIXPACKS (compared
+    case-insensitively, `-` and `_` alike).
+
+    ## Why it matters on Railway
+    Railway's docs removed HEROKU and PAKETO as "incorrect builder values" on
+    2025-09-11 and list only RAILPACK (the default) and DOCKERFILE
+    (railway-facts §1.3). Values such as `maven`, `go` or a buildpack image
+    name are not builders at all: the setting does not do what it says.
+
+    ## Fix
+    Use `builder = "RAILPACK"`, or `"DOCKERFILE"` with a Dockerfile.
+    """
+    for doc in ctx.documents(*RAILWAY_KINDS):
+        for path, value in _builder_settings(doc):
+            norm = normalise_enum(value)
+            if norm in KNOWN_BUILDERS:
+                continue
+            why = "was removed from Railway's builders" if norm in RETIRED_BUILDERS else (
+                "is not a Railway builder"
+            )
+            yield hit(
+                doc,
+                path,
+                f"builder `{value}` {why}; use RAILPACK (the default) or DOCKERFILE",
+                part="value",
+                fix='builder = "RAILPACK"',
+            )
+
+
+@rule("RS008", "duplicate-config", Severity.WARNING)
+def duplicate_config(ctx: Context) -> Iterator[Hit]:
+    """railway.toml and railway.json in one directory: the JSON file is ignored.
+
+    ## What it finds
+    A `railway.json` next to a `railway.toml`.
+
+    ## Why it matters on Railway
+    Railway's CLI picks `railway.toml` over `railway.json` in the same
+    directory, "matching builderv3 selection" (railway-facts §2.3). Settings
+    edited in the JSON file never apply.
+
+    ## Fix
+    Keep one file: merge what you need into `railway.toml` and delete
+    `railway.json`.
+    """
+    tomls = {doc.path.parent for doc in ctx.documents("railway-toml")}
+    for doc in ctx.documents("railway-json"):
+        if doc.path.parent in tomls:
+            yield hit(
+                doc,
+                (),
+                "railway.toml in the same directory takes precedence: nothing in this "
+                "railway.json applies",
+                fix="merge the settings into railway.toml and delete railway.json",
+            )
+
+
+@rule("RS010", "dockerfile-overrides-builder", Severity.WARNING)
+def dockerfile_overrides_builder(ctx: Context) -> Iterator[Hit]:
+    """A Dockerfile beside a config that names another builder: Railway builds the Dockerfile.
+
+    ## What it finds
+    `builder = "RAILPACK"` or `"NIXPACKS"` in a railway.toml / railway.json
+    whose directory also holds a `Dockerfile`, with no `dockerfilePath`.
+
+    ## Why it matters on Railway
+    "Railway will always build with a Dockerfile if it finds one"
+    (railway-facts §1.3, §2.3). The builder named in the config, and any
+    `nixpacks.toml` / `railpack.json` settings, are not what builds the image.
+
+    ## Fix
+    Either set `builder = "DOCKERFILE"` to say what really happens, or move or
+    rename the Dockerfile if you meant the other builder to run.
+    """
+    dockerfiles = {f.path.resolve().parent: f for f in ctx.files("dockerfile")
+                   if f.path.name == "Dockerfile"}
+    for doc in ctx.documents(*RAILWAY_KINDS):
+        dockerfile = dockerfiles.get(doc.path.resolve().parent)
+        if dockerfile is None:
+            continue
+        build = doc.data.get("build") if isinstance(doc.data, dict) else None
+        if isinstance(build, dict) and build.get("dockerfilePath"):
+            continue
+        for path, value in _builder_settings(doc):
+            if normalise_enum(value) in ("RAILPACK", "NIXPACKS"):
+                yield hit(
+                    doc,
+                    path,
+                    f"Railway builds the Dockerfile in this directory, not {value.upper()}: "
+                    "a Dockerfile always wins",
+                    part="value",
+                    related=[Related(dockerfile.relpath, FILE_START, "the Dockerfile built")],
+                    fix='builder = "DOCKERFILE"',
+                )
