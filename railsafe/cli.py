@@ -54,8 +54,11 @@ def check(
         str, typer.Option("--format", "-f", help="text, json, sarif, github or markdown.")
     ] = "text",
     fail_on: Annotated[
-        str, typer.Option("--fail-on", help="Lowest severity that fails: error|warning|info|never.")
-    ] = "error",
+        str | None,
+        typer.Option(
+            "--fail-on", help="Lowest severity that fails: error|warning|info|never [default: error]."
+        ),
+    ] = None,
     select: Annotated[
         list[str] | None, typer.Option("--select", help="Only these rules (ids, prefixes, names).")
     ] = None,
@@ -65,6 +68,13 @@ def check(
     today: Annotated[
         str | None, typer.Option("--today", help="Evaluate dated rules as of YYYY-MM-DD.")
     ] = None,
+    no_ignores: Annotated[
+        bool, typer.Option("--no-ignores", help="Report findings silenced by inline comments.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Settings file (default: railsafe.toml or pyproject.toml)."),
+    ] = None,
 ) -> None:
     """Lint Railway, Nixpacks and Railpack configuration (and what it runs)."""
     from railsafe.engine import check as run_check
@@ -73,11 +83,27 @@ def check(
     from railsafe.render import FORMATS, render
     from railsafe.rules import select as select_rules
 
+    from railsafe.config import ConfigError, load_settings, settings_from_file
+
+    targets = paths or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail(f"no such file or directory: {', '.join(missing)}")
+    try:
+        if config is not None:
+            settings = settings_from_file(config)
+        else:
+            first = targets[0] if targets[0].is_dir() else targets[0].parent
+            settings = load_settings(first if len(targets) == 1 else Path("."))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    fail_on = fail_on or settings.fail_on or "error"
     if fmt not in FORMATS:
         raise _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fail_on not in FAIL_ON:
         raise _fail(f"unknown --fail-on {fail_on!r}; choose one of {', '.join(FAIL_ON)}")
-    selected, ignored = _split(select), _split(ignore)
+    selected = _split(select) or settings.select
+    ignored = _split(ignore) + settings.ignore
     for ident in selected + ignored:
         if not any(True for _ in select_rules([ident])):
             raise _fail(f"unknown rule {ident!r} (see `railsafe rules`)")
@@ -87,12 +113,13 @@ def check(
             day = dt.date.fromisoformat(today)
         except ValueError:
             raise _fail(f"--today wants YYYY-MM-DD, got {today!r}") from None
-    targets = paths or [Path(".")]
-    missing = [str(p) for p in targets if not p.exists()]
-    if missing:
-        raise _fail(f"no such file or directory: {', '.join(missing)}")
-
-    report = run_check(targets, choose_rules(selected, ignored), today=day)
+    report = run_check(
+        targets,
+        choose_rules(selected, ignored),
+        today=day,
+        exclude=settings.exclude,
+        honour_ignores=not no_ignores,
+    )
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render(report, fmt, color=color))
     for error in report.errors:

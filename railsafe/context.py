@@ -68,6 +68,5 @@ class Context:
             self._cache[key] = factory()
         return self._cache[key]
 
-    @property
-    def loaded_count(self) -> int:
-        return len(self._documents)
+    def loaded_documents(self) -> list[Document]:
+        return list(self._documents.values())

@@ -11,6 +11,7 @@ from railsafe.context import Context
 from railsafe.discover import discover
 from railsafe.findings import Finding
 from railsafe.rules import Rule, all_rules, select
+from railsafe.suppress import filter_suppressed
 
 
 @dataclass
@@ -33,9 +34,17 @@ def check(
     paths: list[Path],
     rules: list[Rule] | None = None,
     today: dt.date | None = None,
+    exclude: Iterable[str] = (),
+    honour_ignores: bool = True,
 ) -> Report:
     """Check `paths`; never raises for bad input (it becomes findings or errors)."""
     discovery = discover(paths)
+    patterns = list(exclude)
+    if patterns:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        discovery.files = [f for f in discovery.files if not spec.match_file(f.relpath)]
     ctx = Context(discovery, today or dt.date.today())
     report = Report(discovery.root, errors=list(discovery.errors))
     seen: set[tuple[str, str, int, int, str]] = set()
@@ -58,8 +67,10 @@ def check(
                     related=h.related,
                 )
             )
+    for doc in ctx.loaded_documents():
+        report.sources[doc.relpath] = doc.text
+    if honour_ignores:
+        report.findings = filter_suppressed(report.findings, report.sources)
     report.findings.sort(key=Finding.sort_key)
     report.files = len(discovery.files)
-    for doc in ctx._documents.values():
-        report.sources[doc.relpath] = doc.text
     return report

@@ -1,0 +1,113 @@
+"""Settings files, inline suppressions and exit codes, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from railsafe.cli import app
+
+runner = CliRunner()
+BAD = '[build]\nbuilder = "RAILPACK"\ntestCommand = "echo skip"\n'
+
+
+def _run(*args: str) -> tuple[int, dict]:
+    result = runner.invoke(app, ["check", *args, "--format", "json", "--today", "2026-11-26"])
+    payload = json.loads(result.stdout) if result.stdout.startswith("{") else {}
+    return result.exit_code, payload
+
+
+def _rules(payload: dict) -> list[str]:
+    return [f"{f['rule']}@{f['line']}:{f['column']}" for f in payload["findings"]]
+
+
+def test_exit_codes_follow_fail_on(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    assert _run(str(tmp_path))[0] == 1
+    assert _run(str(tmp_path), "--fail-on", "never")[0] == 0
+    assert _run(str(tmp_path), "--select", "RS005")[0] == 0  # a warning only
+    assert _run(str(tmp_path), "--select", "RS005", "--fail-on", "warning")[0] == 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["check", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(app, ["check", str(tmp_path), "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["check", str(tmp_path), "--select", "RS999"]).exit_code == 2
+    assert runner.invoke(app, ["check", str(tmp_path), "--today", "tomorrow"]).exit_code == 2
+    assert runner.invoke(app, ["check", "--no-such-option"]).exit_code == 2
+    assert runner.invoke(app, ["explain", "RS999"]).exit_code == 2
+
+
+def test_select_by_prefix_and_name(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    _, by_prefix = _run(str(tmp_path), "--select", "RS00")
+    _, by_name = _run(str(tmp_path), "--select", "test-command")
+    assert _rules(by_name) == ["RS004@3:1"]
+    assert "RS004@3:1" in _rules(by_prefix) and "RS005@1:1" in _rules(by_prefix)
+
+
+def test_pyproject_settings_apply_and_cli_wins(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.railsafe]\nignore = ["RS004"]\nfail-on = "warning"\n'
+    )
+    code, payload = _run(str(tmp_path))
+    assert _rules(payload) == ["RS005@1:1"] and code == 1
+    code, _ = _run(str(tmp_path), "--fail-on", "error")
+    assert code == 0
+
+
+def test_railsafe_toml_exclude(tmp_path: Path) -> None:
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "railway.toml").write_text(BAD)
+    (tmp_path / "railsafe.toml").write_text('exclude = ["legacy/"]\n')
+    assert _run(str(tmp_path))[1]["findings"] == []
+
+
+def test_bad_settings_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "railsafe.toml").write_text('selcet = ["RS1"]\n')
+    result = runner.invoke(app, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "unknown railsafe setting(s): selcet" in result.stderr
+
+
+def test_inline_ignore_on_the_line_and_above(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(
+        "[build]\n"
+        "# railsafe: ignore[RS004] kept until the migration lands\n"
+        'testCommand = "echo skip"\n'
+        'testCmd = "x"  # railsafe: ignore[test-command]\n'
+        'test_command = "y"\n'
+    )
+    _, payload = _run(str(tmp_path), "--select", "RS004")
+    assert _rules(payload) == ["RS004@5:1"]
+    _, payload = _run(str(tmp_path), "--select", "RS004", "--no-ignores")
+    assert _rules(payload) == ["RS004@3:1", "RS004@4:1", "RS004@5:1"]
+
+
+def test_file_level_ignore(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(
+        '# railsafe: ignore-file[RS005] migrating in PR 42\n[build]\nbuilder = "RAILPACK"\n'
+    )
+    _, payload = _run(str(tmp_path), "--select", "RS005")
+    assert payload["findings"] == []
+
+
+def test_text_output_has_location_and_code_frame(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    result = runner.invoke(app, ["check", str(tmp_path), "--select", "RS004"])
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("railway.toml:3:1: error RS004 test-command:")
+    assert lines[2] == '  3 | testCommand = "echo skip"'
+    assert lines[3].endswith("^" * len('testCommand = "echo skip"'))
+    assert "\x1b[" not in result.stdout  # no colour off a terminal
+
+
+def test_rules_and_explain_share_the_docstring() -> None:
+    listing = runner.invoke(app, ["rules"]).stdout
+    assert "RS004  test-command" in listing
+    doc = runner.invoke(app, ["explain", "test-command"]).stdout
+    assert doc.startswith("RS004 test-command (error)")
+    assert "## Why it matters on Railway" in doc
