@@ -56,7 +56,7 @@ def check(
     fail_on: Annotated[
         str | None,
         typer.Option(
-            "--fail-on", help="Lowest severity that fails: error|warning|info|never [default: error]."
+            "--fail-on", help="Lowest failing severity: error|warning|info|never [default: error]."
         ),
     ] = None,
     select: Annotated[
@@ -77,13 +77,12 @@ def check(
     ] = None,
 ) -> None:
     """Lint Railway, Nixpacks and Railpack configuration (and what it runs)."""
+    from railsafe.config import ConfigError, load_settings, settings_from_file
     from railsafe.engine import check as run_check
     from railsafe.engine import choose_rules
     from railsafe.findings import Severity
     from railsafe.render import FORMATS, render
     from railsafe.rules import select as select_rules
-
-    from railsafe.config import ConfigError, load_settings, settings_from_file
 
     targets = paths or [Path(".")]
     missing = [str(p) for p in targets if not p.exists()]

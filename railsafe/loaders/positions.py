@@ -17,6 +17,8 @@ from railsafe.findings import Span
 
 KeyPath = tuple[str | int, ...]
 
+_BOM = b"\xef\xbb\xbf"
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -40,6 +42,11 @@ class PositionIndex:
     """Maps key paths to spans; columns are 1-based code points."""
 
     def __init__(self, source: bytes, syntax: str) -> None:
+        # A UTF-8 BOM is invisible: blank it for the parser (byte offsets stay)
+        # and leave it out of the columns of line 1.
+        self._bom = source.startswith(_BOM)
+        if self._bom:
+            source = b"   " + source[len(_BOM) :]
         self._lines = source.split(b"\n")
         self.entries: dict[KeyPath, Entry] = {}
         tree = _parser(syntax).parse(source)
@@ -55,6 +62,8 @@ class PositionIndex:
     # -- spans ---------------------------------------------------------------
     def _column(self, row: int, byte_col: int) -> int:
         line = self._lines[row] if row < len(self._lines) else b""
+        if row == 0 and self._bom:
+            line, byte_col = line[len(_BOM) :], max(byte_col - len(_BOM), 0)
         return len(line[:byte_col].decode("utf-8", "replace")) + 1
 
     def span(self, node: Any) -> Span:
@@ -81,9 +90,12 @@ class PositionIndex:
                     continue
                 segments = list(_toml_key_nodes(key_node))
                 path: KeyPath = ()
-                for text, seg in segments:
+                for n, (text, seg) in enumerate(segments):
                     path = (*path, text)
                     self._record(path, seg, node)
+                    if n < len(segments) - 1 and path in array_counts:
+                        # `[t.sub]` after `[[t]]` extends the last element of t
+                        path = (*path, array_counts[path] - 1)
                 if node.type == "table_array_element":
                     index = array_counts.get(path, 0)
                     array_counts[path] = index + 1
@@ -119,6 +131,7 @@ class PositionIndex:
     # -- JSON ----------------------------------------------------------------
     def _index_json_value(self, node: Any, path: KeyPath) -> None:
         if node.type == "object":
+            pairs: dict[str, tuple[Any, Any]] = {}
             for pair in _named(node):
                 if pair.type != "pair":
                     continue
@@ -130,6 +143,10 @@ class PositionIndex:
                     name = json.loads(key.text.decode("utf-8", "replace"))
                 except ValueError:
                     continue
+                if isinstance(name, str):
+                    pairs.pop(name, None)
+                    pairs[name] = (key, value)  # a repeated key: the last one wins, as in json
+            for name, (key, value) in pairs.items():
                 self._record((*path, name), key, value)
                 self._index_json_value(value, (*path, name))
         elif node.type == "array":
@@ -162,8 +179,16 @@ def _toml_key_nodes(node: Any) -> Iterator[tuple[str, Any]]:
         if raw.startswith("'"):
             raw = raw[1:-1]
         else:
-            try:
-                raw = json.loads(raw)
-            except ValueError:
-                raw = raw[1:-1]
+            raw = _basic_key(raw)
     yield raw, node
+
+
+def _basic_key(raw: str) -> str:
+    """Decode a TOML basic-string key with TOML's escapes (`\\U0001F600`, raw tabs)."""
+    import tomllib
+
+    try:
+        (name,) = tomllib.loads(f"{raw} = 0")
+    except (tomllib.TOMLDecodeError, ValueError):
+        return raw[1:-1]
+    return str(name)
