@@ -149,12 +149,11 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
                 fix="migrate with `railway config migrate` to .railway/railway.ts",
             )
         else:
-            days = (CUTOFF - ctx.today).days
             yield hit(
                 doc,
                 (),
                 f"Config as Code is deprecated: Railway stops reading {name} on "
-                f"{CUTOFF.isoformat()} ({days} day{'s' if days != 1 else ''} from now)",
+                f"{CUTOFF.isoformat()}, and from then on no setting in it applies",
                 fix="migrate with `railway config migrate` to .railway/railway.ts",
             )
 
