@@ -17,10 +17,13 @@ TODAY = "2026-11-26"  # the date the tests pin (tests/conftest.py)
 def main() -> int:
     readme_path = REPO / "README.md"
     readme = readme_path.read_text(encoding="utf-8")
-    result = CliRunner().invoke(app, ["check", str(REPO / "examples" / "incident"), "--today", TODAY])
+    result = CliRunner().invoke(
+        app, ["check", str(REPO / "examples" / "incident"), "--today", TODAY]
+    )
     block = f"<!-- example:start -->\n```text\n{result.stdout}```\n<!-- example:end -->"
-    updated = re.sub(r"<!-- example:start -->.*?<!-- example:end -->", lambda _: block, readme,
-                     flags=re.S)
+    updated = re.sub(
+        r"<!-- example:start -->.*?<!-- example:end -->", lambda _: block, readme, flags=re.S
+    )
     readme_path.write_text(updated, encoding="utf-8")
     return 0
 

@@ -12,7 +12,9 @@ from tests.conftest import REPO, TODAY
 
 def test_readme_example_output_is_current() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"<!-- example:start -->\n```text\n(.*?)```\n<!-- example:end -->", readme, re.S)
+    block = re.search(
+        r"<!-- example:start -->\n```text\n(.*?)```\n<!-- example:end -->", readme, re.S
+    )
     assert block, "README lost its example block"
     result = CliRunner().invoke(
         app, ["check", str(REPO / "examples" / "incident"), "--today", TODAY.isoformat()]
