@@ -157,7 +157,7 @@ def schema(
     ],
 ) -> None:
     """Print the JSON Schema railsafe validates a config kind against."""
-    from railsafe.schemas import SCHEMA_KINDS, schema_text
+    from railsafe.schema_files import SCHEMA_KINDS, schema_text
 
     if kind not in SCHEMA_KINDS:
         raise _fail(f"unknown schema {kind!r}; choose one of {', '.join(SCHEMA_KINDS)}")

@@ -93,7 +93,10 @@ def classify_explicit(name: str) -> tuple[str, str]:
     if known is not None:
         return known
     lowered = name.lower()
-    for config_name, kind_syntax in CONFIG_FILES.items():
+    for config_name, kind_syntax in CONFIG_FILES.items():  # prod.railway.toml
+        if lowered.endswith(config_name):
+            return kind_syntax
+    for config_name, kind_syntax in CONFIG_FILES.items():  # railway-prod.toml
         stem, suffix = config_name.split(".")
         if stem in lowered and lowered.endswith("." + suffix):
             return kind_syntax

@@ -35,6 +35,6 @@ def generated() -> dict[str, str]:
 
 
 def schema_file(name: str) -> Path:
-    from railsafe.schemas import schema_path_for
+    from railsafe.schema_files import schema_path_for
 
     return Path(schema_path_for(name))
