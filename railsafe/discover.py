@@ -47,6 +47,8 @@ OTHER_GLOBS: tuple[tuple[str, str], ...] = (
     (".env.*", "env-file"),
     ("*.sh", "shell"),
     ("*settings*.py", "python-settings"),
+    ("test.py", "python-settings"),  # Django settings/test.py
+    ("testing.py", "python-settings"),
     ("*.setup.[jt]s", "js-test-setup"),
     ("*setup*.[jt]s", "js-test-setup"),
     ("*globalSetup*.[jt]s", "js-test-setup"),

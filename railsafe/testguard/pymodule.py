@@ -1,0 +1,151 @@
+"""One Python file, parsed with `ast` (never imported): names, imports, classes, spans."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from railsafe.findings import Span
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    module: str  # dotted module name as written (without leading dots)
+    name: str | None  # the imported attribute (`from m import name`), None for `import m`
+    level: int = 0  # relative import level
+
+
+@dataclass
+class PyModule:
+    relpath: str
+    text: str
+    tree: ast.Module
+    assigns: dict[str, list[ast.expr]] = field(default_factory=dict)
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    imports: dict[str, ImportRef] = field(default_factory=dict)
+    parents: dict[int, ast.AST] = field(default_factory=dict)
+    _lines: list[str] | None = None
+
+    @classmethod
+    def parse(cls, relpath: str, text: str) -> PyModule | None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+        mod = cls(relpath, text, tree)
+        for stmt in module_level(tree.body):
+            mod._index(stmt)
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                mod.parents[id(child)] = node
+        return mod
+
+    def _index(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                for name in _target_names(target):
+                    self.assigns.setdefault(name, []).append(stmt.value)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            for name in _target_names(stmt.target):
+                self.assigns.setdefault(name, []).append(stmt.value)
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            self.functions[stmt.name] = stmt
+        elif isinstance(stmt, ast.ClassDef):
+            self.classes[stmt.name] = stmt
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.imports[alias.asname] = ImportRef(alias.name, None)
+                else:
+                    top = alias.name.split(".")[0]
+                    self.imports[top] = ImportRef(top, None)
+        elif isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    ref = ImportRef(stmt.module or "", alias.name, stmt.level)
+                    self.imports[alias.asname or alias.name] = ref
+
+    def line(self, number: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
+
+    def _col(self, line: int, offset: int) -> int:
+        raw = self.line(line).encode("utf-8")[:offset]
+        return len(raw.decode("utf-8", "replace")) + 1
+
+    def span(self, node: ast.AST) -> Span:
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        col = self._col(line, getattr(node, "col_offset", 0))
+        end_offset = getattr(node, "end_col_offset", None)
+        end_col = self._col(end_line, end_offset) if end_offset is not None else col + 1
+        return Span(line, col, end_line, end_col)
+
+    def qualname(self, expr: ast.expr) -> str:
+        """`a.b.c` with the first name replaced by what it was imported as."""
+        parts: list[str] = []
+        node = expr
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Call):
+            parts.append(self.qualname(node.func) + "()")
+        elif isinstance(node, ast.Name):
+            ref = self.imports.get(node.id)
+            if ref is None:
+                parts.append(node.id)
+            elif ref.name is None:
+                parts.append(ref.module)
+            else:
+                parts.append(f"{ref.module}.{ref.name}" if ref.module else ref.name)
+        else:
+            parts.append("?")
+        return ".".join(reversed(parts))
+
+
+def module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Statements that run at import: the body, and inside module-level if/try/with."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        out.append(stmt)
+        if isinstance(stmt, ast.If):
+            out.extend(module_level(stmt.body) + module_level(stmt.orelse))
+        elif isinstance(stmt, ast.Try):
+            out.extend(module_level(stmt.body) + module_level(stmt.orelse))
+            for handler in stmt.handlers:
+                out.extend(module_level(handler.body))
+            out.extend(module_level(stmt.finalbody))
+        elif isinstance(stmt, ast.With):
+            out.extend(module_level(stmt.body))
+    return out
+
+
+def _target_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        return [n for elt in target.elts for n in _target_names(elt)]
+    return []
+
+
+def const_str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def kwarg(call: ast.Call, *names: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg in names:
+            return kw.value
+    return None
+
+
+def last_name(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return ""

@@ -1,0 +1,199 @@
+"""Test settings outside Python code: pytest-env entries and dotenv files."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from railsafe.context import Context
+from railsafe.findings import Span
+from railsafe.testguard.urls import classify, is_url_variable, looks_like_db_url
+
+INI_SECTIONS = {"pytest.ini": ("pytest",), "tox.ini": ("pytest",), "setup.cfg": ("tool:pytest",)}
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One `NAME=value` a test setup puts into the environment."""
+
+    path: str
+    name: str
+    value: str
+    span: Span  # of the value
+    default_only: bool = False  # pytest-env `D:`: set only when not already set
+
+
+@dataclass
+class PinnedVars:
+    """Variables a test setup forces to a safe test database URL."""
+
+    safe: set[str] = field(default_factory=set)
+
+    def add(self, name: str, value: str) -> None:
+        if looks_like_db_url(value) and classify(value).problem is None:
+            self.safe.add(name.upper())
+
+    def merge(self, other: PinnedVars) -> None:
+        self.safe |= other.safe
+
+
+@dataclass
+class PytestEnv:
+    entries: list[EnvEntry] = field(default_factory=list)
+
+    def for_path(self, relpath: str) -> PinnedVars:
+        pins = PinnedVars()
+        parents = PurePosixPath(relpath).parents
+        for e in self.entries:
+            if not e.default_only and PurePosixPath(e.path).parent in parents:
+                pins.add(e.name, e.value)
+        return pins
+
+
+def pytest_env_entries(ctx: Context) -> PytestEnv:
+    return ctx.cached("testguard.pytest-env", lambda: _pytest_env(ctx))
+
+
+def pinned_by_pytest_env(ctx: Context) -> PytestEnv:
+    return pytest_env_entries(ctx)
+
+
+def _pytest_env(ctx: Context) -> PytestEnv:
+    found = PytestEnv()
+    for source in ctx.files("pytest-config"):
+        doc = ctx.load(source)
+        if doc.error is not None:
+            continue
+        name = PurePosixPath(doc.relpath).name
+        if name == "pyproject.toml":
+            found.entries += _pyproject_env(doc.relpath, doc.text)
+        elif name in INI_SECTIONS:
+            found.entries += _ini_env(doc.relpath, doc.text, INI_SECTIONS[name])
+    return found
+
+
+def _entry(path: str, raw: str, line: int, col: int) -> EnvEntry | None:
+    text = raw.strip()
+    lead = len(raw) - len(raw.lstrip())
+    default_only = False
+    while re.match(r"^[DR]:", text):
+        default_only |= text[0] == "D"
+        text, lead = text[2:], lead + 2
+    if "=" not in text:
+        return None
+    key, value = text.split("=", 1)
+    key = key.strip()
+    value_col = col + lead + len(text.split("=", 1)[0]) + 1
+    stripped = value.strip()
+    value_col += len(value) - len(value.lstrip())
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+        stripped, value_col = stripped[1:-1], value_col + 1
+    span = Span(line, value_col, line, value_col + len(stripped))
+    return EnvEntry(path, key, stripped, span, default_only)
+
+
+def _ini_env(path: str, text: str, sections: tuple[str, ...]) -> list[EnvEntry]:
+    out: list[EnvEntry] = []
+    section = ""
+    in_env = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section, in_env = stripped[1:-1].strip(), False
+            continue
+        if section not in sections:
+            continue
+        match = re.match(r"^env\s*[=:]\s*(.*)$", line)
+        if match:
+            in_env = True
+            rest = match[1]
+            if rest.strip():
+                entry = _entry(path, rest, number, match.start(1) + 1)
+                if entry:
+                    out.append(entry)
+            continue
+        if in_env:
+            if line[:1] in (" ", "\t") and stripped and not stripped.startswith(("#", ";")):
+                entry = _entry(path, line, number, 1)
+                if entry:
+                    out.append(entry)
+            elif stripped and not line[:1].isspace():
+                in_env = False
+    return out
+
+
+def _pyproject_env(path: str, text: str) -> list[EnvEntry]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    tool = data.get("tool", {}) if isinstance(data, dict) else {}
+    lines = text.splitlines()
+    out: list[EnvEntry] = []
+    items = tool.get("pytest", {}).get("ini_options", {}).get("env", [])
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, str):
+                line, col = _find(lines, item)
+                entry = _entry(path, item, line, col)
+                if entry:
+                    out.append(entry)
+    table = tool.get("pytest_env", {})
+    if isinstance(table, dict):
+        for key, value in table.items():
+            default_only = False
+            if isinstance(value, dict):
+                default_only = bool(value.get("skip_if_set") or value.get("default"))
+                value = value.get("value", "")
+            if not isinstance(value, str):
+                continue
+            line, col = _find(lines, value)
+            out.append(EnvEntry(path, key, value, Span(line, col, line, col + len(value)),
+                                default_only))
+    return out
+
+
+def _find(lines: list[str], needle: str) -> tuple[int, int]:
+    for number, line in enumerate(lines, 1):
+        index = line.find(needle)
+        if index >= 0:
+            return number, index + 1
+    return 1, 1
+
+
+# -- dotenv files ---------------------------------------------------------------------
+_DOTENV_LINE = re.compile(
+    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?P<value>.*)$"
+)
+
+
+def dotenv_entries(relpath: str, text: str) -> list[EnvEntry]:
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _DOTENV_LINE.match(line)
+        if not match:
+            continue
+        raw = match["value"]
+        col = match.start("value") + 1
+        value = raw.strip()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            end = value.find(quote, 1)
+            value = value[1:end] if end > 0 else value[1:]
+            col += 1
+        else:
+            value = value.split(" #", 1)[0].strip()
+        out.append(EnvEntry(relpath, match["key"], value,
+                            Span(number, col, number, col + len(value))))
+    return out
+
+
+def is_db_entry(entry: EnvEntry) -> bool:
+    return is_url_variable(entry.name) or looks_like_db_url(entry.value)
+
+
+def is_test_env_file(relpath: str) -> bool:
+    name = PurePosixPath(relpath).name.lower()
+    return name.startswith(".env.") and "test" in name[5:]
