@@ -1,0 +1,17 @@
+"""Command analysis: what a shell command really runs.
+
+`analyze(command, resolver)` parses a command with tree-sitter-bash, follows
+`npm run X` / `yarn X` / `pnpm X` / `bun run X` into package.json, `make X` into the
+Makefile and `./script.sh` / `bash script.sh` / `source f` into script files (through
+the resolver, to a bounded depth, with cycle detection), and reports every test run,
+destructive database command and migration from the table in
+railsafe/data/detections.toml, each with the chain of files that led to it.
+"""
+
+from __future__ import annotations
+
+from railsafe.commands.analysis import analyze
+from railsafe.commands.model import Analysis, Detection, Resolver, Step, Unparsable
+from railsafe.commands.resolver import RepoResolver
+
+__all__ = ["Analysis", "Detection", "RepoResolver", "Resolver", "Step", "Unparsable", "analyze"]

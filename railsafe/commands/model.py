@@ -1,0 +1,55 @@
+"""The public data types of railsafe.commands (re-exported from the package)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from railsafe.findings import Span
+
+
+@dataclass(frozen=True)
+class Step:
+    """One link of a provenance chain."""
+
+    path: str  # file relpath (as Document.relpath)
+    span: Span  # where in that file
+    label: str  # "package.json scripts.build", "scripts/migrate.sh:3", "Makefile target test"
+
+
+@dataclass(frozen=True)
+class Detection:
+    category: str  # "test-runner" | "destructive-db" | "migration"
+    what: str  # human label from the table: "pytest", "prisma migrate reset"
+    start: int  # character offsets into the ORIGINAL top-level command string; for a
+    end: int  # detection deep in a chain, those of the top-level invocation (`npm run build`)
+    chain: tuple[Step, ...]  # files followed after the top-level command, outermost first
+    text: str  # the exact command words that matched (for messages)
+
+
+@dataclass(frozen=True)
+class Unparsable:
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Analysis:
+    detections: tuple[Detection, ...]
+    unparsable: tuple[Unparsable, ...]
+
+
+class Resolver(Protocol):
+    def package_script(self, name: str) -> tuple[str, Step] | None:
+        """Text of package.json `scripts.<name>`; the Step spans the JSON string value."""
+
+    def make_target(self, name: str) -> tuple[list[str], Step] | None:
+        """Recipe of a Makefile target (`name == ""`: the default goal).
+
+        The list holds the physical lines that follow the target's rule line, verbatim
+        (recipe lines keep their leading tab; blank and comment lines are kept so that
+        line i of the list is line `step.span.line + 1 + i` of the file)."""
+
+    def script_file(self, path: str) -> tuple[str, Step] | None:
+        """Text of a script named by a command (path relative to the service directory)."""
