@@ -22,8 +22,14 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("OpenAI/Anthropic key", re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}")),
     ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
     ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    ("JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}")),
+    (
+        "JSON Web Token",
+        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    ),
     ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("SendGrid key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b")),
+    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
 )
 
 SECRET_NAME = re.compile(
@@ -34,7 +40,7 @@ SECRET_NAME = re.compile(
 
 # NAME=value / NAME: value / "NAME": "value" where NAME looks secret
 _ASSIGNMENT = re.compile(
-    r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>\"?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;}]+)"
+    r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[\"']?\]?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;}()\[\]]+)"
 )
 
 
@@ -42,9 +48,25 @@ def looks_like_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name))
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _is_code(match: re.Match[str]) -> bool:
+    """`URL = os.getenv(...)`, `token: str`, `KEY = settings.X`: code, not a value."""
+    if match["sep"].endswith(("'", '"')):
+        return False  # a quoted literal
+    after = match.string[match.end() : match.end() + 1]
+    if after in ("(", "["):
+        return True
+    spaced = match["sep"].strip() != match["sep"]
+    return spaced and _IDENTIFIER.fullmatch(match["value"]) is not None
+
+
 def _mask_assignment(match: re.Match[str]) -> str:
     value = match["value"]
     if not looks_like_secret_name(match["name"]) or value.startswith(("$", "${")) or value == MASK:
+        return match[0]
+    if _is_code(match):
         return match[0]
     return f"{match['name']}{match['sep']}{MASK}"
 
@@ -56,4 +78,11 @@ def redact(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK, text)
     for _, pattern in TOKEN_PATTERNS:
         text = pattern.sub(lambda m: m[0][:4] + MASK, text)
-    return _ASSIGNMENT.sub(_mask_assignment, text)
+    text = _ASSIGNMENT.sub(_mask_assignment, text)
+    # Whatever the rules detect as a literal secret is masked too, so a
+    # finding's code frame never shows the value it reports.
+    from railsafe.secrets import find_secrets  # imported here: it imports this module
+
+    for match in reversed(find_secrets(text)):
+        text = text[: match.start] + MASK + text[match.end :]
+    return text

@@ -1,0 +1,396 @@
+"""RS30x: secrets written into files, build arguments and images.
+
+Detection lives in `railsafe.secrets` (patterns in `railsafe.redact`); the
+rules here decide where to look and how to say it. No message ever contains
+the secret value: it names the variable, option or kind of credential only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from railsafe.context import Context
+from railsafe.findings import Severity, Span
+from railsafe.loaders import Document, KeyPath
+from railsafe.loaders.dockerfile import Instruction, dockerfile_instructions, pairs
+from railsafe.rules import Hit, hit, rule
+from railsafe.secrets import SecretMatch, find_secrets, is_secret_name, value_secrets
+
+_RAILWAY_KINDS = ("railway-toml", "railway-json")
+_NIXPACKS_KINDS = ("nixpacks-toml", "nixpacks-json")
+
+_RS301_FIX = (
+    "Delete the value from the file, rotate the credential (it stays in the git history), "
+    "and set it as a Railway service variable, referenced as `${{Service.NAME}}` in other "
+    "variables or read from the environment (`$NAME`) by the command."
+)
+
+
+# -- where values and commands are ----------------------------------------------
+
+
+_COMMAND_KEYS = frozenset({"cmd", "cmds", "commands", "command"})
+
+
+def _is_command(path: KeyPath) -> bool:
+    return any(
+        isinstance(p, str) and (p in _COMMAND_KEYS or p.endswith("Command")) for p in path
+    )
+
+
+def _config_leaves(
+    data: Any, path: KeyPath = (), name: str | None = None, depth: int = 0
+) -> Iterator[tuple[KeyPath, str | None, str]]:
+    """Every string of a Railway / Nixpacks / Railpack config: (keypath, variable name, text).
+
+    The name is None for commands (`buildCommand`, `startCommand`,
+    `preDeployCommand`, Nixpacks `cmds` and `start.cmd`, Railpack step
+    `commands` and `deploy.startCommand`, under `environments.*` too), whose
+    text is searched for `NAME=value` assignments; otherwise it is the key
+    the string is stored under (`[variables]`, `deploy.variables`,
+    `steps.*.variables`, and any other table, even one Railway ignores, such
+    as a `[variables]` table in railway.toml: the secret is in the repository
+    all the same).
+    """
+    if depth > 64:
+        return
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _config_leaves(value, (*path, key), str(key), depth + 1)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _config_leaves(item, (*path, i), name, depth + 1)
+    elif isinstance(data, str) and data:
+        yield path, None if _is_command(path) else name, data
+
+
+def _package_values(data: Any) -> Iterator[tuple[KeyPath, str | None, str]]:
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    if isinstance(scripts, dict):
+        for name, cmd in scripts.items():
+            if isinstance(cmd, str):
+                yield ("scripts", name), None, cmd
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
+
+
+def _locate_in_value(doc: Document, path: KeyPath, value: str, offset: int) -> Span:
+    """The position of `value[offset]` inside a string value, or the value's start."""
+    entry = doc.entry(path)
+    if entry is None:
+        return doc.locate(path, "value")
+    span = entry.value
+    if span.line == span.end_line:
+        raw = doc.line(span.line)[span.column - 1 : span.end_column - 1]
+        if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] == raw[0] and raw[1:-1] == value:
+            column = span.column + 1 + offset
+            return Span(span.line, column, span.line, column + 1)
+    return Span.point(span.line, span.column)
+
+
+def _message(found: SecretMatch, where: str) -> str:
+    return f"literal secret in {where}: {found.kind}; anyone with the repository has it"
+
+
+# -- RS301 ------------------------------------------------------------------------
+
+
+def _config_hits(ctx: Context) -> Iterator[Hit]:
+    sources = (
+        ((*_RAILWAY_KINDS, *_NIXPACKS_KINDS, "railpack-json"), _config_leaves),
+        (("package-json",), _package_values),
+    )
+    for kinds, walk in sources:
+        for doc in ctx.documents(*kinds):
+            if doc.error is not None or doc.data is None:
+                continue
+            for path, name, text in walk(doc.data):
+                found = value_secrets(name, text) if name is not None else find_secrets(text)
+                where = f"`{doc.relpath.rsplit('/', 1)[-1]}` `{_dotted(path)}`"
+                for match in found:
+                    span = _locate_in_value(doc, path, text, match.start)
+                    yield Hit(doc.relpath, span, _message(match, where), fix=_RS301_FIX)
+
+
+def _procfile_hits(ctx: Context) -> Iterator[Hit]:
+    for doc in ctx.documents("procfile"):
+        if doc.error is not None:
+            continue
+        for number, line in enumerate(doc.text.splitlines(), start=1):
+            if line.lstrip().startswith("#") or ":" not in line:
+                continue
+            process = line.split(":", 1)[0].strip()
+            for match in find_secrets(line):
+                if match.start < len(process):
+                    continue
+                column = match.start + 1
+                yield Hit(
+                    doc.relpath,
+                    Span(number, column, number, match.end + 1),
+                    _message(match, f"the Procfile `{process}` command"),
+                    fix=_RS301_FIX,
+                )
+
+
+def _instr_span(instr: Instruction, start: int, end: int) -> Span:
+    return instr.span_of(start, end)
+
+
+def _dockerfile_hits(ctx: Context) -> Iterator[Hit]:
+    for doc in ctx.documents("dockerfile"):
+        for instr in dockerfile_instructions(doc):
+            if instr.keyword in ("ARG", "ENV"):
+                for pair in pairs(instr):
+                    if pair.value is None or not pair.raw_value:
+                        continue
+                    for match in value_secrets(pair.name, pair.raw_value):
+                        where = f"Dockerfile `{instr.keyword} {pair.name}`"
+                        start = pair.value_offset + match.start
+                        yield Hit(
+                            doc.relpath,
+                            _instr_span(instr, start, pair.value_offset + match.end),
+                            _message(match, where),
+                            fix=_RS301_FIX,
+                        )
+                continue
+            for match in find_secrets(instr.args):
+                yield Hit(
+                    doc.relpath,
+                    _instr_span(instr, match.start, match.end),
+                    _message(match, f"Dockerfile `{instr.keyword}`"),
+                    fix=_RS301_FIX,
+                )
+
+
+@rule("RS301", "literal-secret", Severity.ERROR)
+def literal_secret(ctx: Context) -> Iterator[Hit]:
+    """A password, token or key written literally into a config file or command.
+
+    ## What it finds
+    A credential written as a literal value in: `nixpacks.toml` / `nixpacks.json`
+    `[variables]`, phase `cmds` and `start.cmd`; `railpack.json`
+    `deploy.variables`, `steps.<name>.variables`, step commands and
+    `deploy.startCommand`; a Dockerfile `ENV` value, `ARG` default or any other
+    instruction (`RUN`, `CMD`, ...); a Procfile line; `buildCommand`,
+    `startCommand` and `preDeployCommand` of `railway.toml` / `railway.json`
+    (also under `environments.<name>` and in `build.nixpacksPlan`); and
+    `package.json` scripts.
+
+    A credential is the password of a URL (`postgresql://user:PASSWORD@host`,
+    unless the host is `localhost` or another loopback address), a well-known
+    token shape (GitHub, Stripe, AWS, OpenAI, Slack, JWT, private keys, ...), or
+    a literal value given to a secret-named variable (`*_SECRET`, `*_TOKEN`,
+    `*_KEY`, `PASSWORD`, `DATABASE_URL`, ...) or option (`--password`).
+    References are not literals and are never reported: `${{Postgres.DATABASE_URL}}`,
+    `$DATABASE_URL`, `DATABASE_URL=${DATABASE_URL} cmd`; neither are empty values
+    and placeholders (`<password>`, `changeme`, `xxxx`). The finding points at
+    the value and its message names the variable or kind, never the value.
+
+    ## Why it matters on Railway
+    Anyone who can read the repository (or a fork, or an old commit) has the
+    credential. Railway makes it worse: `nixpacks.toml` variables are "included
+    in the final image" (railway-facts §3.3) and `railpack.json`
+    `deploy.variables` are baked into it (§4.2), so the value is readable with
+    `docker inspect`; a Dockerfile `ENV` or `ARG` default is in the image
+    config or history (§5.1); commands are echoed into build and deploy logs.
+    A literal production `DATABASE_URL` (a `*.proxy.rlwy.net` host, §6.3) is
+    reachable from anywhere, builds included.
+
+    ## Fix
+    Remove the value, rotate the credential (it stays in git history), and
+    store it as a Railway service variable: reference it from other variables
+    with `${{Service.VAR}}` (§6.2) and read it from the environment at run time.
+    """
+    yield from _config_hits(ctx)
+    yield from _procfile_hits(ctx)
+    yield from _dockerfile_hits(ctx)
+
+
+# -- RS302 / RS303 ----------------------------------------------------------------
+
+
+@rule("RS302", "secret-build-arg", Severity.WARNING)
+def secret_build_arg(ctx: Context) -> Iterator[Hit]:
+    """A Dockerfile `ARG` whose name looks like a secret.
+
+    ## What it finds
+    `ARG NAME` (with or without a default, also several per line) where NAME
+    looks like a credential: `*_SECRET`, `*_TOKEN`, `*_KEY`, `*PASSWORD*`,
+    `DATABASE_URL`, `REDIS_URL`, ... Names that are public by design
+    (`NEXT_PUBLIC_*`, `VITE_*`, `*_PUBLISHABLE_KEY`) or that describe a secret
+    rather than hold one (`JWT_SECRET_TTL`, `API_KEY_PATH`) are not reported,
+    nor are ordinary build arguments such as `NODE_VERSION`.
+
+    ## Why it matters on Railway
+    With the Dockerfile builder, Railway passes a service variable into the
+    build only when the Dockerfile declares it with `ARG` (railway-facts §5.1,
+    §5.2), so `ARG DATABASE_URL` is exactly what brings the production
+    credential into the build. Build-argument values are recorded in the image
+    history of every layer a `RUN` creates after the `ARG` (`docker history`
+    shows them), and every command of the stage can read and log them.
+
+    ## Fix
+    Do the work that needs the secret at run time instead: in
+    `preDeployCommand` (which runs with production variables on the private
+    network, §7.1) or in the start command. If the build truly needs it, use a
+    BuildKit secret mount (`RUN --mount=type=secret,...`), which never enters
+    the image metadata, where your build setup supports it.
+    """
+    for doc in ctx.documents("dockerfile"):
+        for instr in dockerfile_instructions(doc):
+            if instr.keyword != "ARG":
+                continue
+            for pair in pairs(instr):
+                if not is_secret_name(pair.name):
+                    continue
+                yield Hit(
+                    doc.relpath,
+                    pair.name_span,
+                    f"build argument `{pair.name}` looks like a secret, and build-argument "
+                    "values are recorded in the image history of the layers built after it",
+                    fix="Use it at run time (preDeployCommand or the start command), or "
+                    "a BuildKit secret mount, instead of a build argument.",
+                )
+
+
+_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+\-][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _stage_lineage(instructions: list[Instruction]) -> set[int]:
+    """The final stage and the stages it is built `FROM` (by alias)."""
+    aliases: dict[str, int] = {}
+    bases: dict[int, str] = {}
+    for instr in instructions:
+        if instr.keyword != "FROM":
+            continue
+        words = instr.command.split()
+        if words:
+            bases[instr.stage] = words[0].lower()
+        if len(words) >= 3 and words[1].lower() == "as":
+            aliases[words[2].lower()] = instr.stage
+    if not bases:
+        return {0}
+    stage: int | None = max(bases)
+    lineage: set[int] = set()
+    while stage is not None and stage not in lineage:
+        lineage.add(stage)
+        stage = aliases.get(bases.get(stage, ""))
+    return lineage
+
+
+@rule("RS303", "secret-baked-into-env", Severity.ERROR)
+def secret_baked_into_env(ctx: Context) -> Iterator[Hit]:
+    """A Dockerfile `ENV` that copies a secret build argument into the image.
+
+    ## What it finds
+    `ENV X=$X`, `ENV X=${X}`, `ENV URL=postgres://u:${DB_PASSWORD}@host/db` and
+    the like, where the referenced variable is declared with `ARG` earlier in
+    the same stage and it, or the `ENV` name, looks like a secret. A reference
+    to a variable that is not an `ARG` of the stage expands to an earlier `ENV`
+    or to nothing, so it is not reported. In an intermediate stage that the
+    final image is not built `FROM`, the finding is a warning: the value is
+    baked into that stage's image and build cache, not the deployed image.
+
+    ## Why it matters on Railway
+    Railway passes service variables into a Dockerfile build as build
+    arguments of the declared `ARG`s (railway-facts §5.1). `ENV` then writes
+    the value into the image configuration: every container started from the
+    image, and anyone who can pull it, can read it with `docker inspect`. The
+    Railway guide warns against exactly this (§5.1, Dockerfile builder).
+
+    ## Fix
+    Delete the `ENV` line. Railway already provides every service variable to
+    the running container, so the value does not need to be in the image; if
+    a build command needs it, pass it to that one `RUN` only (or use a
+    BuildKit secret mount).
+    """
+    for doc in ctx.documents("dockerfile"):
+        instructions = dockerfile_instructions(doc)
+        lineage = _stage_lineage(instructions)
+        args_in_stage: dict[int, set[str]] = {}
+        for instr in instructions:
+            declared = args_in_stage.setdefault(instr.stage, set())
+            if instr.keyword == "ARG":
+                declared.update(p.name for p in pairs(instr))
+                continue
+            if instr.keyword != "ENV" or instr.stage < 0:
+                continue
+            for pair in pairs(instr):
+                if pair.raw_value.startswith("'"):
+                    continue  # single quotes: no expansion
+                for ref in _REF.finditer(pair.raw_value):
+                    source = ref[1] or ref[2]
+                    if source not in declared:
+                        continue
+                    if not (is_secret_name(source) or is_secret_name(pair.name)):
+                        continue
+                    final = instr.stage in lineage
+                    where = "the image" if final else f"the intermediate stage {instr.stage}"
+                    copied = (
+                        f"`{source}`" if source == pair.name else f"`{source}` (as `{pair.name}`)"
+                    )
+                    yield Hit(
+                        doc.relpath,
+                        pair.name_span,
+                        f"ENV bakes the secret build argument {copied} into {where}'s "
+                        "configuration, readable with `docker inspect`",
+                        fix="Delete this ENV: Railway provides service variables to the "
+                        "running container.",
+                        severity=None if final else Severity.WARNING,
+                    )
+                    break
+
+
+# -- RS305 ------------------------------------------------------------------------
+
+
+@rule("RS305", "railpack-step-secrets-no-restriction", Severity.INFO)
+def railpack_step_secrets(ctx: Context) -> Iterator[Hit]:
+    """A `railpack.json` step `secrets` list, which does not restrict what the step sees.
+
+    ## What it finds
+    `steps.<name>.secrets` set to a list without `"*"`: `[]` or a list of
+    variable names, as if it limited the variables the step's commands can
+    read.
+
+    ## Why it matters on Railway
+    Railpack mounts every variable it is given, and Railway gives it every
+    service variable, `DATABASE_URL` included, into every command of every
+    step: "We want to add all secrets to all commands, even if they are not
+    specified in the step" (railway-facts §5.1). A step's `secrets` only
+    decides which variables invalidate the step's layer cache when they
+    change. The Railpack docs sentence saying an empty array makes no secrets
+    available contradicts the code (§5.1). A step that must not see
+    production credentials still sees them.
+
+    ## Fix
+    Keep the list if you want it for caching, but do not rely on it for
+    isolation: move commands that must not touch production data out of the
+    build, or use a Dockerfile and declare only the `ARG`s the build needs
+    (§5.2).
+    """
+    for doc in ctx.documents("railpack-json"):
+        data = doc.data
+        steps = data.get("steps") if isinstance(data, dict) else None
+        if not isinstance(steps, dict):
+            continue
+        for name, step in steps.items():
+            if not isinstance(step, dict):
+                continue
+            secrets = step.get("secrets")
+            if not isinstance(secrets, list) or "*" in secrets:
+                continue
+            listed = "an empty list" if not secrets else "a list of names"
+            yield hit(
+                doc,
+                ("steps", name, "secrets"),
+                f"step `{name}` sets `secrets` to {listed}: this only decides which "
+                "variables invalidate the step's cache; every service variable is still "
+                "available to every command of the step",
+                fix="Do not rely on step `secrets` to keep production variables out of a "
+                "build step.",
+            )

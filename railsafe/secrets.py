@@ -1,0 +1,234 @@
+"""Secret detection: where a credential is written literally in a text.
+
+The patterns live in `railsafe.redact` (the single home of secret patterns:
+`TOKEN_PATTERNS`, `looks_like_secret_name`); this module decides which
+matches are real literal secrets and where exactly they are, so rules can
+point at them. `redact` masks everything `find_secrets` finds, so a finding's
+code frame never shows what it reports.
+
+What counts as a secret:
+
+- **credentials inside a URL**: the password of `scheme://user:password@host`
+  (also `redis://:password@host`) and `password=`/`token=`-like query
+  parameters, unless the password is a placeholder (below) or the host is a
+  loopback address (`localhost`, `127.0.0.1`, `::1`, `0.0.0.0`): a local test
+  database's credentials are not production data;
+- **well-known token shapes** (`redact.TOKEN_PATTERNS`: GitHub, GitLab, AWS,
+  Stripe, OpenAI/Anthropic, Slack, Google, JWT, private keys, npm, SendGrid,
+  Hugging Face), whatever the name they are assigned to;
+- **a secret-named assignment with a literal value**: `NAME=value`
+  (optionally `export`ed), a legacy `ENV NAME value` line, or a
+  `--password value` / `--token=value` style option, where the name looks
+  secret (`redact.looks_like_secret_name`, minus names that are public by
+  design or describe a secret rather than hold one; see `is_secret_name`)
+  and the value is literal (see `is_literal_secret`).
+
+Not secrets (placeholders): empty values; references (`${{Service.VAR}}`,
+`$VAR`, `${VAR}`, `%(VAR)s`); templates (`{{ .Password }}`, `<password>`,
+`[password]`); masked or filler values (`***`, `xxxx`, `...`); the
+conventional stand-ins `password`, `pass`, `secret`, `changeme`, `change_me`,
+`changeit`, `example`, `placeholder`, `redacted`, `dummy`, `your...`,
+`my-secret...`-like `your_password`; booleans, numbers and file paths.
+`changeme`-style values are placeholders by convention: they are meant to be
+replaced, and flagging them would bury real leaks.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from railsafe.redact import TOKEN_PATTERNS, looks_like_secret_name
+
+
+class SecretMatch(NamedTuple):
+    start: int  # offset of the secret value in the text
+    end: int  # exclusive
+    kind: str  # what it is, for messages: never the value itself
+    name: str | None = None  # the variable / option it was assigned to, if any
+
+
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@'\"`<>]*):"
+    r"(?P<password>[^\s@/'\"`]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
+)
+_URL_QUERY_SECRET = re.compile(
+    r"(?i)[?&](?P<name>password|passwd|pwd|pass|token|access_token|api_key|apikey|secret|"
+    r"client_secret)=(?P<value>[^\s&#'\"`]+)"
+)
+_ASSIGNMENT = re.compile(
+    r"(?<![\w$.\-/])(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"(?:\\.|[^\"\\])*\"|'[^']*'|"
+    r"[^\s;&|'\"`()<>]+)"
+)
+_LEGACY_ENV = re.compile(
+    r"(?im)^[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ \t]+(?P<value>[^\s=][^\n]*?)[ \t]*$"
+)
+_OPTION = re.compile(
+    r"(?<![\w-])--(?P<name>password|passwd|pass|token|api-key|apikey|secret|client-secret|"
+    r"auth-token|access-token)(?:=|[ \t]+)(?P<value>\"(?:\\.|[^\"\\])*\"|'[^']*'|"
+    r"[^\s;&|'\"`()<>]+)"
+)
+
+_REFERENCE = re.compile(r"\$(?:\{|\(|[A-Za-z_])|%\([A-Za-z_]+\)s|\{\{.*\}\}|^%s$")
+_TEMPLATE = re.compile(r"^(?:<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\})$")
+_FILLER = re.compile(r"^(?:\*+|x+|X+|\.+|_+|-+|#+|0+|\?+)$")
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "password", "passwd", "pass", "pwd", "secret", "token", "apikey", "key", "changeme",
+        "changeit", "example", "placeholder", "redacted", "dummy", "sample", "test", "none",
+        "null", "nil", "undefined", "todo", "tbd", "fixme", "replaceme", "yourpassword",
+        "yoursecret", "yourtoken", "yourkey", "yourapikey", "mypassword", "mysecret",
+        "secretkey", "xxxxx", "user", "username", "string", "value", "hidden", "masked",
+    }
+)
+_BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "enabled", "disabled"})
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", ""})
+_RAILWAY_HOST = re.compile(
+    r"(?i)(?:\.railway\.internal|\.proxy\.rlwy\.net|\.rlwy\.net|"
+    r"^containers-[a-z]+-[a-z]+-\d+\.railway\.app)$"
+)
+
+# Names that look secret but are public by design, or that describe a secret
+# (its lifetime, length, location) rather than hold one.
+_PUBLIC_PREFIX = re.compile(
+    r"(?i)^(?:NEXT_PUBLIC|NUXT_PUBLIC|EXPO_PUBLIC|VITE|REACT_APP|PUBLIC|GATSBY|STORYBOOK)_"
+)
+_PUBLIC_PART = re.compile(r"(?i)(?:^|_)(?:PUBLISHABLE|PUBLIC_KEY|ANON_KEY)(?:$|_)")
+_DESCRIPTIVE_SUFFIX = re.compile(
+    r"(?i)_(?:TTL|EXPIRY|EXPIRES(?:_IN)?|EXPIRATION|LIFETIME|AGE|LENGTH|LEN|SIZE|TIMEOUT|"
+    r"PATH|FILE|DIR|NAME|TYPE|MODE|ENABLED|DISABLED|PROVIDER|ALGORITHM|ALG|ISSUER|AUDIENCE|"
+    r"HEADER|HOST|HOSTNAME|PORT|USER|USERNAME|DOMAIN|VERSION|REGION|METHOD|STRATEGY|ROUNDS|"
+    r"ENDPOINT|ID|KEY_ID|URI|CALLBACK|REDIRECT|SCOPE|SCOPES|PREFIX|FORMAT|LOCATION|"
+    r"SECONDS|MINUTES|HOURS|DAYS|MS)$"
+)
+# `PGPASSWORD`, `MYSQLPASSWORD`: the secret word glued to a prefix
+_GLUED_SECRET_NAME = re.compile(r"(?i)[A-Z0-9](?:PASSWORD|PASSWD|SECRET)$")
+_DB_URL_NAME = re.compile(r"(?i)_URL$|_URI$")
+
+
+def is_secret_name(name: str) -> bool:
+    """A variable name that holds a secret (stricter than `looks_like_secret_name`).
+
+    `DATABASE_URL`-like names count (their value is judged as a URL), names
+    public by design (`NEXT_PUBLIC_*`, `VITE_*`, `*_PUBLISHABLE_KEY`, ...) and
+    names describing a secret (`JWT_SECRET_TTL`, `API_KEY_PATH`,
+    `AUTH_PROVIDER`) do not.
+    """
+    if not (looks_like_secret_name(name) or _GLUED_SECRET_NAME.search(name)):
+        return False
+    if _PUBLIC_PREFIX.search(name) or _PUBLIC_PART.search(name):
+        return False
+    return not (_DESCRIPTIVE_SUFFIX.search(name) and not _DB_URL_NAME.search(name))
+
+
+def is_reference(value: str) -> bool:
+    """`${{Service.VAR}}`, `$VAR`, `${VAR}`, `$(cmd)`, `%(name)s`, `{{ .X }}` anywhere in it."""
+    return bool(_REFERENCE.search(value))
+
+
+def is_placeholder(value: str) -> bool:
+    """A value that stands in for a secret instead of being one (see module doc)."""
+    text = value.strip().strip("\"'")
+    if not text or is_reference(text) or _TEMPLATE.match(text) or _FILLER.match(text):
+        return True
+    word = re.sub(r"[^a-z0-9]", "", text.lower())
+    if not word or word in _PLACEHOLDER_WORDS:
+        return True
+    return word.startswith(("your", "changeme", "replace", "insert", "enter", "put"))
+
+
+def is_literal_secret(value: str) -> bool:
+    """A literal value that could be a credential (not a placeholder, flag or path)."""
+    text = value.strip().strip("\"'").strip()
+    if is_placeholder(text):
+        return False
+    if text.lower() in _BOOLEANS or re.fullmatch(r"[0-9]+[smhdwy]?", text):
+        return False
+    if text.startswith(("/", "./", "../", "~/")):
+        return False
+    # a URL: judged by its credentials only (see url_secrets)
+    return not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*://", text)
+
+
+def is_railway_host(host: str) -> bool:
+    return bool(_RAILWAY_HOST.search(host))
+
+
+def _url_secrets(text: str) -> list[SecretMatch]:
+    out: list[SecretMatch] = []
+    for m in _URL_CREDENTIALS.finditer(text):
+        password, host = m["password"], m["host"]
+        if is_placeholder(password):
+            continue
+        if host.lower() in _LOOPBACK:
+            continue
+        scheme = m["scheme"].lower()
+        where = " for a Railway database host" if is_railway_host(host) else ""
+        kind = f"password in a {scheme}:// URL{where}"
+        out.append(SecretMatch(m.start("password"), m.end("password"), kind))
+    for m in _URL_QUERY_SECRET.finditer(text):
+        if is_placeholder(m["value"]):
+            continue
+        out.append(
+            SecretMatch(m.start("value"), m.end("value"), f"`{m['name']}` parameter in a URL")
+        )
+    return out
+
+
+def _token_secrets(text: str) -> list[SecretMatch]:
+    out: list[SecretMatch] = []
+    for kind, pattern in TOKEN_PATTERNS:
+        for m in pattern.finditer(text):
+            out.append(SecretMatch(m.start(), m.end(), kind))
+    return out
+
+
+def _named_secrets(text: str) -> list[SecretMatch]:
+    out: list[SecretMatch] = []
+    for pattern in (_ASSIGNMENT, _LEGACY_ENV):
+        for m in pattern.finditer(text):
+            name, value = m["name"], m["value"]
+            if is_secret_name(name) and is_literal_secret(value):
+                out.append(
+                    SecretMatch(
+                        m.start("value"), m.end("value"), f"literal value of `{name}`", name
+                    )
+                )
+    for m in _OPTION.finditer(text):
+        if is_literal_secret(m["value"]):
+            name = "--" + m["name"]
+            out.append(SecretMatch(m.start("value"), m.end("value"), f"literal `{name}`", name))
+    return out
+
+
+def _merge(matches: list[SecretMatch]) -> list[SecretMatch]:
+    """Sorted, without overlaps: the first found (most specific) wins."""
+    kept: list[SecretMatch] = []
+    for match in matches:
+        if any(match.start < k.end and k.start < match.end for k in kept):
+            continue
+        kept.append(match)
+    return sorted(kept)
+
+
+def find_secrets(text: str) -> list[SecretMatch]:
+    """Literal secrets in free text (a command, a Procfile line, a Dockerfile line)."""
+    if not text:
+        return []
+    return _merge(_url_secrets(text) + _token_secrets(text) + _named_secrets(text))
+
+
+def value_secrets(name: str | None, value: str) -> list[SecretMatch]:
+    """Literal secrets in the value of variable `name` (offsets index `value`).
+
+    URL credentials and token shapes inside the value, or, failing those, the
+    whole value when the name is secret-like and the value literal.
+    """
+    if not isinstance(value, str) or not value:
+        return []
+    found = _merge(_url_secrets(value) + _token_secrets(value))
+    if found:
+        return [m._replace(name=name) for m in found]
+    if name is not None and is_secret_name(name) and is_literal_secret(value):
+        return [SecretMatch(0, len(value), f"literal value of `{name}`", name)]
+    return []

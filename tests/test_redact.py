@@ -1,0 +1,39 @@
+"""The redactor masks credentials and leaves code that merely names them readable."""
+
+import pytest
+
+from railsafe.redact import redact
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "postgresql://postgres:hunter2@roundhouse.proxy.rlwy.net:41234/railway",
+            "postgresql://postgres:***@roundhouse.proxy.rlwy.net:41234/railway",
+        ),
+        ("DATABASE_URL=postgres://x:y@h/db", "DATABASE_URL=***"),
+        ("API_KEY=abc123 node server.js", "API_KEY=*** node server.js"),
+        ('SECRET_KEY = "abc"', 'SECRET_KEY = "***"'),
+        ('{"JWT_SECRET": "abc"}', '{"JWT_SECRET": "***"}'),
+        ('os.environ["SECRET_KEY"] = "hunter2"', 'os.environ["SECRET_KEY"] = "***"'),
+        ("token ghp_abcdefghijklmnopqrstuvwxyz123", "token ghp_***"),
+    ],
+)
+def test_masks_credentials(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'DATABASE_URL = os.getenv("TEST_DATABASE_URL") or os.getenv("DATABASE_URL")',
+        "token: str = Field(...)",
+        "DB_PASSWORD = settings.DB_PASSWORD",
+        "DATABASE_URL=$DATABASE_URL",
+        "DATABASE_URL=${{Postgres.DATABASE_URL}}",
+        "PORT=8080",
+    ],
+)
+def test_leaves_code_and_references_alone(text: str) -> None:
+    assert redact(text) == text
