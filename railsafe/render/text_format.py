@@ -27,14 +27,18 @@ def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
     raw = lines[f.span.line - 1].expandtabs(1)
     number = str(f.span.line)
     gutter = " " * len(number)
-    start = max(f.span.column - 1, 0)
+    start = min(max(f.span.column - 1, 0), len(raw))
     end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(raw)
-    width = max(end - start, 1)
-    marker = " " * start + "^" * min(width, max(len(raw) - start, 1))
+    end = min(max(end, start + 1), max(len(raw), start + 1))
+    shown = redact(raw)
+    if shown[start:end] != raw[start:end]:  # masking moved the span: follow it
+        start = min(len(redact(raw[:start])), len(shown))
+        end = max(len(shown) - len(redact(raw[end:])), start + 1)
+    marker = " " * start + "^" * (end - start)
     bar = _paint("|", "dim", color)
     return [
         f"  {gutter} {bar}",
-        f"  {number} {bar} {redact(raw)}",
+        f"  {number} {bar} {shown}",
         f"  {gutter} {bar} {_paint(marker, f.severity.label, color)}",
     ]
 
