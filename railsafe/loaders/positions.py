@@ -8,6 +8,7 @@ text. Building it is deferred until the first finding needs a location.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -18,6 +19,14 @@ from railsafe.findings import Span
 KeyPath = tuple[str | int, ...]
 
 _BOM = b"\xef\xbb\xbf"
+# tree-sitter-json 0.24 cannot read a signed exponent (`1e+16`); `1e016` is the
+# same number in as many bytes, so spans stay true.
+_JSON_PLUS_EXPONENT = re.compile(rb'"(?:[^"\\\n]|\\.)*"|(?<=[0-9])[eE]\+')
+
+
+def _unsign_exponents(match: re.Match[bytes]) -> bytes:
+    text = match[0]
+    return text if text.startswith(b'"') else text[:1] + b"0"
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class PositionIndex:
         self._bom = source.startswith(_BOM)
         if self._bom:
             source = b"   " + source[len(_BOM) :]
+        if syntax != "toml" and b"+" in source:
+            source = _JSON_PLUS_EXPONENT.sub(_unsign_exponents, source)
         self._lines = source.split(b"\n")
         self.entries: dict[KeyPath, Entry] = {}
         tree = _parser(syntax).parse(source)
@@ -107,7 +118,8 @@ class PositionIndex:
                         self._index_toml_pair(child, prefix)
 
     def _index_toml_pair(self, pair: Any, prefix: KeyPath) -> None:
-        children = _named(pair)
+        # tree-sitter-toml puts a trailing `# comment` inside the pair: not the value
+        children = [c for c in _named(pair) if c.type != "comment"]
         if len(children) < 2:
             return
         key_node, value = children[0], children[-1]
@@ -176,10 +188,7 @@ def _toml_key_nodes(node: Any) -> Iterator[tuple[str, Any]]:
         return
     raw = node.text.decode("utf-8", "replace")
     if node.type == "quoted_key":
-        if raw.startswith("'"):
-            raw = raw[1:-1]
-        else:
-            raw = _basic_key(raw)
+        raw = raw[1:-1] if raw.startswith("'") else _basic_key(raw)
     yield raw, node
 
 

@@ -1,0 +1,349 @@
+"""railsafe's speed targets, measured (a script, not a test).
+
+    python benchmarks/bench.py                 # everything
+    python benchmarks/bench.py --only startup  # issue 2: one service vs check-jsonschema
+    python benchmarks/bench.py --only monorepo # issue 3: 100 / 250 / 500 services
+    python benchmarks/bench.py --only imports  # `python -X importtime` top offenders
+
+Issue 2: cold `railsafe check` of a one-service repository (`railway.toml` +
+`nixpacks.toml`) takes at most 0.6x the wall time of `check-jsonschema`
+validating the same settings as `railway.json` against railway.schema.json.
+Both are run as fresh processes from this venv, alternating, and the medians
+are compared. check-jsonschema is a benchmark-only dependency
+(`pip install check-jsonschema`, the `bench` extra).
+
+Issue 3: a generated monorepo of 500 services (each with railway.toml,
+package.json, a Dockerfile, start.sh and tests/conftest.py) is checked in
+under 5 s, and the cost per service stays flat from 100 to 500.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RAILSAFE = BIN / "railsafe"
+CHECK_JSONSCHEMA = BIN / "check-jsonschema"
+SCHEMA = REPO / "schemas" / "railway.schema.json"
+RATIO_TARGET = 0.6
+MONOREPO_TARGET_S = 5.0
+ENV = {**os.environ, "NO_COLOR": "1"}
+
+RAILWAY_TOML = """\
+[build]
+builder = "NIXPACKS"
+buildCommand = "npm run build"
+watchPatterns = ["src/**", "package.json"]
+
+[deploy]
+startCommand = "npm start"
+preDeployCommand = ["npm run migrate"]
+healthcheckPath = "/health"
+healthcheckTimeout = 100
+restartPolicyType = "ON_FAILURE"
+restartPolicyMaxRetries = 3
+numReplicas = 1
+"""
+
+RAILWAY_JSON = {
+    "$schema": "https://railway.com/railway.schema.json",
+    "build": {
+        "builder": "NIXPACKS",
+        "buildCommand": "npm run build",
+        "watchPatterns": ["src/**", "package.json"],
+    },
+    "deploy": {
+        "startCommand": "npm start",
+        "preDeployCommand": ["npm run migrate"],
+        "healthcheckPath": "/health",
+        "healthcheckTimeout": 100,
+        "restartPolicyType": "ON_FAILURE",
+        "restartPolicyMaxRetries": 3,
+        "numReplicas": 1,
+    },
+}
+
+NIXPACKS_TOML = """\
+providers = ["node"]
+
+[phases.setup]
+nixPkgs = ["...", "ffmpeg"]
+
+[phases.install]
+cmds = ["npm ci"]
+
+[phases.build]
+cmds = ["npm run build"]
+
+[start]
+cmd = "npm start"
+"""
+
+STAND_IN_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "properties": {
+        "$schema": {"type": "string"},
+        "build": {"type": "object", "additionalProperties": True},
+        "deploy": {"type": "object", "additionalProperties": True},
+    },
+    "additionalProperties": False,
+}
+
+
+# -- helpers ---------------------------------------------------------------------
+def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    return elapsed, proc.returncode
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    line = "  ".join(f"{{:>{w}}}" for w in widths)
+    out = [line.format(*header), line.format(*("-" * w for w in widths))]
+    out += [line.format(*row) for row in rows]
+    return "\n".join(out)
+
+
+def load_note() -> str:
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:
+        return ""
+    cpus = os.cpu_count()
+    return f"(load average {one:.2f} / {five:.2f} on {cpus} CPUs: other work skews timings)"
+
+
+# -- issue 2: one service, railsafe vs check-jsonschema ----------------------------------
+def bench_startup(tmp: Path, runs: int) -> bool:
+    if not CHECK_JSONSCHEMA.exists():
+        print(f"check-jsonschema is not installed in {BIN}; `pip install check-jsonschema`")
+        return False
+    repo = tmp / "one-service"
+    repo.mkdir()
+    (repo / "railway.toml").write_text(RAILWAY_TOML, encoding="utf-8")
+    (repo / "nixpacks.toml").write_text(NIXPACKS_TOML, encoding="utf-8")
+    json_dir = tmp / "json"  # outside the repo: railsafe checks exactly the two TOML files
+    json_dir.mkdir()
+    railway_json = json_dir / "railway.json"
+    railway_json.write_text(json.dumps(RAILWAY_JSON, indent=2), encoding="utf-8")
+    schema, note = SCHEMA, "schemas/railway.schema.json"
+    if not schema.exists():
+        schema = tmp / "stand-in.schema.json"
+        schema.write_text(json.dumps(STAND_IN_SCHEMA), encoding="utf-8")
+        note = "a small STAND-IN schema (schemas/railway.schema.json does not exist yet)"
+
+    ours = [str(RAILSAFE), "check", str(repo)]
+    theirs = [str(CHECK_JSONSCHEMA), "--schemafile", str(schema), str(railway_json)]
+    _, code = timed(theirs)  # warm the file cache for both, untimed
+    if code != 0:
+        print(f"warning: check-jsonschema rejects the railway.json ({note})")
+    _, our_code = timed(ours)
+    mine, other = [], []
+    for _ in range(runs):
+        mine.append(timed(ours)[0])
+        other.append(timed(theirs)[0])
+    a, b = statistics.median(mine), statistics.median(other)
+    ratio = a / b
+    print(f"\n== issue 2: cold check of one service, {runs} alternating runs, medians ==")
+    print(f"schema: {note}")
+    print(
+        table(
+            ["command", "median ms", "min ms", "max ms"],
+            [
+                ["railsafe check <repo> (toml+nixpacks)", f"{a * 1000:.0f}",
+                 f"{min(mine) * 1000:.0f}", f"{max(mine) * 1000:.0f}"],
+                ["check-jsonschema railway.json", f"{b * 1000:.0f}",
+                 f"{min(other) * 1000:.0f}", f"{max(other) * 1000:.0f}"],
+            ],
+        )
+    )
+    verdict = "OK" if ratio < RATIO_TARGET else "OVER TARGET"
+    print(f"ratio railsafe / check-jsonschema = {ratio:.2f} (target < {RATIO_TARGET}): {verdict}")
+    print(f"railsafe exit code on this repo: {our_code}")
+    return ratio < RATIO_TARGET
+
+
+# -- issue 3: synthetic monorepos -------------------------------------------------------
+def make_monorepo(root: Path, services: int) -> None:
+    root.mkdir(parents=True)
+    (root / "package.json").write_text('{"name": "mono", "private": true}\n', encoding="utf-8")
+    for i in range(services):
+        svc = root / "services" / f"svc-{i:03d}"
+        (svc / "tests").mkdir(parents=True)
+        (svc / "railway.toml").write_text(
+            f"""\
+[build]
+builder = "DOCKERFILE"
+dockerfilePath = "Dockerfile"
+watchPatterns = ["services/svc-{i:03d}/**"]
+
+[deploy]
+preDeployCommand = ["npm run migrate"]
+startCommand = "./start.sh"
+healthcheckPath = "/health"
+restartPolicyType = "ON_FAILURE"
+restartPolicyMaxRetries = 5
+
+[environments.staging.deploy]
+numReplicas = 1
+""",
+            encoding="utf-8",
+        )
+        package = {
+            "name": f"svc-{i:03d}",
+            "private": True,
+            "scripts": {
+                "build": "tsc -p tsconfig.json",
+                "prebuild": "node scripts/codegen.js",
+                "test": "jest --runInBand",
+                "test:e2e": "playwright test",
+                "migrate": "prisma migrate deploy",
+                "start": "node dist/server.js",
+            },
+            "dependencies": {"express": "^4.19.0", "@prisma/client": "^5.14.0"},
+            "devDependencies": {"jest": "^29.7.0", "typescript": "^5.4.0"},
+        }
+        (svc / "package.json").write_text(json.dumps(package, indent=2), encoding="utf-8")
+        (svc / "Dockerfile").write_text(
+            """\
+FROM node:20-slim AS build
+WORKDIR /app
+ARG NODE_ENV=production
+COPY package*.json ./
+RUN npm ci
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-slim
+WORKDIR /app
+ENV PORT=8080
+COPY --from=build /app ./
+CMD ["./start.sh"]
+""",
+            encoding="utf-8",
+        )
+        (svc / "start.sh").write_text(
+            '#!/bin/sh\nset -e\ncd "$(dirname "$0")"\nexec node dist/server.js "$@"\n',
+            encoding="utf-8",
+        )
+        (svc / "tests" / "conftest.py").write_text(
+            """\
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    return os.environ.get("TEST_DATABASE_URL", "postgresql://localhost/test")
+""",
+            encoding="utf-8",
+        )
+
+
+def bench_monorepo(tmp: Path, sizes: list[int], runs: int) -> bool:
+    rows, totals = [], {}
+    for size in sizes:
+        root = tmp / f"mono-{size}"
+        make_monorepo(root, size)
+        times, code = [], 0
+        for _ in range(runs):
+            elapsed, code = timed([str(RAILSAFE), "check", str(root)])
+            times.append(elapsed)
+        total = statistics.median(times)
+        totals[size] = total
+        rows.append([str(size), f"{total:.2f}", f"{total / size * 1000:.1f}", str(code)])
+    print(f"\n== issue 3: synthetic monorepo, median of {runs} ==")
+    print(table(["services", "total s", "ms/service", "exit"], rows))
+    largest = max(sizes)
+    ok = totals[largest] < MONOREPO_TARGET_S if largest >= 500 else True
+    if largest >= 500:
+        verdict = "OK" if ok else "OVER TARGET"
+        target = f"target < {MONOREPO_TARGET_S} s"
+        print(f"{largest} services: {totals[largest]:.2f} s ({target}): {verdict}")
+    if len(sizes) > 1:
+        smallest = min(sizes)
+        per_small = totals[smallest] / smallest
+        per_large = totals[largest] / largest
+        slope = (totals[largest] - totals[smallest]) / (largest - smallest)
+        print(f"per-service cost {smallest} -> {largest}: x{per_large / per_small:.2f} "
+              f"(1.0 = linear; above 1 grows faster than linear); "
+              f"marginal cost {slope * 1000:.1f} ms/service")
+    return ok
+
+
+# -- imports --------------------------------------------------------------------------
+def bench_imports(tmp: Path, top: int) -> None:
+    repo = tmp / "imports"
+    repo.mkdir()
+    (repo / "railway.toml").write_text(RAILWAY_TOML, encoding="utf-8")
+    (repo / "nixpacks.toml").write_text(NIXPACKS_TOML, encoding="utf-8")
+    for args in (["--version"], ["check", str(repo)]):
+        _importtime(args, top)
+
+
+def _importtime(args: list[str], top: int) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "railsafe", *args],
+        env=ENV, capture_output=True, text=True, check=False,
+    )
+    shown = "check <one-service repo>" if args[0] == "check" else " ".join(args)
+    rows = []
+    for line in proc.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
+        if match:
+            rows.append((int(match[2]), int(match[1]), len(match[3]) // 2, match[4]))
+    if not rows:
+        print("no -X importtime output")
+        return
+    total = sum(cum for cum, _, depth, _ in rows if depth == 0)
+    print(f"\n== imports: python -X importtime -m railsafe {shown} ==")
+    print(f"all imports: {total / 1000:.0f} ms; top {top} by self time:")
+    biggest = sorted(rows, key=lambda r: r[1], reverse=True)[:top]
+    print(table(["self ms", "cumulative ms", "module"],
+                [[f"{s / 1000:.1f}", f"{c / 1000:.1f}", m] for c, s, _, m in biggest]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="railsafe speed benchmarks")
+    parser.add_argument("--only", choices=["startup", "monorepo", "imports"])
+    parser.add_argument("--runs", type=int, default=15, help="alternating runs for startup")
+    parser.add_argument("--mono-runs", type=int, default=3, help="runs per monorepo size")
+    parser.add_argument("--sizes", default="100,250,500", help="monorepo sizes")
+    parser.add_argument("--top", type=int, default=12, help="import offenders to list")
+    args = parser.parse_args()
+    if not RAILSAFE.exists():
+        print(f"railsafe is not installed in {BIN}", file=sys.stderr)
+        return 2
+    print(f"railsafe benchmarks, python {sys.version.split()[0]} {load_note()}")
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="railsafe-bench-") as tmp:
+        if args.only in (None, "startup"):
+            ok &= bench_startup(Path(tmp), args.runs)
+        if args.only in (None, "monorepo"):
+            sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+            ok &= bench_monorepo(Path(tmp), sizes, args.mono_runs)
+        if args.only in (None, "imports"):
+            bench_imports(Path(tmp), args.top)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

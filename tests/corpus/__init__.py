@@ -1,0 +1,1 @@
+"""The corpus harness: railsafe over ../shared/corpus, and the reviewed list of its errors."""
