@@ -172,7 +172,11 @@ _KINDS = {
 def validate(data: Any, name: str) -> list[Issue]:
     """Schema issues of `data` against the committed schema `name`, in document order."""
     issues: list[Issue] = []
-    for error in _validator(name).iter_errors(data):
+    try:
+        errors = list(_validator(name).iter_errors(data))
+    except ValueError:  # jsonschema-rs stops past 255 levels of nesting
+        return [Issue((), "depth", "nested too deeply to validate (more than 255 levels)")]
+    for error in errors:
         keypath: KeyPath = tuple(error.instance_path)
         kind = _KINDS.get(type(error.kind).__name__, type(error.kind).__name__.lower())
         if kind == UNKNOWN_KEY:

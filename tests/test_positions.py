@@ -606,11 +606,6 @@ def test_bom_is_not_a_column() -> None:
     assert PositionIndex(BOM + b'{"a": 1}', "json").entries[("a",)].key == Span(1, 2, 1, 5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Document.index blanks the BOM to 3 spaces before PositionIndex sees it; "
-    "drop that branch in railsafe/loaders/__init__.py (PositionIndex handles the BOM)",
-)
 def test_document_bom_columns(tmp_path: Path) -> None:
     path = tmp_path / "railway.toml"
     path.write_bytes(BOM + b'[deploy]\nstartCommand = "x"\n')

@@ -54,8 +54,8 @@ class Document:
         return self.source.decode("utf-8-sig", "replace")
 
     def line(self, number: int) -> str:
-        if self._lines is None:
-            self._lines = self.text.splitlines()
+        if self._lines is None:  # positions count "\n" only, as the index does
+            self._lines = [ln.removesuffix("\r") for ln in self.text.split("\n")]
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
     @property
@@ -66,8 +66,6 @@ class Document:
                 from railsafe.loaders.jsonc import standardize
 
                 source = standardize(self.text).encode("utf-8")
-            elif source.startswith(b"\xef\xbb\xbf"):
-                source = b"   " + source[3:]  # keep byte offsets; BOM is invisible
             syntax = "toml" if self.syntax == "toml" else "json"
             self._index = PositionIndex(source, syntax)
         return self._index

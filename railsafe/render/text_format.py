@@ -21,7 +21,7 @@ def _paint(text: str, style: str, color: bool) -> str:
 def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
     if source is None:
         return []
-    lines = source.splitlines()
+    lines = [ln.removesuffix("\r") for ln in source.split("\n")]
     if not 0 < f.span.line <= len(lines):
         return []
     raw = lines[f.span.line - 1].expandtabs(1)

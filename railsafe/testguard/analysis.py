@@ -130,8 +130,8 @@ class _Analyser:
             is_test = module in tests
             result.connections = self.connections(module, settings_file=not is_test)
             result.destructive = self.destructive(module) if is_test else []
-            ancestors = [c for d, c in conftests.items()
-                         if d in PurePosixPath(module.relpath).parents]
+            ancestors = [conftests[d] for d in reversed(PurePosixPath(module.relpath).parents)
+                         if d in conftests]
             result.guarded = any(self.file_guarded(m) for m in [module, *ancestors])
             result.loads_dotenv = _loads_dotenv(module)
             analysis.files.append(result)
