@@ -9,14 +9,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from railsafe.context import Context
 from railsafe.findings import Severity, Span
 from railsafe.loaders import Document, KeyPath
-from railsafe.loaders.dockerfile import Instruction, dockerfile_instructions, pairs
 from railsafe.rules import Hit, hit, rule
 from railsafe.secrets import SecretMatch, find_secrets, is_secret_name, value_secrets
+
+if TYPE_CHECKING:
+    from railsafe.loaders.dockerfile import Instruction, Pair
+
+
+# The Dockerfile parser is imported only when a tree has Dockerfiles (start-up time).
+def dockerfile_instructions(doc: Document) -> list[Instruction]:
+    from railsafe.loaders import dockerfile
+
+    return dockerfile.dockerfile_instructions(doc)
+
+
+def pairs(instr: Instruction) -> list[Pair]:
+    from railsafe.loaders import dockerfile
+
+    return dockerfile.pairs(instr)
 
 _RAILWAY_KINDS = ("railway-toml", "railway-json")
 _NIXPACKS_KINDS = ("nixpacks-toml", "nixpacks-json")
