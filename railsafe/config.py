@@ -17,7 +17,7 @@ from typing import Any
 
 KEYS = ("select", "ignore", "fail-on", "exclude")
 # read by the pytest plugin (railsafe.pytest_plugin), accepted here too
-PLUGIN_KEYS = ("database-url-variables", "allow-database-urls")
+PLUGIN_KEYS = ("database-url-variables", "allow-database-urls", "allow-railway-environments")
 
 
 class ConfigError(Exception):

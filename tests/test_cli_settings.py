@@ -111,3 +111,15 @@ def test_rules_and_explain_share_the_docstring() -> None:
     doc = runner.invoke(app, ["explain", "test-command"]).stdout
     assert doc.startswith("RS004 test-command (error)")
     assert "## Why it matters on Railway" in doc
+
+
+def test_pytest_plugin_keys_are_valid_settings(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.railsafe]\n"
+        'database-url-variables = ["APP_DB_URL"]\n'
+        'allow-database-urls = ["postgresql://*@localhost:5432/app_dev"]\n'
+        'allow-railway-environments = ["pr-*"]\n'
+    )
+    code, payload = _run(str(tmp_path), "--select", "RS004")
+    assert code == 1 and _rules(payload) == ["RS004@3:1"]
