@@ -88,6 +88,9 @@ def check(
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
         raise _fail(f"no such file or directory: {', '.join(missing)}")
+    odd = [str(p) for p in targets if not (p.is_file() or p.is_dir())]
+    if odd:
+        raise _fail(f"not a regular file or directory: {', '.join(odd)}")
     try:
         if config is not None:
             settings = settings_from_file(config)

@@ -38,6 +38,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert runner.invoke(app, ["check", str(tmp_path), "--today", "tomorrow"]).exit_code == 2
     assert runner.invoke(app, ["check", "--no-such-option"]).exit_code == 2
     assert runner.invoke(app, ["explain", "RS999"]).exit_code == 2
+    assert runner.invoke(app, ["check", "/dev/null"]).exit_code == 2  # not a file or directory
 
 
 def test_select_by_prefix_and_name(tmp_path: Path) -> None:

@@ -182,7 +182,12 @@ def tests_in_deploy(ctx: Context) -> Iterator[Hit]:
             f"test runner `{det.what}` runs in {_where(item)}{_via(det)}; this phase runs on the "
             "private network with production variables (railway-facts §7.1)"
             f"{_located(item.command)}",
-            fix="Run tests in CI against a disposable database; keep only the server here.",
+            fix=(
+                "Run tests in CI against a disposable database; keep only migrations in "
+                "preDeployCommand"
+                if item.command.phase == "pre-deploy"
+                else "Run tests in CI against a disposable database; keep only the server here."
+            ),
             related=_related(item, det, span),
         )
 
