@@ -8,7 +8,7 @@ and shared through `ctx.cached`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,6 +111,33 @@ def _detections(
             yield item, det, span
 
 
+# what the message calls each detection category
+_CATEGORY_LABEL = {
+    "test-runner": "test runner",
+    "destructive-db": "destructive database command",
+    "migration": "migration",
+}
+
+
+def _phase_hits(
+    ctx: Context,
+    category: str,
+    phases: tuple[str, ...],
+    why: str,
+    fix: Callable[[str], str],
+) -> Iterator[Hit]:
+    """One hit per detection of `category` in `phases`: what runs where, and why it matters."""
+    for item, det, span in _detections(ctx, category, phases):
+        yield Hit(
+            item.command.path,
+            span,
+            f"{_CATEGORY_LABEL[category]} `{det.what}` runs in {_where(item)}{_via(det)}; "
+            f"{why}{_located(item.command)}",
+            fix=fix(item.command.phase),
+            related=_related(item, det, span),
+        )
+
+
 @rule("RS101", "tests-in-build", Severity.ERROR)
 def tests_in_build(ctx: Context) -> Iterator[Hit]:
     """A test runner runs in the build phase.
@@ -140,16 +167,13 @@ def tests_in_build(ctx: Context) -> Iterator[Hit]:
     Remove the runner from the build command / script; keep the build to
     installing and compiling.
     """
-    for item, det, span in _detections(ctx, "test-runner", ("build",)):
-        yield Hit(
-            item.command.path,
-            span,
-            f"test runner `{det.what}` runs in {_where(item)}{_via(det)}; build commands see "
-            "every service variable, DATABASE_URL included (railway-facts §5)"
-            f"{_located(item.command)}",
-            fix="Run tests in CI against a disposable database; remove them from the build.",
-            related=_related(item, det, span),
-        )
+    yield from _phase_hits(
+        ctx,
+        "test-runner",
+        ("build",),
+        "build commands see every service variable, DATABASE_URL included (railway-facts §5)",
+        lambda _: "Run tests in CI against a disposable database; remove them from the build.",
+    )
 
 
 @rule("RS102", "tests-in-deploy", Severity.ERROR)
@@ -175,21 +199,20 @@ def tests_in_deploy(ctx: Context) -> Iterator[Hit]:
     Run tests in CI against a disposable database. Keep `preDeployCommand`
     for migrations and `startCommand` for starting the server.
     """
-    for item, det, span in _detections(ctx, "test-runner", ("pre-deploy", "start")):
-        yield Hit(
-            item.command.path,
-            span,
-            f"test runner `{det.what}` runs in {_where(item)}{_via(det)}; this phase runs on the "
-            "private network with production variables (railway-facts §7.1)"
-            f"{_located(item.command)}",
-            fix=(
-                "Run tests in CI against a disposable database; keep only migrations in "
-                "preDeployCommand"
-                if item.command.phase == "pre-deploy"
-                else "Run tests in CI against a disposable database; keep only the server here."
-            ),
-            related=_related(item, det, span),
-        )
+    yield from _phase_hits(
+        ctx,
+        "test-runner",
+        ("pre-deploy", "start"),
+        "this phase runs on the private network with production variables (railway-facts §7.1)",
+        lambda phase: (
+            "Run tests in CI against a disposable database; "
+            + (
+                "keep only migrations in preDeployCommand"
+                if phase == "pre-deploy"
+                else "keep only the server here."
+            )
+        ),
+    )
 
 
 @rule("RS103", "destructive-db-command", Severity.ERROR)
@@ -215,16 +238,13 @@ def destructive_db_command(ctx: Context) -> Iterator[Hit]:
     mean to reset, and apply schema changes with forward migrations in
     `preDeployCommand`.
     """
-    for item, det, span in _detections(ctx, "destructive-db", ("build", "pre-deploy", "start")):
-        yield Hit(
-            item.command.path,
-            span,
-            f"destructive database command `{det.what}` runs in {_where(item)}{_via(det)}; "
-            "it acts on whatever database the service variables name (railway-facts §5, §7.1)"
-            f"{_located(item.command)}",
-            fix="Remove it from the deployment; use forward migrations in preDeployCommand.",
-            related=_related(item, det, span),
-        )
+    yield from _phase_hits(
+        ctx,
+        "destructive-db",
+        ("build", "pre-deploy", "start"),
+        "it acts on whatever database the service variables name (railway-facts §5, §7.1)",
+        lambda _: "Remove it from the deployment; use forward migrations in preDeployCommand.",
+    )
 
 
 @rule("RS104", "migration-in-build", Severity.WARNING)
@@ -251,16 +271,14 @@ def migration_in_build(ctx: Context) -> Iterator[Hit]:
     Move the migration to `deploy.preDeployCommand`, e.g.
     `preDeployCommand = ["python manage.py migrate"]`.
     """
-    for item, det, span in _detections(ctx, "migration", ("build",)):
-        yield Hit(
-            item.command.path,
-            span,
-            f"migration `{det.what}` runs in {_where(item)}{_via(det)}; the private network is "
-            "not reachable at build time and skipped builds do not rerun it "
-            f"(railway-facts §5.3){_located(item.command)}",
-            fix="Move the migration to deploy.preDeployCommand.",
-            related=_related(item, det, span),
-        )
+    yield from _phase_hits(
+        ctx,
+        "migration",
+        ("build",),
+        "the private network is not reachable at build time and skipped builds do not rerun it "
+        "(railway-facts §5.3)",
+        lambda _: "Move the migration to deploy.preDeployCommand.",
+    )
 
 
 @rule("RS105", "unparsable-command", Severity.INFO)
