@@ -31,6 +31,7 @@ from railsafe.context import Context
 from railsafe.discover import SourceFile
 from railsafe.findings import FILE_START, Related, Span
 from railsafe.loaders import CONFIG_FILES, Document
+from railsafe.validate import normalise_enum
 
 Phase = Literal["build", "pre-deploy", "start"]
 PHASES: tuple[Phase, ...] = ("build", "pre-deploy", "start")
@@ -453,7 +454,7 @@ class _Planner:
             )
         found = self.setting(env, "build", "builder")
         if cfg is not None and found is not None and isinstance(found[1], str):
-            name = found[1].strip().upper()
+            name = normalise_enum(found[1])
             if name in BUILDER_NAMES:
                 return Builder(
                     name,  # type: ignore[arg-type]

@@ -36,8 +36,16 @@ def _validator(name: str) -> Any:
     return jsonschema_rs.validator_for(schema(name))
 
 
-def _norm(value: str) -> str:
+def normalise_enum(value: str) -> str:
+    """How a forgiving enum compares values: case-insensitive, `-` equals `_`.
+
+    Railway's own docs write `builder = "railpack"` and `restartPolicyType =
+    "never"`, and real files write `on-failure` too (railway-facts §1.4).
+    """
     return value.strip().upper().replace("-", "_")
+
+
+_norm = normalise_enum
 
 
 def is_forgiving(options: list[Any]) -> bool:

@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
 
+from railsafe.validate import normalise_enum
+
 SCHEMA_BASE = "https://raw.githubusercontent.com/railsafe/railsafe/main/schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -26,11 +28,6 @@ class Open(BaseModel):
     """An object that accepts keys beyond the ones modelled."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-def normalize_enum(value: str) -> str:
-    """How a forgiving enum compares values: case-insensitive, `-` equals `_`."""
-    return value.strip().upper().replace("-", "_")
 
 
 def spellings(canonical: tuple[str, ...]) -> list[str]:
@@ -73,10 +70,10 @@ class Choice:
             if value not in self.values:
                 raise ValueError(f"expected one of {', '.join(self.values)}")
             return value
-        wanted = {normalize_enum(v): v for v in self.values}
-        if normalize_enum(value) not in wanted:
+        wanted = {normalise_enum(v): v for v in self.values}
+        if normalise_enum(value) not in wanted:
             raise ValueError(f"expected one of {', '.join(self.values)}")
-        return wanted[normalize_enum(value)]
+        return wanted[normalise_enum(value)]
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
         from pydantic_core import core_schema

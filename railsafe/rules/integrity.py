@@ -10,6 +10,7 @@ from railsafe.context import Context
 from railsafe.findings import FILE_START, Related, Severity
 from railsafe.loaders import Document, KeyPath
 from railsafe.rules import Hit, hit, rule
+from railsafe.validate import normalise_enum
 
 
 @rule("RS001", "invalid-syntax", Severity.ERROR)
@@ -67,11 +68,6 @@ def _builder_settings(doc: Document) -> Iterator[tuple[KeyPath, str]]:
     for path, build in sections:
         if isinstance(build, dict) and isinstance(build.get("builder"), str):
             yield (*path, "builder"), build["builder"]
-
-
-def normalise_enum(value: str) -> str:
-    """Railway accepts `on-failure`, `on_failure` and `ON_FAILURE` alike."""
-    return value.strip().upper().replace("-", "_")
 
 
 @rule("RS004", "test-command", Severity.ERROR)
