@@ -1,0 +1,106 @@
+"""Discovery: every directory (monorepos), nothing from build output, ignored or vendored trees."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from railsafe.discover import classify_explicit, discover
+
+
+def _touch(root: Path, *relpaths: str) -> None:
+    for rel in relpaths:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("[build]\n")
+
+
+def _found(root: Path) -> dict[str, str]:
+    return {f.relpath: f.kind for f in discover([root]).files}
+
+
+def test_monorepo_every_level(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "railway.toml",
+        "apps/api/railway.json",
+        "apps/api/nixpacks.toml",
+        "apps/web/railpack.json",
+        "services/worker/deep/nixpacks.json",
+    )
+    assert _found(tmp_path) == {
+        "railway.toml": "railway-toml",
+        "apps/api/railway.json": "railway-json",
+        "apps/api/nixpacks.toml": "nixpacks-toml",
+        "apps/web/railpack.json": "railpack-json",
+        "services/worker/deep/nixpacks.json": "nixpacks-json",
+    }
+
+
+@pytest.mark.parametrize(
+    "skipped",
+    [
+        ".git/railway.toml",
+        "node_modules/pkg/railway.toml",
+        ".venv/lib/railway.toml",
+        "venv/railway.toml",
+        "dist/railway.toml",
+        "build/railway.toml",
+        ".next/railway.toml",
+        "target/railway.toml",
+        "__pycache__/railway.toml",
+    ],
+)
+def test_skips_vendored_and_build_output(tmp_path: Path, skipped: str) -> None:
+    _touch(tmp_path, "railway.toml", skipped)
+    assert list(_found(tmp_path)) == ["railway.toml"]
+
+
+def test_skips_any_virtualenv_by_its_marker(tmp_path: Path) -> None:
+    _touch(tmp_path, "railway.toml", "pyenv311/railway.toml")
+    (tmp_path / "pyenv311" / "pyvenv.cfg").write_text("home = /usr\n")
+    assert list(_found(tmp_path)) == ["railway.toml"]
+
+
+def test_skips_git_ignored_paths(tmp_path: Path) -> None:
+    _touch(
+        tmp_path,
+        "railway.toml",
+        "generated/railway.toml",
+        "apps/a/railway.toml",
+        "apps/a/tmp/railway.toml",
+        "apps/b/keep.toml",
+    )
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "apps" / "a" / ".gitignore").write_text("tmp/\n")
+    assert sorted(_found(tmp_path)) == ["apps/a/railway.toml", "railway.toml"]
+
+
+def test_explicit_files_are_checked_under_any_name(tmp_path: Path) -> None:
+    _touch(tmp_path, "deploy/prod-railway.toml", "ignored/railway.toml")
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    files = discover([tmp_path / "deploy/prod-railway.toml", tmp_path / "ignored/railway.toml"])
+    assert sorted(f.kind for f in files.files) == ["railway-toml", "railway-toml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("prod.railway.json", "railway-json"),
+        ("020__railwayapp__nixpacks__examples__nixpacks.toml", "nixpacks-toml"),
+        ("012__railway-demo__railpack.json", "railpack-json"),
+        ("railway-staging.toml", "railway-toml"),
+        ("custom.json", "railway-json"),
+    ],
+)
+def test_explicit_kind_by_name(name: str, kind: str) -> None:
+    assert classify_explicit(name)[0] == kind
+
+
+def test_symlink_loops_do_not_hang(tmp_path: Path) -> None:
+    _touch(tmp_path, "a/railway.toml")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    os.symlink(tmp_path / "a" / "self.toml", tmp_path / "a" / "self.toml")
+    assert list(_found(tmp_path)) == ["a/railway.toml"]
