@@ -124,8 +124,10 @@ def check(
     )
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render(report, fmt, color=color))
-    for error in report.errors:
+    for error in report.errors + report.internal_errors:
         typer.echo(f"railsafe: {error}", err=True)
+    if report.internal_errors:
+        raise typer.Exit(3)
     if fail_on != "never":
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in report.findings):

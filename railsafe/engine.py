@@ -10,6 +10,7 @@ from pathlib import Path
 from railsafe.context import Context
 from railsafe.discover import discover
 from railsafe.findings import Finding
+from railsafe.redact import redact
 from railsafe.rules import Rule, all_rules, select
 from railsafe.suppress import filter_suppressed
 
@@ -20,6 +21,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     errors: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)  # a rule that crashed
     sources: dict[str, str] = field(default_factory=dict)  # relpath -> text, for code frames
 
 
@@ -49,7 +51,14 @@ def check(
     report = Report(discovery.root, errors=list(discovery.errors))
     seen: set[tuple[str, str, int, int, str]] = set()
     for r in rules if rules is not None else all_rules():
-        for h in r.check(ctx):
+        try:
+            hits = list(r.check(ctx))
+        except Exception as exc:  # one broken rule must not lose the others' findings
+            report.internal_errors.append(
+                redact(f"internal error in {r.id} {r.name}: {exc.__class__.__name__}: {exc}")
+            )
+            continue
+        for h in hits:
             key = (r.id, h.path, h.span.line, h.span.column, h.message)
             if key in seen:
                 continue

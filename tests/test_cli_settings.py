@@ -124,3 +124,22 @@ def test_pytest_plugin_keys_are_valid_settings(tmp_path: Path) -> None:
     )
     code, payload = _run(str(tmp_path), "--select", "RS004")
     assert code == 1 and _rules(payload) == ["RS004@3:1"]
+
+
+def test_a_crashing_rule_loses_nothing_else(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from railsafe import rules as registry
+
+    def explode(ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom postgresql://u:hunter2@h/db")
+        yield
+
+    broken = registry.find_rule("RS005")
+    assert broken is not None
+    monkeypatch.setitem(
+        registry._RULES, "RS005", registry.Rule("RS005", broken.name, broken.severity, explode, "x")
+    )
+    (tmp_path / "railway.toml").write_text(BAD)
+    result = runner.invoke(app, ["check", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 3
+    assert "internal error in RS005" in result.stderr and "hunter2" not in result.stderr
+    assert any(f["rule"] == "RS004" for f in json.loads(result.stdout)["findings"])
