@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from railsafe.engine import check
+from railsafe.findings import Finding
 from railsafe.rules import find_rule
 from railsafe.testguard import js
+from railsafe.testguard.resolve import is_guard
 from railsafe.testguard.settings import _ini_env, dotenv_entries
 from railsafe.testguard.urls import classify, is_production_variable, railway_host
 from tests.conftest import REPO
@@ -104,13 +107,154 @@ def test_sqlalchemy_delete_with_where_is_not_a_wipe(tmp_path: Path) -> None:
 def test_js_scan_ignores_assignment_and_comments() -> None:
     text = (
         "// process.env.DATABASE_URL in a comment\n"
+        "const before = new Pool({ connectionString: process.env.DATABASE_URL });\n"
         "process.env.DATABASE_URL = 'postgres://localhost/app_test';\n"
         "const pool = new Pool({ connectionString: process.env.DATABASE_URL });\n"
         "await pool.query('DELETE FROM users WHERE id = 1');\n"
     )
     setup = js.scan(text)
-    assert [s.line for _, s in setup.prod_reads] == [3]
+    # the assignment is no read, and a read below it sees the test database
+    assert [s.line for _, s in setup.prod_reads] == [2]
     assert setup.destructive == []
+
+
+def test_js_prisma_with_datasource_is_not_implicit() -> None:
+    explicit = js.scan("const p = new PrismaClient({ datasourceUrl: url });\n")
+    implicit = js.scan("const p = new PrismaClient({ log: ['query'] });\n")
+    assert explicit.implicit == []
+    assert [s.column for _, s in implicit.implicit] == [11]
+
+
+def test_js_dotenv_test_file_with_override_pins_prisma() -> None:
+    client = "const p = new PrismaClient();\n"
+    loaded = "dotenv.config({ path: '.env.test', override: true });\n" + client
+    kept = "dotenv.config({ path: '.env.test' });\n" + client
+    assert js.scan(loaded).implicit == []
+    assert len(js.scan(kept).implicit) == 1
+
+
+def _check(tmp_path: Path, files: dict[str, str], *rules: str) -> list[Finding]:
+    for name, body in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+    report = check([tmp_path], [find_rule(r) for r in rules])  # type: ignore[misc]
+    return report.findings
+
+
+def test_related_locations_are_unique_and_sorted(tmp_path: Path) -> None:
+    body = (
+        "import os, pytest\nfrom sqlalchemy import create_engine, text\n"
+        "@pytest.fixture(autouse=True)\ndef wipe():\n    yield\n"
+        "    with engine.begin() as conn:\n        conn.execute(text('TRUNCATE users'))\n"
+        "engine = create_engine(os.environ['DATABASE_URL'])\n"
+    )
+    [finding] = _check(tmp_path, {"tests/conftest.py": body}, "RS201")
+    places = [(r.path, r.span.line, r.span.column) for r in finding.related]
+    assert places == [("tests/conftest.py", 7, 9), ("tests/conftest.py", 8, 10)]
+
+
+def test_js_no_wipe_gets_the_js_fix(tmp_path: Path) -> None:
+    text = "export const pool = new Pool({ connectionString: process.env.DATABASE_URL });\n"
+    [finding] = _check(tmp_path, {"tests/setup.ts": text}, "RS202")
+    assert "throw new Error" in (finding.fix or "")
+    assert "pytest" not in (finding.fix or "")
+
+
+def test_rs203_wording_and_password_advice(tmp_path: Path) -> None:
+    body = (
+        "from sqlalchemy import create_engine\n"
+        "a = create_engine('postgresql://localhost')\n"
+        "b = create_engine('postgresql://app:secret@localhost/app')\n"
+    )
+    first, second = _check(tmp_path, {"tests/conftest.py": body}, "RS203")
+    assert first.message == ("test setup points the database at postgresql://localhost: "
+                             "names no database (the server's default database)")
+    assert "rotate" not in (first.fix or "")
+    assert "rotate" in (second.fix or "") and "secret" not in second.message
+
+
+def test_application_code_names_the_test_file(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "import os\nfrom sqlalchemy import create_engine\n"
+                     "engine = create_engine(os.environ['DATABASE_URL'])\n",
+        "tests/conftest.py": "from app.db import engine\nENGINE = engine\n",
+    }
+    [finding] = _check(tmp_path, files, "RS202")
+    assert finding.path == "app/db.py"
+    assert finding.message.startswith("application code imported by tests/conftest.py reads")
+
+
+def test_skip_guard_through_a_helper_function(tmp_path: Path) -> None:
+    body = (
+        "import os, pytest\nfrom sqlalchemy import create_engine\n"
+        "URL = os.getenv('TEST_DATABASE_URL') or os.getenv('DATABASE_URL')\n"
+        "def _refuses(url):\n    if not url.endswith('_test'):\n        return 'not a test db'\n"
+        "    return ''\n"
+        "REASON = _refuses(URL)\n"
+        "pytestmark = pytest.mark.skipif(bool(REASON), reason=REASON)\n"
+        "engine = create_engine(URL)\n"
+        "def test_x():\n    engine.dispose()\n"
+    )
+    assert _check(tmp_path, {"tests/test_db.py": body}, "RS201", "RS202") == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "guard"),
+    [
+        ("'test' not in URL", True),
+        ("not URL.endswith('_test')", True),
+        ("os.getenv('RAILWAY_ENVIRONMENT_NAME')", True),
+        ("'rlwy.net' in URL", True),
+        ("not os.getenv('TEST_DATABASE_URL')", False),
+        ("'TEST_DATABASE_URL' not in os.environ", False),
+        ("not URL", False),
+        ("not TEST_DB_URL", False),
+    ],
+)
+def test_guard_conditions(condition: str, guard: bool) -> None:
+    stmt = ast.parse(f"if {condition}:\n    raise SystemExit(1)\n").body[0]
+    assert is_guard(stmt) is guard
+
+
+def test_unconditional_reassignment_replaces_the_earlier_value(tmp_path: Path) -> None:
+    body = (
+        "import os\nfrom sqlalchemy import create_engine\n"
+        "URL = os.getenv('TEST_DATABASE_URL') or os.getenv('DATABASE_URL')\n"
+        "URL = 'sqlite:///./test.db'\n"
+        "engine = create_engine(URL)\n"
+    )
+    assert _conftest(tmp_path, body) == []
+
+
+def test_a_pin_after_the_import_comes_too_late(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "import os\nfrom sqlalchemy import create_engine\n"
+                     "engine = create_engine(os.environ['DATABASE_URL'])\n",
+        "tests/conftest.py": "import os\nfrom app.db import engine\n"
+                             "os.environ['DATABASE_URL'] = 'sqlite:///./test.db'\n"
+                             "ENGINE = engine\n",
+    }
+    assert [f.path for f in _check(tmp_path, files, "RS202")] == ["app/db.py"]
+
+
+def test_setdefault_of_the_test_variable_to_database_url(tmp_path: Path) -> None:
+    body = (
+        "import os\nfrom sqlalchemy import create_engine\n"
+        "os.environ.setdefault('TEST_DATABASE_URL', os.environ['DATABASE_URL'])\n"
+        "engine = create_engine(os.environ['TEST_DATABASE_URL'])\n"
+    )
+    assert _conftest(tmp_path, body) == ["RS202:3"]
+
+
+def test_pytest_env_default_is_not_a_pin(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nenv =\n    D:DATABASE_URL=postgresql://localhost/app_test\n")
+    body = "import os\nfrom sqlalchemy import create_engine\n" \
+           "engine = create_engine(os.environ['DATABASE_URL'])\n"
+    assert _conftest(tmp_path, body) == ["RS202:3"]
 
 
 def test_pytest_ini_env_positions() -> None:

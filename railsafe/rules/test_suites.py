@@ -23,16 +23,30 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     A test setup (conftest.py, test modules, Django/Flask test settings, a jest or
     vitest setup file) whose database URL can come from `DATABASE_URL` or another
     production database variable, directly (`os.environ["DATABASE_URL"]`,
-    pydantic-settings `database_url`, `dj_database_url.config()`,
-    `process.env.DATABASE_URL`) or as a fallback
-    (`os.getenv("TEST_DATABASE_URL") or os.getenv("DATABASE_URL")`), while a fixture,
-    setup hook or module-level statement runs a destructive operation:
-    `metadata.drop_all()`, `DROP`/`TRUNCATE`/`DELETE FROM` without `WHERE` in executed
-    SQL, alembic `command.downgrade`, Django `flush`, `Model.objects.all().delete()`,
-    `prisma migrate reset`, `deleteMany()`. Nothing guards the path (a `raise`,
-    `pytest.exit`, `sys.exit` or `assert` on the URL containing `test`, on a Railway
-    host, or on `RAILWAY_*` variables). The finding sits on the variable read; the
-    destructive call is a related location.
+    pydantic-settings `database_url`, also on a settings object a fixture creates
+    with `get_settings()`, `dj_database_url.config()`, `process.env.DATABASE_URL`,
+    a `new PrismaClient()` without a datasource URL, which reads `DATABASE_URL`
+    itself) or as a fallback (`os.getenv("TEST_DATABASE_URL") or
+    os.getenv("DATABASE_URL")`), while a fixture, setup hook, test function or
+    module-level statement runs a destructive operation: `metadata.drop_all()`
+    (called, or passed to `run_sync`), `DROP`/`TRUNCATE`/`DELETE FROM` without
+    `WHERE` in executed SQL, alembic `command.downgrade`, Django `flush`,
+    `Model.objects.all().delete()`, `prisma migrate reset`, `deleteMany()`.
+
+    Nothing guards the path: a `raise`, `pytest.exit`, `pytest.skip`, `sys.exit` or
+    `assert` on the URL's value (its text, database name or host containing `test`,
+    a Railway host) or on `RAILWAY_*` variables, or a `pytestmark =
+    pytest.mark.skipif(...)` on such a condition in a test module (pytest ignores
+    `pytestmark` in conftest.py). Checking only that `TEST_DATABASE_URL` is set is
+    not a guard when the URL used can still come from `DATABASE_URL`. A default
+    (`os.environ.setdefault`, pytest-env `D:`, `if "DATABASE_URL" not in
+    os.environ: ...`) keeps a `DATABASE_URL` that is already set, so it does not
+    make the suite safe; a URL rewritten to a test database
+    (`if "test" not in url: url = url.rsplit("/", 1)[0] + "/app_test"`) does.
+
+    The finding sits on the variable read; the destructive call is a related
+    location. When the read is in application code (a settings class, an engine
+    module), the message names the test file that reaches it.
 
     ## Why it matters on Railway
     On Railway `DATABASE_URL` is the production database (railway-facts §6.2).
@@ -45,7 +59,9 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     ## Fix
     Read only a test-only variable (`TEST_DATABASE_URL`) with no fallback, and refuse
     to continue when the URL is not a test database or points at a Railway host
-    (railway-facts §6.3). railsafe's pytest plugin does this for every session.
+    (railway-facts §6.3). With Prisma, pass the URL explicitly
+    (`new PrismaClient({ datasourceUrl: url })`). railsafe's pytest plugin refuses
+    such sessions at start-up.
     """
     if not (ctx.files(*TEST_SETUP_KINDS)):
         return
@@ -61,8 +77,16 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     ## What it finds
     The same resolution as RS201 (a test setup whose database URL can come from
     `DATABASE_URL` or another production database variable, directly or as a
-    fallback, with no guard on the path) when no destructive fixture was found:
+    fallback, with no guard on the path) when no destructive operation was found:
     the tests still connect to whatever database that is.
+
+    Django test settings (`settings/test.py`, `settings_test.py`) whose
+    `DATABASES` come from `DATABASE_URL` (`dj_database_url.config()`) are not
+    reported: Django's test runner, and pytest-django, create a separate test
+    database named `test_<NAME>` and run the tests in it (Django's documented
+    test-database behaviour), so the tests write no production rows. They are
+    reported when `DATABASES[...]["TEST"]["NAME"]` names a database without
+    `test` in its name: the test runner then uses, and recreates, that database.
 
     ## Why it matters on Railway
     With the service's variables (`railway run`, a test command in a start,
@@ -73,8 +97,8 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     ## Fix
     Read the test database URL from a test-only variable with no fallback, or refuse
     to run when it is not a test database; or pin it for the test run (pytest-env
-    `env = DATABASE_URL=postgresql://localhost/app_test`). railsafe's pytest plugin
-    refuses production-looking URLs at session start.
+    `env = DATABASE_URL=postgresql://localhost/app_test`, without `D:`). railsafe's
+    pytest plugin refuses production-looking URLs at session start.
     """
     if not (ctx.files(*TEST_SETUP_KINDS)):
         return
@@ -94,8 +118,16 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     `test` in its name (a SQLite file without `test` in its path), in: pytest-env
     `env =` entries (pytest.ini, setup.cfg, tox.ini, pyproject.toml), `.env.test*`
     files, a `.env` file that the tests load with `load_dotenv()`, Django test
-    settings, Flask `TestingConfig`, and literal URLs in conftest/test modules. The
-    password is never shown.
+    settings, Flask `TestingConfig`, and literal URLs that conftest/test modules
+    connect to, also a default in application code the tests reach (the message
+    names the test file). The password is never shown.
+
+    Only complete URLs are judged: a piece of a concatenation or f-string (a
+    `"postgresql+asyncpg://"` prefix) is reported only when it names a Railway
+    host, and a URL the tests rewrite to a test database
+    (`url.replace("app", "app_test")`, `base + "/app_test"`) is not reported. In
+    Django test settings only Railway hosts are reported: Django's test runner uses
+    a `test_<NAME>` database there (Django's documented test-database behaviour).
 
     ## Why it matters on Railway
     Railway's database URLs point at `*.railway.internal` (private) or
@@ -107,7 +139,7 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     ## Fix
     Point test settings at a dedicated test database (`postgresql://localhost/app_test`,
     `sqlite:///:memory:`), and keep production credentials out of files tests load.
-    If the credential was committed, rotate it.
+    If the URL holds a password that was committed, rotate it.
     """
     if not (ctx.files(*TEST_SETUP_KINDS)):
         return

@@ -2,9 +2,11 @@
 
 For every Python test file (conftest.py, test_*.py, *_test.py) and Django/Flask
 test settings, find the *connections* (a database URL flowing into
-create_engine, psycopg/asyncpg connect, alembic's sqlalchemy.url, Django
-DATABASES, Flask SQLALCHEMY_DATABASE_URI...), where each URL comes from, the
-*destructive operations* in fixtures and hooks, and the *guards*. The rules turn
+create_engine, psycopg/asyncpg connect, a local wrapper around them, alembic's
+sqlalchemy.url, Django DATABASES, Flask SQLALCHEMY_DATABASE_URI...), where each
+URL comes from, the *destructive operations* in fixtures, hooks and test
+functions, the *guards*, and the *environment writes* of the test setup
+(pytest-env, `os.environ[...] = ...`, `os.environ.setdefault`). The rules turn
 the result into findings.
 """
 
@@ -12,21 +14,35 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from railsafe.context import Context
 from railsafe.discover import SourceFile
-from railsafe.testguard.pymodule import PyModule, const_str, kwarg, last_name, module_level
-from railsafe.testguard.resolve import Resolver, Source, has_guard, is_guard
-from railsafe.testguard.settings import PinnedVars, pinned_by_pytest_env
-from railsafe.testguard.urls import classify, is_production_variable, looks_like_db_url
+from railsafe.testguard.pymodule import (
+    ImportRef,
+    PyModule,
+    const_str,
+    kwarg,
+    last_name,
+    module_level,
+)
+from railsafe.testguard.resolve import Resolver, Source, has_guard, is_guard, is_skip_guard
+from railsafe.testguard.settings import pinned_by_pytest_env
+from railsafe.testguard.urls import (
+    classify,
+    is_production_variable,
+    is_url_variable,
+    looks_like_db_url,
+    railway_host,
+)
 
 ENGINE_SINKS = {"create_engine", "create_async_engine", "engine_from_config", "make_url",
                 "create_pool", "ConnectionPool", "AsyncConnectionPool", "Database",
                 "connect_async", "SQLAlchemy"}
 CONNECT_MODULES = ("psycopg", "psycopg2", "asyncpg", "pymysql", "MySQLdb", "aiopg",
                    "psycopg_pool", "databases", "sqlalchemy")
+CONNECT_NAMES = {"connect", "create_pool", "connect_async", "from_url", "create_engine"}
 SESSION_WRAPPERS = {"sessionmaker", "async_sessionmaker", "scoped_session", "Session",
                     "AsyncSession"}
 URL_SETTING_NAMES = {"SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_DATABASE_URL", "DATABASE_URL",
@@ -42,6 +58,7 @@ GUARD_HOOKS = {"pytest_configure", "pytest_sessionstart", "pytest_load_initial_c
                "pytest_cmdline_main"}
 SQL_EXECUTORS = {"execute", "executescript", "executemany", "exec_driver_sql", "text",
                  "fetch", "fetchrow", "fetchval", "run", "raw", "query"}
+ENVIRON = ("os.environ", "environ")
 
 _SQL_DESTRUCTIVE = re.compile(r"\b(?:DROP\s+(?:TABLE|SCHEMA|DATABASE|OWNED|VIEW)|TRUNCATE)\b",
                               re.IGNORECASE)
@@ -55,6 +72,10 @@ class Connection:
     node: ast.AST  # the sink call / assignment
     sources: tuple[Source, ...]
     guarded: bool
+    # Django DATABASES in test settings: the test runner (and pytest-django) create
+    # and use a separate `test_<NAME>` database
+    separate_test_db: bool = False
+    test_name: ast.AST | None = None  # a DATABASES TEST NAME without `test` in it
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,26 @@ class Destructive:
     node: ast.AST
     what: str  # "metadata.drop_all()", "TRUNCATE in executed SQL", ...
     where: str  # "autouse session-scoped fixture `setup_database`"
+    call: ast.AST | None = None  # in a helper: the fixture's or test's call of the helper
+    caller: str = ""  # that fixture or test
+
+
+@dataclass(frozen=True)
+class EnvWrite:
+    """A test setup putting a value into the environment before the tests run."""
+
+    var: str  # upper-cased name
+    module: PyModule | None  # None: pytest-env
+    line: int
+    sources: tuple[Source, ...]  # where the written value comes from (resolved)
+    text: str | None  # the written literal, when it is one
+    hard: bool  # replaces a value already set (False: only fills in an unset variable)
+    conditional: bool  # may not run at all
+
+    @property
+    def safe_literal(self) -> bool:
+        return self.text is not None and looks_like_db_url(self.text) and \
+            classify(self.text).problem is None
 
 
 @dataclass
@@ -77,19 +118,93 @@ class TestFileResult:
 @dataclass
 class Analysis:
     files: list[TestFileResult] = field(default_factory=list)
-    pinned: dict[str, PinnedVars] = field(default_factory=dict)  # test relpath -> pinned
+    # test relpath -> environment writes that run before its tests, in order
+    writes: dict[str, list[EnvWrite]] = field(default_factory=dict)
+    # module relpath -> local modules it imports (transitively) before a line
+    imports_before: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+
+    def is_test_code(self, relpath: str) -> bool:
+        return any(r.module.relpath == relpath for r in self.files)
+
+    def effective_sources(self, result: TestFileResult, conn: Connection) -> list[Source]:
+        """`conn`'s sources once the test setup's environment writes are applied.
+
+        A variable written unconditionally (pytest-env without `D:`,
+        `os.environ["X"] = ...`) reads what was written; a default
+        (`setdefault`, `D:`, `if "X" not in os.environ: ...`) keeps what is
+        already set and adds the default; a fallback behind a variable that is
+        always set is never read.
+        """
+        writes = self.writes.get(result.module.relpath, [])
+        if not writes:
+            return list(conn.sources)
+        out: list[Source] = []
+        for s in conn.sources:
+            if s.kind != "env":
+                out.append(s)
+                continue
+            applicable = [w for w in writes if w.var == s.value.upper() and self._applies(w, s)]
+            # a pin to a safe test URL, or to an expression we can follow (one we
+            # cannot follow proves nothing: the variable stays a candidate)
+            pins = [w for w in applicable if w.hard and not w.conditional and
+                    (w.safe_literal or (w.text is None and w.sources))]
+            if pins:
+                pin = pins[-1]
+                out += [replace(r, fallback=r.fallback or s.fallback,
+                                guarded=r.guarded or s.guarded) for r in pin.sources]
+                continue
+            out.append(s)
+            for w in applicable:
+                if w.text is None or not w.safe_literal:
+                    out += [replace(r, fallback=True) for r in w.sources]
+        return [x for x in out
+                if not any(self._always_set(var, x, writes) for var in x.behind)]
+
+    def _always_set(self, var: str, source: Source, writes: list[EnvWrite]) -> bool:
+        return any(w.var == var.upper() and not w.conditional and self._applies(w, source)
+                   for w in writes)
+
+    def _applies(self, write: EnvWrite, source: Source) -> bool:
+        """Does the write run before `source` is read?"""
+        if write.module is None or source.lazy:
+            return True
+        if source.module.enclosing_function(source.node) is not None:
+            return True  # read when a fixture or helper runs, after every import
+        line = getattr(source.node, "lineno", 0)
+        if source.module.relpath == write.module.relpath:
+            return line > write.line
+        imported = self.imports_before.get((write.module.relpath, write.line), frozenset())
+        return source.module.relpath not in imported
 
     def production_sources(self, result: TestFileResult, conn: Connection) -> list[Source]:
         """Env sources of `conn` that can be a production variable on Railway."""
-        pinned = self.pinned.get(result.module.relpath)
+        if conn.separate_test_db:
+            return []
+        return [s for s in self.effective_sources(result, conn)
+                if s.kind == "env" and is_production_variable(s.value) and not s.guarded]
+
+    def literal_problems(self, result: TestFileResult, conn: Connection
+                         ) -> list[tuple[Source, str]]:
+        """Complete literal URLs that point at Railway or a non-test database."""
         out = []
-        for s in conn.sources:
-            if s.kind != "env" or not is_production_variable(s.value) or s.guarded:
+        for s in self.effective_sources(result, conn):
+            if s.kind != "literal" or s.guarded:
                 continue
-            if pinned is not None and s.value.upper() in pinned.safe:
+            if s.fragment:  # a piece of a URL (a scheme prefix) is no URL
+                if _railway_fragment(s.value):
+                    out.append((s, "Railway host"))
                 continue
-            out.append(s)
+            if looks_like_db_url(s.value):
+                verdict = classify(s.value)
+                # Django's test runner uses a `test_<NAME>` database: only the host matters
+                if verdict.problem and (verdict.railway or not conn.separate_test_db):
+                    out.append((s, verdict.problem))
         return out
+
+
+def _railway_fragment(text: str) -> bool:
+    return "${{" in text or any(railway_host(token)
+                                for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9.-]*", text))
 
 
 def analyse(ctx: Context) -> Analysis:
@@ -101,6 +216,7 @@ class _Analyser:
         self.ctx = ctx
         self.modules: dict[str, PyModule | None] = {}
         self.resolver = Resolver(ctx.root, self.load_path)
+        self._module_imports: dict[str, list[tuple[int, PyModule]]] = {}
 
     def load_path(self, path: Path) -> PyModule | None:
         doc = self.ctx.document_at(path)
@@ -124,7 +240,8 @@ class _Analyser:
                     if (m := self.load(f)) is not None]
         conftests = {PurePosixPath(m.relpath).parent: m for m in tests
                      if m.relpath.endswith("conftest.py")}
-        pinned_env = pinned_by_pytest_env(self.ctx)
+        pytest_env = pinned_by_pytest_env(self.ctx)
+        module_writes: dict[str, list[EnvWrite]] = {}
         for module in tests + [s for s in settings if _is_test_settings(s.relpath)]:
             result = TestFileResult(module)
             is_test = module in tests
@@ -132,14 +249,22 @@ class _Analyser:
             result.destructive = self.destructive(module) if is_test else []
             ancestors = [conftests[d] for d in reversed(PurePosixPath(module.relpath).parents)
                          if d in conftests]
-            result.guarded = any(self.file_guarded(m) for m in [module, *ancestors])
+            result.guarded = any(self.file_guarded(m) for m in [*ancestors, module])
             result.loads_dotenv = _loads_dotenv(module)
             analysis.files.append(result)
-            pins = PinnedVars()
-            for scope in [module, *ancestors]:
-                pins.merge(_pinned_in_module(scope))
-            pins.merge(pinned_env.for_path(module.relpath))
-            analysis.pinned[module.relpath] = pins
+            writes = [EnvWrite(e.name.upper(), None, 0, (), e.value, not e.default_only, False)
+                      for e in pytest_env.entries_for(module.relpath)]
+            scopes = ancestors + ([] if any(a is module for a in ancestors) else [module])
+            for scope in scopes:
+                if scope.relpath not in module_writes:
+                    module_writes[scope.relpath] = self.env_writes(scope)
+                writes += module_writes[scope.relpath]
+            analysis.writes[module.relpath] = writes
+            for w in writes:
+                if w.module is not None and (w.module.relpath, w.line) not in \
+                        analysis.imports_before:
+                    analysis.imports_before[(w.module.relpath, w.line)] = \
+                        self.imported_before(w.module, w.line)
         # Flask-style test config classes in settings-like modules that are not test files
         for module in settings:
             if _is_test_settings(module.relpath):
@@ -152,34 +277,30 @@ class _Analyser:
     # -- connections -------------------------------------------------------------
     def connections(self, module: PyModule, settings_file: bool) -> list[Connection]:
         found: list[Connection] = []
-        module_guard = any(is_guard(s) for s in module_level(module.tree.body))
+        module_guard = any(is_guard(s, module) for s in module_level(module.tree.body))
+        test_name = _django_test_name(module)
         for node in ast.walk(module.tree):
-            func = self._enclosing_function(module, node)
+            func = module.enclosing_function(node)
             url: ast.expr | None = None
+            django = False
             if isinstance(node, ast.Call):
-                url = self._sink_url(module, node)
+                url = self._sink_url(module, node) or self._unknown_connect(module, node, func)
             elif isinstance(node, ast.Assign):
                 url = self._assigned_url(module, node)
+                django = url is not None and func is None and _assigns_databases(node)
             if url is None:
                 continue
             sources = self.resolver.sources(url, module, func)
-            guarded = module_guard or (func is not None and has_guard(func.body))
-            found.append(Connection(module, node, tuple(sources), guarded))
+            guarded = module_guard or (func is not None and has_guard(func.body, module))
+            separate = django and test_name is None
+            found.append(Connection(module, node, tuple(sources), guarded, separate,
+                                    test_name if django else None))
         if not settings_file:
             found += self.imported_connections(module)
         found += self.test_config_classes(module)
         return found
 
-    def _enclosing_function(self, module: PyModule, node: ast.AST
-                            ) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        parent = module.parents.get(id(node))
-        while parent is not None:
-            if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
-                return parent
-            parent = module.parents.get(id(parent))
-        return None
-
-    def _sink_url(self, module: PyModule, call: ast.Call) -> ast.expr | None:
+    def _sink_url(self, module: PyModule, call: ast.Call, depth: int = 0) -> ast.expr | None:
         short = last_name(call.func)
         qn = module.qualname(call.func)
         first = call.args[0] if call.args else None
@@ -195,6 +316,52 @@ class _Analyser:
         if short == "update" and isinstance(call.func, ast.Attribute) and \
                 last_name(call.func.value) == "config":
             return kwarg(call, *URL_SETTING_NAMES)
+        return self._wrapper_url(module, call, depth)
+
+    def _unknown_connect(self, module: PyModule, call: ast.Call,
+                         func: ast.FunctionDef | ast.AsyncFunctionDef | None) -> ast.expr | None:
+        """`Db.connect(DATABASE_URL)` of a class this tree does not define: given a
+        database URL variable, a `connect` / `create_pool` call connects to it."""
+        if last_name(call.func) not in CONNECT_NAMES or not call.args:
+            return None
+        sources = self.resolver.sources(call.args[0], module, func)
+        if any(s.kind == "env" and is_url_variable(s.value) for s in sources):
+            return call.args[0]
+        return None
+
+    def _wrapper_url(self, module: PyModule, call: ast.Call, depth: int) -> ast.expr | None:
+        """`Db.connect(url)` / `connect(url)`: a local function handing a parameter to a sink."""
+        if depth > 2 or not (call.args or call.keywords):
+            return None
+        candidates: list[tuple[PyModule, ast.FunctionDef | ast.AsyncFunctionDef, int]] = []
+        if isinstance(call.func, ast.Name):
+            for mod, definition in self.resolver.lookup(call.func.id, module):
+                if isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
+                    candidates.append((mod, definition, 0))
+                elif isinstance(definition, ast.ClassDef):
+                    init = _method(definition, "__init__")
+                    if init is not None:
+                        candidates.append((mod, init, 1))
+        elif isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            for mod, definition in self.resolver.lookup(call.func.value.id, module):
+                if isinstance(definition, ast.ClassDef):
+                    method = _method(definition, call.func.attr)
+                    if method is not None:
+                        static = any(last_name(d) == "staticmethod"
+                                     for d in method.decorator_list)
+                        candidates.append((mod, method, 0 if static else 1))
+        for mod, target, skip in candidates:
+            params = [a.arg for a in [*target.args.posonlyargs, *target.args.args]][skip:]
+            for inner in ast.walk(target):
+                if not isinstance(inner, ast.Call) or inner is call:
+                    continue
+                url = self._sink_url(mod, inner, depth + 1)
+                if not isinstance(url, ast.Name) or url.id not in params + \
+                        [a.arg for a in target.args.kwonlyargs]:
+                    continue
+                if url.id in params and params.index(url.id) < len(call.args):
+                    return call.args[params.index(url.id)]
+                return kwarg(call, url.id)
         return None
 
     def _assigned_url(self, module: PyModule, node: ast.Assign) -> ast.expr | None:
@@ -213,7 +380,7 @@ class _Analyser:
                         if isinstance(value, ast.Dict) else value
         return None
 
-    def imported_connections(self, module: PyModule, depth: int = 0) -> list[Connection]:
+    def imported_connections(self, module: PyModule) -> list[Connection]:
         """Engines and session factories imported from local modules and used here."""
         used = {n.id for n in ast.walk(module.tree) if isinstance(n, ast.Name)}
         found = []
@@ -229,7 +396,7 @@ class _Analyser:
         if depth > 4 or not isinstance(value, ast.Call):
             return []
         url = self._sink_url(module, value)
-        guarded = any(is_guard(s) for s in module_level(module.tree.body))
+        guarded = any(is_guard(s, module) for s in module_level(module.tree.body))
         if url is not None:
             return [Connection(module, value, tuple(self.resolver.sources(url, module)), guarded)]
         if last_name(value.func) in SESSION_WRAPPERS:
@@ -261,11 +428,101 @@ class _Analyser:
                     found.append(Connection(module, stmt, tuple(sources), False))
         return found
 
+    # -- environment writes ----------------------------------------------------------
+    def env_writes(self, module: PyModule) -> list[EnvWrite]:
+        """`os.environ[...] = ...`, `setdefault`, `update` run at import, in order."""
+        out: list[EnvWrite] = []
+
+        def add(var: str | None, value: ast.expr | None, line: int, hard: bool,
+                conditional: bool) -> None:
+            if var is None or value is None:
+                return
+            sources = tuple(self.resolver.sources(value, module))
+            out.append(EnvWrite(var.upper(), module, line, sources, const_str(value), hard,
+                                conditional))
+
+        def walk(stmts: list[ast.stmt], conditional: bool, outer: bool,
+                 unset: frozenset[str]) -> None:
+            for stmt in stmts:
+                if isinstance(stmt, ast.Assign):
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Subscript) and \
+                                module.qualname(target.value) in ENVIRON:
+                            var = const_str(target.slice)
+                            default = var is not None and var.upper() in unset
+                            add(var, stmt.value, stmt.lineno, not default,
+                                outer if default else conditional)
+                elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                    call = stmt.value
+                    qn = module.qualname(call.func)
+                    if qn in ("os.environ.setdefault", "environ.setdefault") and \
+                            len(call.args) == 2:
+                        add(const_str(call.args[0]), call.args[1], stmt.lineno, False,
+                            conditional)
+                    elif qn in ("os.environ.update", "environ.update"):
+                        pairs: list[tuple[str | None, ast.expr]] = [
+                            (k.arg, k.value) for k in call.keywords if k.arg]
+                        if call.args and isinstance(call.args[0], ast.Dict):
+                            pairs += [(const_str(k), v) for k, v in
+                                      zip(call.args[0].keys, call.args[0].values, strict=True)]
+                        for var, value in pairs:
+                            add(var, value, stmt.lineno, True, conditional)
+                elif isinstance(stmt, ast.If):
+                    checked = _unset_checks(stmt.test, module)
+                    walk(stmt.body, True, conditional, checked)
+                    walk(stmt.orelse, True, conditional, frozenset())
+                elif isinstance(stmt, ast.With | ast.AsyncWith):
+                    walk(stmt.body, conditional, outer, unset)
+                elif isinstance(stmt, ast.Try):
+                    walk(stmt.body, conditional, outer, unset)
+                    for handler in stmt.handlers:
+                        walk(handler.body, True, conditional, frozenset())
+                    walk(stmt.orelse, True, conditional, frozenset())
+                    walk(stmt.finalbody, conditional, outer, unset)
+                elif isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+                    walk(stmt.body, True, conditional, frozenset())
+
+        walk(module.tree.body, False, False, frozenset())
+        return out
+
+    def imported_before(self, module: PyModule, line: int) -> frozenset[str]:
+        """Local modules that `module` imports (directly or not) at module level before `line`."""
+        seen: set[str] = set()
+        stack = [m for ln, m in self._imports_of(module) if ln < line]
+        while stack:
+            current = stack.pop()
+            if current.relpath in seen or len(seen) > 200:
+                continue
+            seen.add(current.relpath)
+            stack += [m for _, m in self._imports_of(current)]
+        return frozenset(seen)
+
+    def _imports_of(self, module: PyModule) -> list[tuple[int, PyModule]]:
+        if module.relpath not in self._module_imports:
+            found: list[tuple[int, PyModule]] = []
+            for stmt in module_level(module.tree.body):
+                refs: list[ImportRef] = []
+                if isinstance(stmt, ast.Import):
+                    refs = [ImportRef(a.name, None) for a in stmt.names]
+                elif isinstance(stmt, ast.ImportFrom):
+                    refs = [ImportRef(stmt.module or "", a.name, stmt.level) for a in stmt.names]
+                for ref in refs:
+                    target = self.resolver.import_target(module, ref)
+                    if target is not None:
+                        found.append((stmt.lineno, target))
+            self._module_imports[module.relpath] = found
+        return self._module_imports[module.relpath]
+
     # -- destructive operations ------------------------------------------------------
     def destructive(self, module: PyModule) -> list[Destructive]:
         found: list[Destructive] = []
+        collected = not module.relpath.endswith("conftest.py")  # pytest collects no tests there
+        not_tests = _not_tests(module)
         for func in _all_functions(module.tree):
             where = _setup_role(func, module)
+            if where is None and collected and func.name not in not_tests and \
+                    _is_test_function(func, module):
+                where = f"test `{func.name}`"
             if where is None:
                 continue
             found += self._destructive_in(module, func, where, follow=True)
@@ -273,11 +530,11 @@ class _Analyser:
             if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 found += [Destructive(module, n, what, "module level (runs at import)")
                           for n in ast.walk(stmt) if (what := _destructive_call(module, n))]
-        return found
+        return _outermost(module, found)
 
     def _destructive_in(self, module: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef,
                         where: str, follow: bool) -> list[Destructive]:
-        if has_guard(func.body):
+        if has_guard(func.body, module):
             return []
         found = []
         for node in ast.walk(func):
@@ -287,15 +544,21 @@ class _Analyser:
             elif follow and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                     node.func.id in module.functions:
                 helper = module.functions[node.func.id]
-                if _setup_role(helper, module) is None:
-                    found += self._destructive_in(module, helper, where, follow=False)
+                if _setup_role(helper, module) is None and helper is not func:
+                    found += [replace(d, call=node, caller=where) for d in self._destructive_in(
+                        module, helper, f"`{helper.name}()` called from {where}", follow=False)]
         return found
 
     # -- guards --------------------------------------------------------------------
     def file_guarded(self, module: PyModule) -> bool:
-        if any(is_guard(s) for s in module_level(module.tree.body)):
+        top = module_level(module.tree.body)
+        if any(is_guard(s, module) for s in top):
             return True
-        return any(has_guard(f.body) for name, f in module.functions.items()
+        # pytestmark is ignored in conftest.py: it skips only the tests of a test module
+        if not module.relpath.endswith("conftest.py") and \
+                any(is_skip_guard(s, module) for s in top):
+            return True
+        return any(has_guard(f.body, module) for name, f in module.functions.items()
                    if name in GUARD_HOOKS)
 
 
@@ -307,12 +570,112 @@ def _is_test_settings(relpath: str) -> bool:
 def _databases_default(value: ast.Dict) -> ast.expr | None:
     for key, item in zip(value.keys, value.values, strict=False):
         if const_str(key) == "default":
-            return item if not isinstance(item, ast.Dict) else None
+            if not isinstance(item, ast.Dict):
+                return item
+            # {"default": {**dj_database_url.config(), "CONN_MAX_AGE": 600}}
+            for inner_key, inner in zip(item.keys, item.values, strict=False):
+                if inner_key is None and isinstance(inner, ast.Call):
+                    return inner
+            return None
+    return None
+
+
+def _assigns_databases(node: ast.Assign) -> bool:
+    """`DATABASES = {...}` / `DATABASES["default"] = ...` in a Django settings module.
+
+    Not `settings.DATABASES[...] = ...` in a fixture: that rewires live settings,
+    and an overridden `django_db_setup` creates no test database.
+    """
+    return any(isinstance(t.value if isinstance(t, ast.Subscript) else t, ast.Name) and
+               last_name(t.value if isinstance(t, ast.Subscript) else t) == "DATABASES"
+               for t in node.targets)
+
+
+def _django_test_name(module: PyModule) -> ast.AST | None:
+    """A DATABASES `TEST` `NAME` (or old `TEST_NAME`) that is not a test database's name.
+
+    Django names the test database `test_<NAME>` unless TEST NAME says otherwise;
+    a TEST NAME without `test` in it (or not a literal) may be a real database.
+    """
+    for node in ast.walk(module.tree):
+        candidates: list[ast.expr] = []
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=False):
+                if const_str(key) == "TEST_NAME":
+                    candidates.append(value)
+                if const_str(key) == "TEST" and isinstance(value, ast.Dict):
+                    candidates += [v for k, v in zip(value.keys, value.values, strict=False)
+                                   if const_str(k) == "NAME"]
+        elif isinstance(node, ast.Call) and isinstance(kwarg(node, "test_options"), ast.Dict):
+            options = kwarg(node, "test_options")
+            assert isinstance(options, ast.Dict)
+            candidates += [v for k, v in zip(options.keys, options.values, strict=False)
+                           if const_str(k) == "NAME"]
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and const_str(target.slice) == "NAME" and \
+                        isinstance(target.value, ast.Subscript) and \
+                        const_str(target.value.slice) == "TEST":
+                    candidates.append(node.value)
+        for value in candidates:
+            text = const_str(value)
+            if text is None or "test" not in text.lower():
+                return value
     return None
 
 
 def _all_functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _method(klass: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    for stmt in klass.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == name:
+            return stmt
+    return None
+
+
+def _is_test_function(func: ast.FunctionDef | ast.AsyncFunctionDef, module: PyModule) -> bool:
+    """A test pytest or unittest collects: `test*` at module level or in a test class."""
+    if not func.name.startswith("test"):
+        return False
+    parent = module.parents.get(id(func))
+    if isinstance(parent, ast.Module):
+        return True
+    return isinstance(parent, ast.ClassDef) and isinstance(module.parents.get(id(parent)),
+                                                            ast.Module)
+
+
+def _not_tests(module: PyModule) -> set[str]:
+    """Names marked `name.__test__ = False`."""
+    out = set()
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Attribute) and target.attr == "__test__" and \
+                        isinstance(target.value, ast.Name) and \
+                        isinstance(stmt.value, ast.Constant) and stmt.value.value is False:
+                    out.add(target.value.id)
+    return out
+
+
+def _outermost(module: PyModule, found: list[Destructive]) -> list[Destructive]:
+    """One entry per operation: `execute(text("TRUNCATE ..."))` is the execute call only."""
+    nodes = {id(d.node) for d in found}
+    out: list[Destructive] = []
+    seen: set[int] = set()
+    for d in found:
+        parent = module.parents.get(id(d.node))
+        inner = False
+        while parent is not None and not isinstance(parent, ast.stmt):
+            if id(parent) in nodes:
+                inner = True
+                break
+            parent = module.parents.get(id(parent))
+        if not inner and id(d.node) not in seen:
+            seen.add(id(d.node))
+            out.append(d)
+    return out
 
 
 def _setup_role(func: ast.FunctionDef | ast.AsyncFunctionDef, module: PyModule) -> str | None:
@@ -355,6 +718,10 @@ def _destructive_call(module: PyModule, node: ast.AST) -> str | None:
     qn = module.qualname(node.func)
     if short == "drop_all":
         return f"{_dotted_text(node.func)}() (drops every table)"
+    if short == "run_sync":  # await conn.run_sync(Base.metadata.drop_all)
+        for arg in node.args:
+            if isinstance(arg, ast.Attribute | ast.Name) and last_name(arg) == "drop_all":
+                return f"run_sync({_dotted_text(arg)}) (drops every table)"
     if short == "drop_database":
         return "drop_database() (drops the whole database)"
     if short in SQL_EXECUTORS:
@@ -402,27 +769,23 @@ def _loads_dotenv(module: PyModule) -> bool:
     return False
 
 
-def _pinned_in_module(module: PyModule) -> PinnedVars:
-    """`os.environ["DATABASE_URL"] = "<safe test url>"` at module level pins that variable."""
-    pins = PinnedVars()
-    for stmt in module_level(module.tree.body):
-        if isinstance(stmt, ast.Assign):
-            value = const_str(stmt.value)
-            for target in stmt.targets:
-                if isinstance(target, ast.Subscript) and \
-                        module.qualname(target.value) in ("os.environ", "environ"):
-                    key = const_str(target.slice)
-                    if key and value is not None:
-                        pins.add(key, value)
-    return pins
-
-
-def literal_problems(conn: Connection) -> list[tuple[Source, str]]:
-    """Literal URLs in a connection that point at Railway or a non-test database."""
-    out = []
-    for s in conn.sources:
-        if s.kind == "literal" and looks_like_db_url(s.value):
-            verdict = classify(s.value)
-            if verdict.problem:
-                out.append((s, verdict.problem))
-    return out
+def _unset_checks(test: ast.expr, module: PyModule) -> frozenset[str]:
+    """Variables `test` is true for when unset: `"X" not in os.environ`, `not os.getenv("X")`."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+            isinstance(test.ops[0], ast.NotIn) and \
+            module.qualname(test.comparators[0]) in ENVIRON:
+        var = const_str(test.left)
+        return frozenset([var.upper()]) if var else frozenset()
+    getter: ast.expr | None = None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        getter = test.operand
+    elif isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+            isinstance(test.ops[0], ast.Is) and isinstance(test.comparators[0], ast.Constant) \
+            and test.comparators[0].value is None:
+        getter = test.left
+    if isinstance(getter, ast.Call) and module.qualname(getter.func) in (
+        "os.getenv", "os.environ.get", "getenv", "environ.get"
+    ) and len(getter.args) == 1:
+        var = const_str(getter.args[0])
+        return frozenset([var.upper()]) if var else frozenset()
+    return frozenset()

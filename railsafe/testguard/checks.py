@@ -6,7 +6,8 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from railsafe.context import Context
 from railsafe.findings import Related, Span
@@ -19,7 +20,6 @@ from railsafe.testguard.analysis import (
     Destructive,
     TestFileResult,
     analyse,
-    literal_problems,
 )
 from railsafe.testguard.resolve import Source
 from railsafe.testguard.settings import (
@@ -38,6 +38,15 @@ FIX = (
     "database\", returncode=4)`. Installing railsafe in the test dependencies also enables its "
     "pytest plugin, which refuses such sessions at start-up."
 )
+JS_FIX = (
+    "Read the test database URL from a test-only variable (TEST_DATABASE_URL) with no fallback "
+    "to DATABASE_URL, and refuse to run when it is not a test database, before any setup "
+    "touches it: `if (!new URL(url).pathname.includes(\"test\")) throw new Error(\"not a test "
+    "database\")`. With Prisma, pass the URL explicitly "
+    "(`new PrismaClient({ datasourceUrl: url })`): `new PrismaClient()` reads DATABASE_URL."
+)
+LITERAL_FIX = "Use a dedicated test database URL here."
+ROTATE = " The URL holds a password: if it is a real one, rotate it."
 
 
 @dataclass
@@ -77,22 +86,66 @@ def _how(source: Source) -> str:
     return "as a fallback" if source.fallback else "directly"
 
 
+def _names(paths: list[str]) -> str:
+    unique = sorted(set(paths))
+    if len(unique) <= 2:
+        return " and ".join(unique)
+    return f"{unique[0]}, {unique[1]} and {len(unique) - 2} more"
+
+
+def _reached_from(analysis: Analysis, relpath: str, tests: list[str]) -> str | None:
+    """`tests/conftest.py` when `relpath` is application code the tests import; else None."""
+    if analysis.is_test_code(relpath):
+        return None
+    others = [t for t in tests if t != relpath]
+    return _names(others) if others else None
+
+
+def _sorted_related(items: list[Related]) -> tuple[Related, ...]:
+    out: list[Related] = []
+    seen: set[tuple[str, Span]] = set()
+    for item in items:
+        if (item.path, item.span) not in seen:
+            seen.add((item.path, item.span))
+            out.append(item)
+    return tuple(sorted(out, key=lambda r: (r.path, r.span.line, r.span.column)))
+
+
 def _related(exposure: _Exposure) -> tuple[Related, ...]:
-    out = [Related(op.module.relpath, op.module.span(op.node), f"{op.what}, in {op.where}")
-           for op in exposure.destructive]
+    out = []
+    for op in exposure.destructive:
+        out.append(Related(op.module.relpath, op.module.span(op.node), f"{op.what}, in {op.where}"))
+        if op.call is not None and isinstance(op.call, ast.Call):
+            out.append(Related(op.module.relpath, op.module.span(op.call),
+                               f"{op.caller} calls `{ast.unparse(op.call.func)}()` here"))
     for result, conn in exposure.connections:
         node = conn.node
         label = "the URL is used here"
         if isinstance(node, ast.Call):
             label = f"the URL reaches {ast.unparse(node.func)}() here"
-        related = Related(conn.module.relpath, conn.module.span(node), label)
-        if related not in out and conn.module.span(node) != _span_of(exposure.source):
-            out.append(related)
+        if conn.module.span(node) != _span_of(exposure.source) or \
+                conn.module.relpath != exposure.source.module.relpath:
+            out.append(Related(conn.module.relpath, conn.module.span(node), label))
+        if conn.test_name is not None:
+            out.append(Related(conn.module.relpath, conn.module.span(conn.test_name),
+                               "Django's test database is given this name, which has no "
+                               "'test' in it, instead of test_<NAME>"))
         if conn.module.relpath != result.module.relpath:
-            use = Related(result.module.relpath, Span(1, 1, 1, 1), "imported by this test file")
-            if use not in out:
-                out.append(use)
-    return tuple(out)
+            out.append(Related(result.module.relpath, Span(1, 1, 1, 1),
+                               "imported by this test file"))
+    return _sorted_related(out)
+
+
+def _subject(analysis: Analysis, exposure: _Exposure) -> str:
+    """How the message starts: the read in a test file, or application code tests import."""
+    source = exposure.source
+    tests = [r.module.relpath for r, _ in exposure.connections]
+    reached = _reached_from(analysis, source.module.relpath, tests)
+    if reached:
+        return (f"application code imported by {reached} reads the test database URL from "
+                f"{source.value} ({_how(source)}), the production database on Railway")
+    return (f"test database URL can resolve to {source.value} ({_how(source)}), the production "
+            "database on Railway")
 
 
 def _js_setups(ctx: Context) -> list[tuple[str, js.JsSetup]]:
@@ -101,10 +154,27 @@ def _js_setups(ctx: Context) -> list[tuple[str, js.JsSetup]]:
         for source in ctx.files("js-test-setup"):
             doc = ctx.load(source)
             if doc.error is None:
-                out.append((doc.relpath, js.scan(doc.text)))
+                imported = _js_imports(ctx, source.path, doc.text)
+                out.append((doc.relpath, js.scan(doc.text, imported)))
         return out
 
     return ctx.cached("testguard.js", build)
+
+
+_JS_SUFFIXES = ("", ".ts", ".js", ".mts", ".mjs", ".tsx", ".jsx", "/index.ts", "/index.js")
+
+
+def _js_imports(ctx: Context, path: Path, text: str) -> tuple[js.Imported, ...]:
+    """Modules a setup file imports with a relative path (one level, inside the root)."""
+    out = []
+    for spec, span in js.relative_imports(text):
+        base = spec[:-3] if spec.endswith((".js", ".ts")) else spec
+        for suffix in _JS_SUFFIXES:
+            doc = ctx.document_at(path.parent / f"{base}{suffix}")
+            if doc is not None and doc.error is None:
+                out.append(js.Imported(doc.relpath, doc.text, span))
+                break
+    return tuple(out)
 
 
 def _js_read(setup: js.JsSetup, text: str) -> tuple[str, Span]:
@@ -117,8 +187,22 @@ def _js_read(setup: js.JsSetup, text: str) -> tuple[str, Span]:
     return setup.prod_reads[0]
 
 
+def _js_subject(setup: js.JsSetup, text: str) -> tuple[str, Span]:
+    if setup.prod_reads:
+        name, span = _js_read(setup, text)
+        return f"test setup builds its database client from process.env.{name}", span
+    what, span = setup.implicit[0]
+    return (f"test setup builds its database client with {what} and no datasource URL, "
+            "so Prisma reads process.env.DATABASE_URL", span)
+
+
+def _js_exposed(setup: js.JsSetup) -> bool:
+    return bool(setup.prod_reads or setup.implicit) and setup.client and not setup.guarded
+
+
 def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     """Documented on the rule of the same name in railsafe.rules."""
+    analysis = analyse(ctx)
     for exposure in _exposures(ctx):
         if not exposure.destructive:
             continue
@@ -126,27 +210,23 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             source.module.relpath,
             _span_of(source),
-            f"test database URL can resolve to {source.value} ({_how(source)}), the production "
-            f"database on Railway, and {op.where} runs {op.what}: running this suite with "
-            "production variables wipes production",
+            f"{_subject(analysis, exposure)}, and {op.where} runs {op.what}: running this "
+            "suite with production variables wipes production",
             fix=FIX,
             related=_related(exposure),
         )
     for relpath, setup in _js_setups(ctx):
-        doc_text = _text(ctx, relpath)
-        if setup.prod_reads and setup.client and setup.destructive and not setup.guarded:
-            name, span = _js_read(setup, doc_text)
+        if _js_exposed(setup) and setup.destructive:
+            subject, span = _js_subject(setup, _text(ctx, relpath))
             what = setup.destructive[0][0]
             yield Hit(
                 relpath,
                 span,
-                f"test setup builds its database client from process.env.{name}, the "
-                f"production database on Railway, and runs {what}: running the tests with "
-                "production variables wipes production",
-                fix=FIX.replace("pytest.exit(\"not a test database\", returncode=4)",
-                                "throw new Error(\"not a test database\")"),
-                related=tuple(Related(relpath, s, f"destructive: {w}")
-                              for w, s in setup.destructive),
+                f"{subject}, the production database on Railway, and runs {what}: running "
+                "the tests with production variables wipes production",
+                fix=JS_FIX,
+                related=_sorted_related([Related(relpath, s, f"destructive: {w}")
+                                         for w, s in setup.destructive]),
             )
 
 
@@ -157,6 +237,7 @@ def _text(ctx: Context, relpath: str) -> str:
 
 def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     """Documented on the rule of the same name in railsafe.rules."""
+    analysis = analyse(ctx)
     for exposure in _exposures(ctx):
         if exposure.destructive:
             continue
@@ -164,21 +245,29 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             source.module.relpath,
             _span_of(source),
-            f"test database URL can resolve to {source.value} ({_how(source)}), the production "
-            "database on Railway: tests run with production variables write into production",
+            f"{_subject(analysis, exposure)}: tests run with production variables write into "
+            "production",
             fix=FIX,
             related=_related(exposure),
         )
     for relpath, setup in _js_setups(ctx):
-        if setup.prod_reads and setup.client and not setup.destructive and not setup.guarded:
-            name, span = _js_read(setup, _text(ctx, relpath))
+        if _js_exposed(setup) and not setup.destructive:
+            subject, span = _js_subject(setup, _text(ctx, relpath))
             yield Hit(
                 relpath,
                 span,
-                f"test setup builds its database client from process.env.{name}, the "
-                "production database on Railway",
-                fix=FIX,
+                f"{subject}, the production database on Railway: tests run with production "
+                "variables write into production",
+                fix=JS_FIX,
             )
+
+
+def _literal_fix(url: str) -> str:
+    try:
+        password = urlsplit(url.strip()).password
+    except ValueError:
+        password = None
+    return LITERAL_FIX + (ROTATE if password else "")
 
 
 def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
@@ -192,9 +281,8 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
             return
         seen.add((entry.path, entry.span))
         yield Hit(entry.path, entry.span,
-                  f"{origin} sets {entry.name} to {redact(entry.value)} ({verdict.problem})",
-                  fix="Use a dedicated test database URL here; rotate the password if it is "
-                      "a real one.")
+                  f"{origin} sets {entry.name} to {redact(entry.value)}: {verdict.problem}",
+                  fix=_literal_fix(entry.value))
 
     for entry in pytest_env_entries(ctx).entries:
         if is_db_entry(entry):
@@ -220,7 +308,7 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
                 verdict = classify(entry.value)
                 if not verdict.railway and entry.name.upper() not in read_vars:
                     continue
-                origin = f"{name} (loaded by the tests with load_dotenv)"
+                origin = f"{name}, which the tests load with load_dotenv(),"
             else:
                 origin = name
             yield from entry_hit(entry, origin)
@@ -228,13 +316,26 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
         for conn in result.connections:
             if conn.module.relpath != result.module.relpath:
                 continue
-            for lit, problem in literal_problems(conn):
+            for lit, problem in analysis.literal_problems(result, conn):
                 span = lit.module.span(lit.node)
                 if (lit.module.relpath, span) in seen:
                     continue
                 seen.add((lit.module.relpath, span))
-                what = "test settings" if "settings" in result.module.relpath else "test setup"
+                reached = _reached_from(analysis, lit.module.relpath, [result.module.relpath])
+                if reached:
+                    what = f"application code imported by {reached} points the test database"
+                elif "settings" in result.module.relpath:
+                    what = "test settings point the database"
+                else:
+                    what = "test setup points the database"
+                url = redact(lit.value)
+                target = f"a URL built with {url}" if lit.fragment else url
+                related: tuple[Related, ...] = ()
+                if reached:
+                    node = conn.node
+                    label = f"the URL reaches {ast.unparse(node.func)}() here" \
+                        if isinstance(node, ast.Call) else "the URL is used here"
+                    related = (Related(conn.module.relpath, conn.module.span(node), label),)
                 yield Hit(lit.module.relpath, span,
-                          f"{what} point the database at {redact(lit.value)} ({problem})",
-                          fix="Use a dedicated test database URL here; rotate the password "
-                              "if it is a real one.")
+                          f"{what} at {target}: {problem}",
+                          fix=_literal_fix(lit.value), related=related)

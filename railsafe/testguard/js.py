@@ -1,10 +1,14 @@
 """jest / vitest setup files: a light, conservative scan (no JavaScript parser).
 
 Reports a setup file only when it reads a production database variable
-(`process.env.DATABASE_URL`, not only `TEST_DATABASE_URL`), builds a database
-client in the same file, and (for the destructive case) truncates, drops,
-deletes without WHERE, resets migrations, or force-syncs. A file that throws or
-exits on a check mentioning `test`, `RAILWAY_` or a Railway host is guarded.
+(`process.env.DATABASE_URL`, not only `TEST_DATABASE_URL`), or builds a
+`new PrismaClient()` without a datasource URL (Prisma then reads `DATABASE_URL`
+itself), builds a database client in the same file or in a module it imports
+with a relative path, and (for the destructive case) truncates, drops, deletes
+without WHERE, resets migrations, or force-syncs. A variable the file sets to a
+test database (`process.env.DATABASE_URL = "postgres://localhost/app_test"`)
+is not a production read. A file that throws or exits on a check mentioning
+`test`, `RAILWAY_` or a Railway host is guarded.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from railsafe.findings import Span
-from railsafe.testguard.urls import is_production_variable
+from railsafe.testguard.urls import classify, is_production_variable, looks_like_db_url
 
 _ENV_READ = re.compile(
     r"process\.env(?:\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"](?P<b>[A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
@@ -36,14 +40,37 @@ _GUARD_COND = re.compile(
     re.I,
 )
 _REFUSE = re.compile(r"\bthrow\b|process\.exit\s*\(")
+_PRISMA = re.compile(r"\bnew\s+PrismaClient\s*\(")
+_EXPLICIT_DATASOURCE = re.compile(r"\b(?:datasources|datasourceUrl|adapter)\b")
+_ASSIGNED = re.compile(r"\s*=(?!=)\s*(?:(?P<q>['\"`])(?P<value>[^'\"`]*)(?P=q))?")
+# dotenv.config({ path: ".env.test", override: true }): the test file's values win
+_DOTENV_OVERRIDE = re.compile(
+    r"\bconfig\s*\(\s*\{[^}]*path\s*:\s*['\"`][^'\"`]*test[^'\"`]*['\"`][^}]*"
+    r"override\s*:\s*true|\bconfig\s*\(\s*\{[^}]*override\s*:\s*true[^}]*path\s*:\s*"
+    r"['\"`][^'\"`]*test"
+)
+_RELATIVE_IMPORT = re.compile(
+    r"""(?:\bfrom\s+|\bimport\s+|\brequire\s*\(\s*)(['"])(?P<spec>\.{1,2}/[^'"]+)\1"""
+)
 
 
 @dataclass
 class JsSetup:
     prod_reads: list[tuple[str, Span]] = field(default_factory=list)  # (variable, span)
+    # clients that read DATABASE_URL themselves: (what, span in this file)
+    implicit: list[tuple[str, Span]] = field(default_factory=list)
     destructive: list[tuple[str, Span]] = field(default_factory=list)
     client: bool = False
     guarded: bool = False
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A module the setup file imports with a relative path."""
+
+    relpath: str
+    text: str
+    span: Span  # of the import in the setup file
 
 
 def _blank_comments(text: str) -> str:
@@ -63,17 +90,51 @@ def _span(text: str, start: int, end: int) -> Span:
     return Span(line, col, end_line, end_col)
 
 
-def scan(text: str) -> JsSetup:
+def relative_imports(text: str) -> list[tuple[str, Span]]:
+    """`import x from "../src/db"`, `require("./db")`: (specifier, span)."""
+    code = _blank_comments(text)
+    return [(m["spec"], _span(code, m.start(), m.end())) for m in _RELATIVE_IMPORT.finditer(code)]
+
+
+def _implicit_prisma(code: str) -> list[tuple[int, int]]:
+    """`new PrismaClient()` without a datasource URL: Prisma reads DATABASE_URL itself."""
+    out = []
+    for match in _PRISMA.finditer(code):
+        depth, end = 1, match.end()
+        while end < len(code) and depth:
+            depth += {"(": 1, ")": -1}.get(code[end], 0)
+            end += 1
+        if not _EXPLICIT_DATASOURCE.search(code[match.end(): end]):
+            out.append((match.start(), end))
+    return out
+
+
+def scan(text: str, imported: tuple[Imported, ...] = ()) -> JsSetup:
     code = _blank_comments(text)
     found = JsSetup()
+    pinned: set[str] = set()  # set to a test database above the current position
     for match in _ENV_READ.finditer(code):
         name = match["a"] or match["b"]
-        after = code[match.end(): match.end() + 4]
-        if re.match(r"\s*=(?!=)", after):  # an assignment pins the variable
+        assigned = _ASSIGNED.match(code, match.end())
+        if assigned:  # an assignment sets the variable; reads below see the new value
+            value = assigned["value"]
+            if value is not None and looks_like_db_url(value) and classify(value).problem is None:
+                pinned.add(name.upper())
+            else:
+                pinned.discard(name.upper())
             continue
-        if is_production_variable(name):
+        if is_production_variable(name) and name.upper() not in pinned:
             found.prod_reads.append((name, _span(code, match.start(), match.end())))
-    found.client = bool(_CLIENT.search(code))
+    if _DOTENV_OVERRIDE.search(code):
+        pinned.add("DATABASE_URL")  # a .env.test file (RS203 judges it) overrides the rest
+    if "DATABASE_URL" not in pinned:
+        found.implicit = [("`new PrismaClient()`", _span(code, start, end))
+                          for start, end in _implicit_prisma(code)]
+        for module in imported:
+            if _implicit_prisma(_blank_comments(module.text)):
+                found.implicit.append((f"`new PrismaClient()` in {module.relpath}", module.span))
+    found.client = bool(_CLIENT.search(code)) or any(
+        _CLIENT.search(_blank_comments(m.text)) for m in imported)
     for pattern, label in _DESTRUCTIVE:
         for match in pattern.finditer(code):
             words = " ".join(match[0].split())

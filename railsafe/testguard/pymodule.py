@@ -83,6 +83,15 @@ class PyModule:
         end_col = self._col(end_line, end_offset) if end_offset is not None else col + 1
         return Span(line, col, end_line, end_col)
 
+    def enclosing_function(self, node: ast.AST) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function `node` sits in (None at module or class level)."""
+        parent = self.parents.get(id(node))
+        while parent is not None:
+            if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+                return parent
+            parent = self.parents.get(id(parent))
+        return None
+
     def qualname(self, expr: ast.expr) -> str:
         """`a.b.c` with the first name replaced by what it was imported as."""
         parts: list[str] = []

@@ -1,16 +1,23 @@
 """Where a database URL comes from: environment variables, literals, fallbacks.
 
 `Resolver.sources(expr, module)` follows an expression through module-level
-names, simple assignments in the enclosing function, imports of local modules,
-small helper functions, pydantic-settings fields, `environ.Env` and
-`dj_database_url`, and returns every `Source` it can end in. A source read
-after an `or`, or as the default of a `getenv`, is marked `fallback`.
+names, assignments in the enclosing function (in order: a later unconditional
+assignment replaces an earlier one), imports of local modules, small helper
+functions, pydantic-settings fields, `environ.Env` and `dj_database_url`, and
+returns every `Source` it can end in. A source read after an `or`, or as the
+default of a `getenv`, is marked `fallback` and remembers the variables it sits
+`behind` (when one of them is always set, the fallback is never read). A URL
+rewritten to a test database (`url.replace("app", "app_test")`,
+`base + "/app_test"`, or `if "test" not in url: url = ...`) marks its sources
+`guarded`. Literal parts of a concatenation or f-string are `fragment`s, never
+judged as whole URLs.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,8 +28,10 @@ MAX_DEPTH = 12
 
 ENV_GETTERS = {"os.getenv", "os.environ.get", "getenv", "environ.get", "os.environ.setdefault",
                "decouple.config", "os.environ.pop"}
-STR_METHODS = {"replace", "strip", "rstrip", "lstrip", "format", "lower", "removeprefix",
-               "removesuffix", "render_as_string", "set", "_replace"}
+# methods that return the same URL, or a piece of it, unchanged in what it points at
+STR_METHODS = {"strip", "rstrip", "lstrip", "lower", "removeprefix", "removesuffix",
+               "render_as_string", "set", "_replace", "rsplit", "split", "partition",
+               "rpartition", "get_secret_value", "unicode_string", "encode", "decode"}
 PASS_THROUGH = {"str", "make_url", "sqlalchemy.make_url", "sqlalchemy.engine.make_url",
                 "sqlalchemy.engine.url.make_url", "URL", "PostgresDsn", "AnyUrl"}
 
@@ -36,20 +45,33 @@ class Source:
     module: PyModule
     node: ast.AST
     fallback: bool = False
-    guarded: bool = False  # resolution passed through a function that guards its result
+    # resolution passed through a function that guards its result, or the URL is
+    # rewritten to a test database on the way
+    guarded: bool = False
+    fragment: bool = False  # a literal that is only part of a URL (a scheme prefix, say)
+    behind: tuple[str, ...] = ()  # variables that, when set, leave this source unread
+    lazy: bool = False  # read when a settings object is created, not when its module loads
 
 
 Loader = Callable[[Path], PyModule | None]
+Func = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class Resolver:
     def __init__(self, root: Path, loader: Loader) -> None:
         self.root = root
         self.loader = loader
+        self._targets: dict[tuple[str, ImportRef], PyModule | None] = {}
 
     # -- modules -----------------------------------------------------------------
     def import_target(self, module: PyModule, ref: ImportRef) -> PyModule | None:
         """The local module an import refers to (searched from the file up to the root)."""
+        key = (module.relpath, ref)
+        if key not in self._targets:
+            self._targets[key] = self._import_target(module, ref)
+        return self._targets[key]
+
+    def _import_target(self, module: PyModule, ref: ImportRef) -> PyModule | None:
         here = (self.root / module.relpath).parent
         dotted = ref.module.split(".") if ref.module else []
         candidates: list[Path] = []
@@ -100,8 +122,7 @@ class Resolver:
         return found
 
     # -- sources -----------------------------------------------------------------
-    def sources(self, expr: ast.expr, module: PyModule,
-                func: ast.FunctionDef | ast.AsyncFunctionDef | None = None,
+    def sources(self, expr: ast.expr, module: PyModule, func: Func | None = None,
                 cls: ast.ClassDef | None = None, depth: int = 0) -> list[Source]:
         if depth > MAX_DEPTH:
             return []
@@ -111,18 +132,17 @@ class Resolver:
         if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
             out = self.sources(expr.values[0], module, func, cls, d)
             for value in expr.values[1:]:
+                shadows = tuple(s.value for s in out if s.kind == "env")
                 more = self.sources(value, module, func, cls, d)
-                out += [replace(s, fallback=True) for s in more]
+                out += [replace(s, fallback=True, behind=s.behind + shadows) for s in more]
             return out
         if isinstance(expr, ast.IfExp):
             return (self.sources(expr.body, module, func, cls, d)
                     + self.sources(expr.orelse, module, func, cls, d))
-        if isinstance(expr, ast.JoinedStr):
-            out = []
-            for value in expr.values:
-                if isinstance(value, ast.FormattedValue):
-                    out += self.sources(value.value, module, func, cls, d)
-            return out
+        if isinstance(expr, ast.JoinedStr) or (
+            isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod)
+        ):
+            return self._concatenation(expr, module, func, cls, d)
         if isinstance(expr, ast.BinOp):
             return (self.sources(expr.left, module, func, cls, d)
                     + self.sources(expr.right, module, func, cls, d))
@@ -133,6 +153,9 @@ class Resolver:
             key = const_str(expr.slice)
             if key is not None and qn in ("os.environ", "environ"):
                 return [Source("env", key, module, expr)]
+            if key is None and isinstance(expr.slice, ast.Slice | ast.Constant | ast.UnaryOp):
+                # url[len("postgres://"):], url.rsplit("/", 1)[0]: a piece of the same URL
+                return self.sources(expr.value, module, func, cls, d)
             return []
         if isinstance(expr, ast.Call):
             return self._call(expr, module, func, cls, d)
@@ -142,18 +165,38 @@ class Resolver:
             return self._attribute(expr, module, func, cls, d)
         return []
 
+    def _concatenation(self, expr: ast.expr, module: PyModule, func: Func | None,
+                       cls: ast.ClassDef | None, depth: int) -> list[Source]:
+        """`"postgresql+asyncpg://" + rest`, f-strings, `%` formatting."""
+        parts = _concat_parts(expr)
+        texts = [const_str(p) for p in parts]
+        if all(t is not None for t in texts):
+            return [Source("literal", "".join(t or "" for t in texts), module, expr)]
+        out: list[Source] = []
+        for part, text in zip(parts, texts, strict=True):
+            if text is not None:
+                out.append(Source("literal", text, module, part, fragment=True))
+            else:
+                out += self.sources(part, module, func, cls, depth)
+        trailing = ""
+        for text in reversed(texts):
+            if text is None:
+                break
+            trailing = text + trailing
+        if _names_test_database(trailing):  # base + "/app_test": the result is a test database
+            out = [replace(s, guarded=True) for s in out]
+        return out
+
     def _env_call(self, call: ast.Call, module: PyModule, name: str, default: ast.expr | None,
-                  func: ast.FunctionDef | ast.AsyncFunctionDef | None, cls: ast.ClassDef | None,
-                  depth: int) -> list[Source]:
+                  func: Func | None, cls: ast.ClassDef | None, depth: int) -> list[Source]:
         out = [Source("env", name, module, call)]
         if default is not None:
-            out += [replace(s, fallback=True)
+            out += [replace(s, fallback=True, behind=(*s.behind, name))
                     for s in self.sources(default, module, func, cls, depth)]
         return out
 
-    def _call(self, call: ast.Call, module: PyModule,
-              func: ast.FunctionDef | ast.AsyncFunctionDef | None, cls: ast.ClassDef | None,
-              depth: int) -> list[Source]:
+    def _call(self, call: ast.Call, module: PyModule, func: Func | None,
+              cls: ast.ClassDef | None, depth: int) -> list[Source]:
         qn = module.qualname(call.func)
         short = last_name(call.func)
         first = call.args[0] if call.args else None
@@ -184,17 +227,30 @@ class Resolver:
             return self._env_call(call, module, var, kwarg(call, "default"), func, cls, depth)
         if qn in PASS_THROUGH or short in PASS_THROUGH:
             return self.sources(first, module, func, cls, depth) if first is not None else []
+        if isinstance(call.func, ast.Attribute) and short == "replace":
+            rewritten = self.sources(call.func.value, module, func, cls, depth)
+            old = const_str(first)
+            new = const_str(call.args[1]) if len(call.args) > 1 else None
+            if new is not None and "test" in new.lower() and "test" not in (old or "").lower():
+                # rewritten to a test database
+                rewritten = [replace(s, guarded=True) for s in rewritten]
+            return rewritten
+        if isinstance(call.func, ast.Attribute) and short == "format":
+            receiver = self.sources(call.func.value, module, func, cls, depth)
+            parts = [replace(s, fragment=True) if s.kind == "literal" else s for s in receiver]
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                parts += self.sources(arg, module, func, cls, depth)
+            return parts
         if isinstance(call.func, ast.Attribute) and short in STR_METHODS:
             return self.sources(call.func.value, module, func, cls, depth)
         if isinstance(call.func, ast.Name):  # a local helper that returns the URL
             out: list[Source] = []
             for mod, definition in self.lookup(call.func.id, module):
                 if isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
-                    guarded = has_guard(definition.body)
-                    for ret in ast.walk(definition):
-                        if isinstance(ret, ast.Return) and ret.value is not None:
-                            for s in self.sources(ret.value, mod, definition, None, depth):
-                                out.append(replace(s, guarded=s.guarded or guarded))
+                    guarded = has_guard(definition.body, mod)
+                    for ret in _returns(definition):
+                        for s in self.sources(ret, mod, definition, None, depth):
+                            out.append(replace(s, guarded=s.guarded or guarded))
             return out
         return []
 
@@ -209,37 +265,47 @@ class Resolver:
                 return True
         return False
 
-    def _name(self, node: ast.Name, module: PyModule,
-              func: ast.FunctionDef | ast.AsyncFunctionDef | None, cls: ast.ClassDef | None,
-              depth: int) -> list[Source]:
+    def _name(self, node: ast.Name, module: PyModule, func: Func | None,
+              cls: ast.ClassDef | None, depth: int) -> list[Source]:
+        out: list[Source] = []
         if func is not None:
-            local = _local_assigns(func, node.id)
-            if local:
-                out = []
-                for value in local:
-                    out += self.sources(value, module, func, cls, depth)
+            local = reaching(func.body, node.id, node.lineno)
+            if local is not None:
+                for value, rewritten in local:
+                    found = self.sources(value, module, func, cls, depth)
+                    out += [replace(s, guarded=True) for s in found] if rewritten else found
                 return out
-        out = []
+        if node.id in module.assigns:
+            # module level: the assignments that reach this read, in order (a read in a
+            # function runs after the import, so it sees the final value)
+            before = node.lineno if func is None else None
+            for value, rewritten in reaching(module.tree.body, node.id, before) or []:
+                found = self.sources(value, module, None, None, depth)
+                out += [replace(s, guarded=True) for s in found] if rewritten else found
+            return out
         for mod, definition in self.lookup(node.id, module):
             if isinstance(definition, ast.expr):
                 out += self.sources(definition, mod, None, None, depth)
         return out
 
-    def _attribute(self, node: ast.Attribute, module: PyModule,
-                   func: ast.FunctionDef | ast.AsyncFunctionDef | None, cls: ast.ClassDef | None,
-                   depth: int) -> list[Source]:
+    def _attribute(self, node: ast.Attribute, module: PyModule, func: Func | None,
+                   cls: ast.ClassDef | None, depth: int) -> list[Source]:
         if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None:
             return self.field_sources(cls, module, node.attr, depth)
-        for mod, klass in self.settings_classes(node.value, module):
+        for mod, klass in self.settings_classes(node.value, module, func=func):
             found = self.field_sources(klass, mod, node.attr, depth)
             if found:
                 return found
         return []
 
     # -- pydantic settings --------------------------------------------------------
-    def settings_classes(self, expr: ast.expr, module: PyModule, depth: int = 0
-                         ) -> list[tuple[PyModule, ast.ClassDef]]:
-        """Settings classes `expr` may be an instance (or the class) of."""
+    def settings_classes(self, expr: ast.expr, module: PyModule, depth: int = 0,
+                         func: Func | None = None) -> list[tuple[PyModule, ast.ClassDef]]:
+        """Settings classes `expr` may be an instance (or the class) of.
+
+        A name assigned in the enclosing function (`settings = get_settings()` in a
+        fixture) is followed like a module-level one.
+        """
         if depth > 6:
             return []
         if isinstance(expr, ast.Call):
@@ -249,13 +315,18 @@ class Resolver:
                     if isinstance(definition, ast.ClassDef):
                         out.append((mod, definition))
                     elif isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
-                        for ret in ast.walk(definition):
-                            if isinstance(ret, ast.Return) and ret.value is not None:
-                                out += self.settings_classes(ret.value, mod, depth + 1)
+                        for ret in _returns(definition):
+                            out += self.settings_classes(ret, mod, depth + 1, definition)
                 return out
             return []
         if isinstance(expr, ast.Name):
             out = []
+            if func is not None:
+                local = reaching(func.body, expr.id, expr.lineno)
+                if local is not None:
+                    for value, _ in local:
+                        out += self.settings_classes(value, module, depth + 1, func)
+                    return out
             for mod, definition in self.lookup(expr.id, module):
                 if isinstance(definition, ast.ClassDef):
                     out.append((mod, definition))
@@ -284,9 +355,10 @@ class Resolver:
                         default.args[0] if default.args and not (
                             isinstance(default.args[0], ast.Constant)
                             and default.args[0].value is Ellipsis) else None)
-                out = [Source("env", var, module, stmt.target)]
+                lazy = not _instantiated_at_import(klass, module)
+                out = [Source("env", var, module, stmt.target, lazy=lazy)]
                 if default is not None:
-                    out += [replace(s, fallback=True)
+                    out += [replace(s, fallback=True, behind=(*s.behind, var), lazy=lazy)
                             for s in self.sources(default, module, None, klass, depth + 1)]
                 return out
             if isinstance(stmt, ast.Assign) and any(
@@ -295,11 +367,43 @@ class Resolver:
                 return self.sources(stmt.value, module, None, klass, depth + 1)
             if isinstance(stmt, ast.FunctionDef) and stmt.name == attr:
                 out = []
-                for ret in ast.walk(stmt):
-                    if isinstance(ret, ast.Return) and ret.value is not None:
-                        out += self.sources(ret.value, module, stmt, klass, depth + 1)
+                for ret in _returns(stmt):
+                    out += self.sources(ret, module, stmt, klass, depth + 1)
                 return out
         return []
+
+
+def _instantiated_at_import(klass: ast.ClassDef, module: PyModule) -> bool:
+    """`settings = Settings()` at module level: the environment is read at import."""
+    return any(isinstance(v, ast.Call) and last_name(v.func) == klass.name
+               for values in module.assigns.values() for v in values)
+
+
+def _returns(func: Func) -> Iterator[ast.expr]:
+    for node in ast.walk(func):
+        if isinstance(node, ast.Return) and node.value is not None:
+            yield node.value
+
+
+def _concat_parts(expr: ast.expr) -> list[ast.expr]:
+    """The pieces of `a + b + c`, an f-string, or `"fmt" % (a, b)`, in order."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        return _concat_parts(expr.left) + _concat_parts(expr.right)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod):
+        right = expr.right.elts if isinstance(expr.right, ast.Tuple) else [expr.right]
+        return [expr.left, *right]
+    if isinstance(expr, ast.JoinedStr):
+        out: list[ast.expr] = []
+        for value in expr.values:
+            out.append(value.value if isinstance(value, ast.FormattedValue) else value)
+        return out
+    return [expr]
+
+
+def _names_test_database(trailing: str) -> bool:
+    """Does a constant URL tail (`"/app_test"`, `"_test"`) make the database name a test one?"""
+    path = trailing.split("?", 1)[0]
+    return "test" in path.rsplit("/", 1)[-1].lower()
 
 
 def _env_prefix(klass: ast.ClassDef) -> str:
@@ -313,32 +417,192 @@ def _env_prefix(klass: ast.ClassDef) -> str:
     return ""
 
 
-def _local_assigns(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> list[ast.expr]:
-    out: list[ast.expr] = []
-    for node in ast.walk(func):
-        if isinstance(node, ast.Assign):
-            if any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                out.append(node.value)
-        elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None and \
-                isinstance(node.target, ast.Name) and node.target.id == name:
-            out.append(node.value)
+# -- assignments that reach a read -----------------------------------------------------
+@dataclass(frozen=True)
+class _Def:
+    value: ast.expr
+    line: int
+    conditional: bool  # inside an if/try/loop: may not run
+    sanitising: bool  # inside `if "test" not in <name>:`: runs only for a non-test value
+
+
+def _definitions(body: list[ast.stmt], name: str) -> list[_Def]:
+    out: list[_Def] = []
+
+    def walk(stmts: list[ast.stmt], conditional: bool, sanitising: bool) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+                    out.append(_Def(stmt.value, stmt.lineno, conditional, sanitising))
+            elif isinstance(stmt, ast.AnnAssign):
+                if isinstance(stmt.target, ast.Name) and stmt.target.id == name and \
+                        stmt.value is not None:
+                    out.append(_Def(stmt.value, stmt.lineno, conditional, sanitising))
+            elif isinstance(stmt, ast.If):
+                walk(stmt.body, True, negated_test_check(stmt.test, name))
+                walk(stmt.orelse, True, False)
+            elif isinstance(stmt, ast.With | ast.AsyncWith):
+                walk(stmt.body, conditional, sanitising)
+            elif isinstance(stmt, ast.For | ast.AsyncFor | ast.While):
+                walk(stmt.body, True, False)
+                walk(stmt.orelse, True, False)
+            elif isinstance(stmt, ast.Try):
+                walk(stmt.body, True, False)
+                for handler in stmt.handlers:
+                    walk(handler.body, True, False)
+                walk(stmt.orelse, True, False)
+                walk(stmt.finalbody, conditional, sanitising)
+            elif not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.NamedExpr) and node.target.id == name:
+                        out.append(_Def(node.value, stmt.lineno, True, False))
+
+    walk(body, False, False)
     return out
 
 
+def reaching(body: list[ast.stmt], name: str, before: int | None
+             ) -> list[tuple[ast.expr, bool]] | None:
+    """The values of `name` that reach a read on line `before` (None: after the block).
+
+    Each comes with whether it was sanitised: a later `if "test" not in name:
+    name = ...` means an earlier value only survives when it names a test database.
+    None when the block never assigns `name`.
+    """
+    defs = _definitions(body, name)
+    if not defs:
+        return None
+    current: list[tuple[ast.expr, bool]] = []
+    for d in defs:
+        if before is not None and d.line >= before:
+            break
+        if d.sanitising:
+            current = [(value, True) for value, _ in current] + [(d.value, False)]
+        elif d.conditional:
+            current.append((d.value, False))
+        else:
+            current = [(d.value, False)]
+    return current
+
+
+def _refers_to(expr: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+def negated_test_check(test: ast.expr, name: str) -> bool:
+    """`"test" not in name`, `not name.endswith("_test")`, ...: true for a non-test value."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(negated_test_check(v, name) for v in test.values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+            isinstance(test.ops[0], ast.NotIn):
+        text = const_str(test.left)
+        return text is not None and "test" in text.lower() and \
+            _refers_to(test.comparators[0], name)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        if isinstance(inner, ast.Compare) and len(inner.ops) == 1 and \
+                isinstance(inner.ops[0], ast.In):
+            text = const_str(inner.left)
+            return text is not None and "test" in text.lower() and \
+                _refers_to(inner.comparators[0], name)
+        if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+            texts = [const_str(a) or "" for a in inner.args]
+            return _refers_to(inner.func.value, name) and any("test" in t.lower()
+                                                               for t in texts)
+    return False
+
+
 # -- guards ----------------------------------------------------------------------
-_GUARD_WORDS = ("test", "rlwy", "railway", "prod")
-_REFUSERS = {"exit", "sys.exit", "pytest.exit", "os._exit", "pytest.fail", "quit"}
+_GUARD_WORDS = ("test", "rlwy", "railway", "prod", "localhost", "127.0.0.1")
+_REFUSERS = {"exit", "sys.exit", "pytest.exit", "os._exit", "pytest.fail", "quit",
+             "pytest.skip", "skip"}
+_CHECKER_WORDS = ("is_test", "safe_db", "test_db", "testing", "test_database", "railway",
+                  "production")
+# an environment variable's name (TEST_DATABASE_URL), not a value
+_VARIABLE_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_ENV_NAME_TAKERS = {"getenv", "get", "setdefault", "pop", "config", "environ", "env"}
 
 
-def _mentions_guard_condition(cond: ast.AST) -> bool:
+def _parents(root: ast.AST) -> dict[int, ast.AST]:
+    out: dict[int, ast.AST] = {}
+    for node in ast.walk(root):
+        for child in ast.iter_child_nodes(node):
+            out[id(child)] = node
+    return out
+
+
+def _names_a_variable(node: ast.AST, text: str, parents: dict[int, ast.AST]) -> bool:
+    """Is this string the name of a variable (`os.getenv("TEST_DATABASE_URL")`)?"""
+    if _VARIABLE_NAME.match(text):
+        return True
+    parent = parents.get(id(node))
+    if isinstance(parent, ast.Call) and parent.args and parent.args[0] is node and \
+            last_name(parent.func) in _ENV_NAME_TAKERS:
+        return True
+    return isinstance(parent, ast.Compare) and parent.left is node and \
+        any(last_name(c) == "environ" for c in parent.comparators)
+
+
+def _mentions_guard_condition(cond: ast.AST, module: PyModule | None = None,
+                              depth: int = 0) -> bool:
+    """Does the condition test a URL's value (its text, name, host) or Railway variables?
+
+    The presence of a test variable (`os.getenv("TEST_DATABASE_URL")`) is not such a
+    test: the URL used can still come from `DATABASE_URL`.
+    """
+    parents = _parents(cond)
     for node in ast.walk(cond):
         text = const_str(node)
-        if text is not None and any(w in text.lower() for w in _GUARD_WORDS):
-            return True
-        name = node.id if isinstance(node, ast.Name) else (
-            node.attr if isinstance(node, ast.Attribute) else "")
-        if any(w in name.lower() for w in ("railway", "production", "is_test", "safe_db",
-                                           "test_db", "testing")):
+        if text is not None:
+            lowered = text.lower()
+            if _names_a_variable(node, text, parents):
+                if lowered.startswith("railway"):
+                    return True  # a Railway variable is set: running on Railway
+                continue
+            if any(w in lowered for w in _GUARD_WORDS):
+                return True
+            continue
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = (node.id if isinstance(node, ast.Name) else node.attr).lower()
+            if "railway" in name or "production" in name:
+                return True
+            parent = parents.get(id(node))
+            is_called = isinstance(parent, ast.Call) and parent.func is node
+            if is_called and module is not None and depth < 3 and \
+                    isinstance(node, ast.Name) and node.id in module.functions:
+                if _function_checks_value(module.functions[node.id], module, depth + 1):
+                    return True
+                continue
+            if is_called and any(w in name for w in _CHECKER_WORDS):
+                return True
+            if isinstance(node, ast.Name) and module is not None and depth < 3:
+                for value in module.assigns.get(node.id, []):
+                    if _is_check(value, module, depth + 1):
+                        return True  # IS_TEST_DB = "test" in URL; _RE = re.compile("_test$")
+    return False
+
+
+def _is_check(value: ast.expr, module: PyModule, depth: int) -> bool:
+    """A name's value that is itself a check of a URL (not the URL: `not URL` is no guard)."""
+    if isinstance(value, ast.Compare | ast.BoolOp | ast.UnaryOp):
+        return _mentions_guard_condition(value, module, depth)
+    if isinstance(value, ast.Call):
+        if isinstance(value.func, ast.Name) and value.func.id in module.functions:
+            return _function_checks_value(module.functions[value.func.id], module, depth)
+        if last_name(value.func) == "compile":
+            return any(w in (const_str(a) or "").lower() for a in value.args
+                       for w in _GUARD_WORDS)
+    return False
+
+
+def _function_checks_value(func: Func, module: PyModule, depth: int) -> bool:
+    for node in ast.walk(func):
+        test: ast.AST | None = None
+        if isinstance(node, ast.If | ast.While | ast.IfExp | ast.Assert):
+            test = node.test
+        elif isinstance(node, ast.Return):
+            test = node.value
+        if test is not None and _mentions_guard_condition(test, module, depth):
             return True
     return False
 
@@ -365,15 +629,29 @@ def _dotted(expr: ast.expr) -> str:
     return ".".join(reversed(parts))
 
 
-def is_guard(stmt: ast.AST) -> bool:
-    """`if <not a test db / railway>: raise|exit` or `assert "test" in url`."""
+def is_guard(stmt: ast.AST, module: PyModule | None = None) -> bool:
+    """`if <not a test db / railway>: raise|exit|skip` or `assert "test" in url`."""
     if isinstance(stmt, ast.Assert):
-        return _mentions_guard_condition(stmt.test)
+        return _mentions_guard_condition(stmt.test, module)
     if isinstance(stmt, ast.If):
-        return _mentions_guard_condition(stmt.test) and (_refuses(stmt.body)
-                                                          or _refuses(stmt.orelse))
+        return (_refuses(stmt.body) or _refuses(stmt.orelse)) and \
+            _mentions_guard_condition(stmt.test, module)
     return False
 
 
-def has_guard(body: list[ast.stmt]) -> bool:
-    return any(is_guard(node) for stmt in body for node in ast.walk(stmt))
+def is_skip_guard(stmt: ast.AST, module: PyModule | None = None) -> bool:
+    """`pytestmark = pytest.mark.skipif(<not a test db>, ...)` (a list of marks too)."""
+    if not (isinstance(stmt, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets
+    )):
+        return False
+    for node in ast.walk(stmt.value):
+        if isinstance(node, ast.Call) and last_name(node.func) == "skipif":
+            cond = node.args[0] if node.args else kwarg(node, "condition")
+            if cond is not None and _mentions_guard_condition(cond, module):
+                return True
+    return False
+
+
+def has_guard(body: list[ast.stmt], module: PyModule | None = None) -> bool:
+    return any(is_guard(node, module) for stmt in body for node in ast.walk(stmt))

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 
 from railsafe.context import Context
 from railsafe.findings import Span
-from railsafe.testguard.urls import classify, is_url_variable, looks_like_db_url
+from railsafe.testguard.urls import is_url_variable, looks_like_db_url
 
 INI_SECTIONS = {"pytest.ini": ("pytest",), "tox.ini": ("pytest",), "setup.cfg": ("tool:pytest",)}
 
@@ -26,30 +26,13 @@ class EnvEntry:
 
 
 @dataclass
-class PinnedVars:
-    """Variables a test setup forces to a safe test database URL."""
-
-    safe: set[str] = field(default_factory=set)
-
-    def add(self, name: str, value: str) -> None:
-        if looks_like_db_url(value) and classify(value).problem is None:
-            self.safe.add(name.upper())
-
-    def merge(self, other: PinnedVars) -> None:
-        self.safe |= other.safe
-
-
-@dataclass
 class PytestEnv:
     entries: list[EnvEntry] = field(default_factory=list)
 
-    def for_path(self, relpath: str) -> PinnedVars:
-        pins = PinnedVars()
+    def entries_for(self, relpath: str) -> list[EnvEntry]:
+        """The entries set for a test file (from config files in its directory or above)."""
         parents = PurePosixPath(relpath).parents
-        for e in self.entries:
-            if not e.default_only and PurePosixPath(e.path).parent in parents:
-                pins.add(e.name, e.value)
-        return pins
+        return [e for e in self.entries if PurePosixPath(e.path).parent in parents]
 
 
 def pytest_env_entries(ctx: Context) -> PytestEnv:
