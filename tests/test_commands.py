@@ -471,3 +471,587 @@ def test_resolver_steps(tmp_path: Path) -> None:
     assert found is not None and found[1].path == "run.sh"
     assert resolver.script_file("../x.sh") is None
     assert ctx.root == tmp_path.resolve()
+
+
+# --- arguments passed to package scripts -------------------------------------------------
+
+NEST_SCRIPTS = {
+    "typeorm": "typeorm-ts-node-commonjs -d src/data-source.ts",
+    "schema:drop": "npm run typeorm -- schema:drop",
+    "migration:run": "npm run typeorm -- migration:run",
+    "prestart:prod": "npm run schema:drop && npm run migration:run",
+    "start:prod": "node dist/main",
+    "prisma": "prisma",
+    "manage": "python manage.py",
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [
+        ("npm run typeorm -- schema:drop", "typeorm schema:drop"),
+        ("npm run schema:drop", "typeorm schema:drop"),
+        ("npm run start:prod", "typeorm schema:drop"),
+        ("pnpm run typeorm -- schema:drop", "typeorm schema:drop"),
+        ("pnpm typeorm schema:drop", "typeorm schema:drop"),
+        ("yarn typeorm schema:drop", "typeorm schema:drop"),
+        ("yarn run typeorm schema:drop", "typeorm schema:drop"),
+        ("bun run typeorm schema:drop", "typeorm schema:drop"),
+        ("pnpm prisma migrate reset --force", "prisma migrate reset"),
+        ("npm run prisma -- migrate reset --force", "prisma migrate reset"),
+        ("npm run manage -- flush --no-input", "manage.py flush"),
+        ("npm run manage flush", "manage.py flush"),  # npm passes positionals on
+    ],
+)
+def test_arguments_are_appended_to_the_script(tmp_path: Path, command: str, what: str) -> None:
+    _, resolver = _repo(tmp_path, {"package.json": _package(NEST_SCRIPTS)})
+    whats = [d.what for d in analyze(command, resolver).detections]
+    assert what in whats, (command, whats)
+
+
+def test_script_arguments_keep_chain_and_offsets(tmp_path: Path) -> None:
+    package = _package(NEST_SCRIPTS)
+    _, resolver = _repo(tmp_path, {"package.json": package})
+    command = "npm ci && npm run typeorm -- schema:drop"
+    (found,) = analyze(command, resolver).detections
+    assert command[found.start : found.end] == "npm run typeorm -- schema:drop"
+    (step,) = found.chain
+    assert step.label == "package.json scripts.typeorm"
+    value = NEST_SCRIPTS["typeorm"]
+    line, column = _find(package, value)
+    assert step.span == Span(line, column, line, column + len(value))  # clamped to the value
+
+
+def test_npm_options_after_the_script_name_are_npm_s(tmp_path: Path) -> None:
+    _, resolver = _repo(tmp_path, {"package.json": _package(NEST_SCRIPTS)})
+    # `--no-input` without `--` is an npm option, not an argument of the script
+    assert analyze("npm run manage --no-input flush", resolver).detections != ()
+    assert analyze("npm run typeorm --silent", resolver).detections == ()
+    # pre/post scripts do not get the arguments
+    scripts = {"prebuild": "prisma", "build": "tsc"}
+    _, resolver = _repo(tmp_path / "b", {"package.json": _package(scripts)})
+    assert analyze("npm run build -- migrate reset", resolver).detections == ()
+
+
+# --- mix aliases -----------------------------------------------------------------------------
+
+MIX_EXS = """\
+defmodule Hello.MixProject do
+  use Mix.Project
+
+  def project do
+    [app: :hello, deps: deps(), aliases: aliases()]
+  end
+
+  # aliases: ["fake.alias": ["ecto.drop"]]
+  defp aliases do
+    [
+      setup: ["deps.get", "ecto.setup"],  # a comment ] with a bracket
+      "ecto.setup": ["ecto.create", "ecto.migrate", "run priv/repo/seeds.exs"],
+      "ecto.reset": ["ecto.drop", "ecto.setup"],
+      "db.rebuild": ["ecto.drop", "ecto.create", "ecto.migrate"],
+      "test.all": ["ecto.reset", "test"],
+      "db.fn": [&reset_db/1],
+      "db.mixed": [&reset_db/1, "ecto.rollback --all"],
+      single: "ecto.drop",
+      test: ["ecto.create --quiet", "ecto.migrate --quiet", "test"],
+      loop_a: ["loop_b"],
+      loop_b: ["loop_a", "ecto.rollback"]
+    ]
+  end
+
+  defp reset_db(_), do: :ok
+end
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("mix db.rebuild", ["mix ecto.create", "mix ecto.drop", "mix ecto.migrate"]),
+        ("mix test.all", ["mix ecto.create", "mix ecto.drop", "mix ecto.migrate", "mix test"]),
+        ("mix ecto.reset", ["mix ecto.create", "mix ecto.drop", "mix ecto.migrate"]),
+        ("mix setup", ["mix ecto.create", "mix ecto.migrate"]),
+        ("mix single", ["mix ecto.drop"]),
+        ("mix db.mixed", ["mix ecto.rollback"]),
+        ("mix db.fn", []),  # a function: not analysed, and not matched by name either
+        ("mix test", ["mix ecto.create", "mix ecto.migrate", "mix test"]),
+        ("mix loop_a", ["mix ecto.rollback"]),  # alias cycle: terminates
+        ("mix do db.rebuild, phx.server", ["mix ecto.create", "mix ecto.drop", "mix ecto.migrate"]),
+        ("mix ecto.migrate", ["mix ecto.migrate"]),  # no such alias: the task
+        ("mix fake.alias", []),  # in a comment
+    ],
+)
+def test_mix_aliases_are_expanded(tmp_path: Path, command: str, expected: list[str]) -> None:
+    _, resolver = _repo(tmp_path, {"mix.exs": MIX_EXS})
+    found = analyze(command, resolver).detections
+    assert sorted({d.what for d in found}) == expected
+
+
+def test_mix_alias_chain_points_at_the_alias(tmp_path: Path) -> None:
+    _, resolver = _repo(tmp_path, {"mix.exs": MIX_EXS})
+    command = "MIX_ENV=prod mix test.all"
+    found = {d.what: d for d in analyze(command, resolver).detections}
+    drop = found["mix ecto.drop"]
+    assert drop.category == "destructive-db"
+    assert command[drop.start : drop.end] == "mix test.all"
+    assert [s.label for s in drop.chain] == [
+        "mix.exs aliases.test.all",
+        "mix.exs aliases.ecto.reset",
+    ]
+    line, column = _find(MIX_EXS, '"test.all":')
+    assert (drop.chain[0].path, drop.chain[0].span.line, drop.chain[0].span.column) == (
+        "mix.exs",
+        line,
+        column,
+    )
+
+
+def test_mix_alias_resolver(tmp_path: Path) -> None:
+    _, resolver = _repo(tmp_path, {"mix.exs": MIX_EXS})
+    got = resolver.mix_alias("ecto.setup")
+    assert got is not None
+    assert got[0] == ["ecto.create", "ecto.migrate", "run priv/repo/seeds.exs"]
+    assert resolver.mix_alias("db.fn") is None
+    assert resolver.mix_alias("nope") is None
+    _, bare = _repo(tmp_path / "none", {"x.txt": ""})
+    assert bare.mix_alias("setup") is None
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "makefile",
+    [
+        "build: build\n\tgo build ./...\n",
+        "build: deps\n\tgo build ./...\ndeps: build\n\tgo mod download\n",
+        "all: build\nbuild: all\n\tgo build ./...\n",
+    ],
+)
+def test_makefile_prerequisite_cycles_are_dropped(tmp_path: Path, makefile: str) -> None:
+    _, resolver = _repo(tmp_path, {"Makefile": makefile})
+    assert analyze("make build", resolver) == Analysis((), ())
+    assert analyze("make", resolver) == Analysis((), ())
+
+
+def test_makefile_prerequisite_cycle_still_runs_the_recipes(tmp_path: Path) -> None:
+    makefile = "all: build\nbuild: all test\n\tgo build ./...\ntest: build\n\tgo test ./...\n"
+    _, resolver = _repo(tmp_path, {"Makefile": makefile})
+    (found,) = analyze("make build", resolver).detections
+    assert found.what == "go test"
+    assert found.chain[0].label == "Makefile target test"
+
+
+def test_makefile_long_prerequisite_chain(tmp_path: Path) -> None:
+    rules = "".join(f"t{i}: t{i + 1}\n" for i in range(3000)) + "t3000:\n\tpytest\n"
+    _, resolver = _repo(tmp_path, {"Makefile": rules})
+    assert analyze("make t0", resolver).unparsable == ()  # bounded, no crash
+
+
+def test_very_long_and_list() -> None:
+    command = " && ".join(["true"] * 1000 + ["pytest"])
+    result = analyze(command)
+    assert [d.what for d in result.detections] == ["pytest"]
+    assert result.unparsable == ()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo " + "$(echo " * 300 + "$(pytest)" + ")" * 300,
+        "(" * 300 + "pytest" + ")" * 300,
+        "if true; then " * 300 + "pytest" + "; fi" * 300,
+    ],
+)
+def test_too_deep_nesting_is_reported_not_crashed(command: str) -> None:
+    result = analyze(command)
+    (bad,) = result.unparsable
+    assert "nested too deeply" in bad.reason
+    assert 0 <= bad.start < bad.end <= len(command)
+
+
+def test_too_deep_nesting_under_a_low_recursion_limit() -> None:
+    import sys
+
+    command = "echo " + "$(echo " * 80 + "$(pytest)" + ")" * 80
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)
+    try:
+        result = analyze(command)
+    finally:
+        sys.setrecursionlimit(old)
+    assert "nested too deeply" in result.unparsable[0].reason
+    assert analyze(command).detections != ()  # with the usual limit it is analysed
+
+
+# --- Railway references -----------------------------------------------------------------------
+
+
+def test_railway_references_are_opaque_words() -> None:
+    command = "DATABASE_URL=${{Postgres.DATABASE_PUBLIC_URL}} pytest -q && node server.js"
+    result = analyze(command)
+    assert result.unparsable == ()
+    (found,) = result.detections
+    assert command[found.start : found.end] == "pytest -q"
+    command = 'psql "${{Postgres.DATABASE_URL}}" -c "DROP TABLE users" && echo ${{shared.X}}é'
+    (found,) = analyze(command).detections
+    assert found.what == "psql: DROP TABLE"
+    assert command[found.start : found.end].startswith('psql "${{Postgres.DATABASE_URL}}"')
+    # a reference never matches the table, like any expansion
+    assert analyze("${{api.CMD}} test").detections == ()
+
+
+# --- functions of sourced files ---------------------------------------------------------------
+
+
+def test_functions_from_a_sourced_file(tmp_path: Path) -> None:
+    files = {
+        "start.sh": "#!/bin/sh\n. ./scripts/lib.sh\nsetup_db\nexec node server.js\n",
+        "scripts/lib.sh": "setup_db() {\n  npx prisma migrate reset --force\n}\n",
+    }
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze("./start.sh", resolver).detections
+    assert found.what == "prisma migrate reset"
+    assert [s.label for s in found.chain] == ["start.sh:3", "scripts/lib.sh:2"]
+    assert found.chain[1].span.line == 2
+    # sourced from the command itself
+    command = "source scripts/lib.sh && setup_db"
+    (found,) = analyze(command, resolver).detections
+    assert command[found.start : found.end] == "setup_db"
+    assert [s.label for s in found.chain] == ["scripts/lib.sh:2"]
+    # defined but never called
+    assert analyze(". scripts/lib.sh && echo ok", resolver).detections == ()
+
+
+def test_recursive_functions_across_files_terminate(tmp_path: Path) -> None:
+    files = {"lib.sh": "a() { b; }\nb() { a; pytest; }\n"}
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze(". ./lib.sh; a", resolver).detections
+    assert found.what == "pytest"
+
+
+# --- Yarn Berry and pre/post scripts ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("files", "command", "runs_prestart"),
+    [
+        ({"packageManager": "yarn@4.2.2"}, "yarn start", False),
+        ({"packageManager": "yarn@2.4.3"}, "yarn run start", False),
+        ({"packageManager": "yarn@1.22.19"}, "yarn start", True),
+        ({}, "yarn start", True),
+        ({".yarnrc.yml": ""}, "yarn start", False),
+        ({"packageManager": "yarn@4.2.2"}, "npm start", True),
+        ({"packageManager": "pnpm@9.1.0"}, "pnpm start", True),
+        ({"packageManager": "pnpm@8.15.0"}, "pnpm run start", True),
+        ({}, "bun run start", False),
+    ],
+)
+def test_pre_scripts_per_package_manager(
+    tmp_path: Path, files: dict[str, str], command: str, runs_prestart: bool
+) -> None:
+    data: dict[str, object] = {"scripts": {"prestart": "jest", "start": "node x"}}
+    extra = {}
+    for key, value in files.items():
+        if key.startswith("."):
+            extra[key] = value
+        else:
+            data[key] = value
+    _, resolver = _repo(tmp_path, {"package.json": json.dumps(data), **extra})
+    assert bool(analyze(command, resolver).detections) is runs_prestart
+
+
+def test_package_manager_of_a_workspace_package(tmp_path: Path) -> None:
+    files = {
+        "package.json": json.dumps({"packageManager": "yarn@3.6.0", "workspaces": ["app"]}),
+        "app/package.json": json.dumps(
+            {"name": "app", "scripts": {"pretest": "jest", "test": "echo"}}
+        ),
+    }
+    _, resolver = _repo(tmp_path, files)
+    assert resolver.at("app").package_manager() == ("yarn", 3)
+    assert analyze("cd app && yarn test", resolver).detections == ()
+
+
+# --- in-image paths -------------------------------------------------------------------------------
+
+ENTRYPOINT = """\
+#!/bin/bash -e
+if [ "${1}" == "./bin/rails" ] && [ "${2}" == "server" ]; then
+  ./bin/rails db:reset
+fi
+exec "${@}"
+"""
+
+
+def test_image_paths_map_absolute_scripts(tmp_path: Path) -> None:
+    for name, text in {
+        "bin/docker-entrypoint": ENTRYPOINT,
+        "db/reset.sql": "DROP TABLE x;",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    ctx = Context(discover([tmp_path]))
+    plain = RepoResolver(ctx, tmp_path)
+    assert analyze("/rails/bin/docker-entrypoint", plain).detections == ()
+    resolver = RepoResolver(ctx, tmp_path, image_paths={"/rails": "."})
+    (found,) = analyze("/rails/bin/docker-entrypoint ./bin/rails server", resolver).detections
+    assert found.what == "rails db:reset"
+    assert found.chain[0].label == "bin/docker-entrypoint:3"
+    assert resolver.map_image_path("/rails/bin/x") == "bin/x"
+    assert resolver.map_image_path("/railsx/bin/x") is None
+    assert resolver.map_image_path("bin/x") is None
+    assert analyze("cd /rails && bin/docker-entrypoint", resolver).detections != ()
+    assert analyze("cd /other && bin/docker-entrypoint", resolver).detections == ()
+    assert analyze("psql -f /rails/db/reset.sql", resolver).detections != ()
+    # a subdirectory resolver keeps the mapping
+    assert resolver.at("bin").map_image_path("/rails/bin/x") == "x"
+
+
+def test_image_paths_never_leave_the_root(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "evil.sh").write_text("pytest\n")
+    ctx = Context(discover([tmp_path / "repo"]))
+    resolver = RepoResolver(ctx, tmp_path / "repo", image_paths={"/app": ".."})
+    assert analyze("/app/evil.sh", resolver).detections == ()
+
+
+# --- inline Python -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [
+        (
+            'python -c "from app.db import Base, engine; Base.metadata.drop_all(engine)" && x',
+            "python: drop_all()",
+        ),
+        ("python3.12 -c 'import db; db.drop_all()'", "python3.12: drop_all()"),
+        ("python -W ignore -c 'import db; db.drop_all()'", "python: drop_all()"),
+        (
+            "python - <<'PY'\nfrom app.db import Base, engine\nBase.metadata.drop_all(engine)\nPY",
+            "python: drop_all()",
+        ),
+        (
+            "python3 -u - <<EOF\nimport os\ncur.execute('DROP TABLE users')\nEOF",
+            "python3: DROP TABLE",
+        ),
+        ("python <<< 'import db; db.drop_all()'", "python: drop_all()"),
+        ("echo 'import db; db.drop_all()' | python3", "python3: drop_all()"),
+        ("poetry run python -c 'c.execute(f\"TRUNCATE {t}\")'", "python: TRUNCATE"),
+        (
+            "python manage.py shell -c 'from app import db; db.drop_all()'",
+            "manage.py shell: drop_all()",
+        ),
+    ],
+)
+def test_inline_python(command: str, what: str) -> None:
+    result = analyze(command)
+    assert result.unparsable == ()
+    assert [(d.category, d.what) for d in result.detections] == [("destructive-db", what)]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python -c 'import pytest'",
+        "python -c 'print(\"drop_all(\")'",
+        "python -c 'not python drop_all('",
+        "python script.py <<EOF\nimport db; db.drop_all()\nEOF",  # stdin is the script's data
+        "python -m http.server <<< 'db.drop_all()'",
+        'python -c "$CODE"',
+    ],
+)
+def test_inline_python_counterexamples(command: str) -> None:
+    assert analyze(command).detections == ()
+
+
+# --- SQL piped into a client ---------------------------------------------------------------------
+
+
+def test_sql_piped_from_a_file(tmp_path: Path) -> None:
+    _, resolver = _repo(
+        tmp_path, {"db/reset.sql": "DROP SCHEMA public CASCADE;\n", "ok.sql": "SELECT 1;"}
+    )
+    (found,) = analyze('cat db/reset.sql | psql "$DATABASE_URL"', resolver).detections
+    assert found.what == "psql: DROP SCHEMA"
+    assert analyze('cat ok.sql | psql "$DATABASE_URL"', resolver).detections == ()
+    assert analyze("cat db/reset.sql | grep DROP | psql", resolver).detections == ()
+    command = "cd db && cat reset.sql | psql"
+    assert analyze(command, resolver).detections != ()
+
+
+# --- workspaces -----------------------------------------------------------------------------------
+
+
+def _workspace(tmp_path: Path, declare: str = "pnpm") -> RepoResolver:
+    root: dict[str, object] = {
+        "name": "root",
+        "private": True,
+        "scripts": {"build": "turbo run build", "test": "turbo run test"},
+    }
+    files = {
+        "turbo.json": '{\n  // turbo allows comments\n  "tasks": {'
+        '"build": {"dependsOn": ["^build"]}, "test": {"dependsOn": ["build"]}}\n}\n',
+        "apps/api/package.json": json.dumps(
+            {
+                "name": "@acme/api",
+                "scripts": {"build": "tsc", "start": "node dist", "test": "jest"},
+                "dependencies": {"@acme/db": "workspace:*"},
+            }
+        ),
+        "apps/web/package.json": json.dumps({"name": "web", "scripts": {"build": "next build"}}),
+        "packages/db/package.json": json.dumps(
+            {"name": "@acme/db", "scripts": {"build": "prisma migrate reset --force && tsc"}}
+        ),
+        "packages/db/fixtures/x/package.json": json.dumps(
+            {"name": "fixture", "scripts": {"build": "pytest"}}
+        ),
+    }
+    if declare == "pnpm":
+        files["pnpm-workspace.yaml"] = (
+            "# workspace\npackages:\n  - 'apps/*'   # apps\n  - \"packages/*\"\n"
+            "  - '!**/fixtures/**'\ncatalog:\n  react: ^18\n"
+        )
+    elif declare == "flow":
+        files["pnpm-workspace.yaml"] = "packages: ['apps/*', 'packages/*']\n"
+    elif declare == "array":
+        root["workspaces"] = ["apps/*", "packages/*"]
+    else:
+        root["workspaces"] = {"packages": ["apps/*", "packages/*"]}
+    files["package.json"] = json.dumps(root)
+    _, resolver = _repo(tmp_path, files)
+    return resolver
+
+
+@pytest.mark.parametrize("declare", ["pnpm", "flow", "array", "object"])
+def test_workspace_packages(tmp_path: Path, declare: str) -> None:
+    resolver = _workspace(tmp_path, declare)
+    packages = {p.name: p for p in resolver.workspace_packages()}
+    assert set(packages) == {"root", "@acme/api", "web", "@acme/db"}
+    assert packages["root"].root and packages["root"].directory == "."
+    assert packages["@acme/api"].directory == "apps/api"
+    assert packages["@acme/api"].dependencies == ("@acme/db",)
+    inner = {p.name: p.directory for p in resolver.at("apps/api").workspace_packages()}
+    assert inner["@acme/db"] == "../../packages/db"
+
+
+DB_RESET = ("prisma migrate reset", "packages/db/package.json scripts.build")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("pnpm --filter @acme/db build", [DB_RESET]),
+        ("pnpm -F @acme/db build", [DB_RESET]),
+        ("pnpm --filter=@acme/db run build", [DB_RESET]),
+        ("pnpm --filter db build", [DB_RESET]),  # unscoped name
+        ("pnpm --filter ./packages/db build", [DB_RESET]),
+        ("pnpm --filter '{packages/**}' build", [DB_RESET]),
+        ("pnpm --filter @acme/api build", []),
+        ("pnpm --filter @acme/api... build", [DB_RESET]),  # with its dependencies
+        ("pnpm --filter ...@acme/db build", [DB_RESET]),  # with its dependents
+        ("pnpm --filter @acme/api^... build", [DB_RESET]),
+        ("pnpm --filter web build", []),
+        ("pnpm -r build", [DB_RESET]),
+        ("pnpm --recursive run build", [DB_RESET]),
+        ("pnpm -r --filter '!@acme/db' build", []),
+        ("npm run build --workspace=@acme/db", [DB_RESET]),
+        ("npm run build -w @acme/db", [DB_RESET]),
+        ("npm run build -w packages/db", [DB_RESET]),
+        ("npm --workspace=@acme/db run build", [DB_RESET]),
+        ("npm run build --workspaces", [DB_RESET]),
+        ("npm run build -ws", [DB_RESET]),
+        ("npm run build --workspace=web", []),
+        ("yarn workspace @acme/db build", [DB_RESET]),
+        ("yarn workspace @acme/db run build", [DB_RESET]),
+        ("yarn workspaces foreach --all run build", [DB_RESET]),
+        ("yarn workspaces foreach -A --include '@acme/*' run build", [DB_RESET]),
+        ("yarn workspaces foreach -A --exclude '@acme/db' --exclude root run build", []),
+        ("yarn workspaces run build", [DB_RESET]),
+        ("turbo run build", [DB_RESET]),
+        ("turbo build", [DB_RESET]),
+        ("npx turbo run build", [DB_RESET]),
+        ("pnpm turbo run build", [DB_RESET]),
+        ("pnpm exec turbo build", [DB_RESET]),
+        ("turbo run build --filter=web", []),
+        ("turbo run build --filter @acme/api", [DB_RESET]),  # ^build: its dependencies
+        ("turbo run build --filter=@acme/api --only", []),
+        ("turbo run build --dry-run", []),
+        ("turbo run lint", []),
+        ("bun run --filter '@acme/*' build", [DB_RESET]),
+        ("cd apps/api && pnpm --filter @acme/db build", [DB_RESET]),
+        ("pnpm --filter @acme/nothing build", []),
+    ],
+)
+def test_workspace_scoped_runs(tmp_path: Path, command: str, expected: list) -> None:
+    resolver = _workspace(tmp_path)
+    result = analyze(command, resolver)
+    got = sorted({(d.what, d.chain[-1].label) for d in result.detections})
+    assert got == sorted(expected), result
+    for d in result.detections:
+        assert d.end == len(command)
+
+
+def test_turbo_from_the_root_build_script(tmp_path: Path) -> None:
+    resolver = _workspace(tmp_path)
+    (found,) = analyze("npm run build", resolver).detections
+    assert [s.label for s in found.chain] == [
+        "package.json scripts.build",
+        "packages/db/package.json scripts.build",
+    ]
+    whats = sorted({d.what for d in analyze("pnpm test", resolver).detections})
+    assert whats == ["jest", "prisma migrate reset"]  # test dependsOn build
+
+
+def test_workspace_runs_skip_packages_without_the_script(tmp_path: Path) -> None:
+    resolver = _workspace(tmp_path)
+    (found,) = analyze("pnpm --filter @acme/api... test", resolver).detections
+    assert found.what == "jest"  # @acme/db has no test script: skipped, not matched by name
+    (found,) = analyze("pnpm -r test", resolver).detections
+    assert found.what == "jest"
+    # a named package without the script: its binary (yarn workspace x prisma ...)
+    (found,) = analyze("yarn workspace web prisma migrate reset", resolver).detections
+    assert found.what == "prisma migrate reset"
+
+
+def test_workspace_selection_without_a_workspace_falls_back_to_the_name(tmp_path: Path) -> None:
+    files = {
+        "package.json": _package({}),
+        "apps/web/package.json": json.dumps({"name": "web", "scripts": {"test": "echo"}}),
+    }
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze("pnpm --filter web test", resolver).detections
+    assert found.what == "pnpm run test"
+    assert analyze("pnpm --filter web build", resolver).detections == ()
+
+
+def test_turbo_in_a_single_package_repository(tmp_path: Path) -> None:
+    scripts = {"build": "turbo run build:app test", "build:app": "tsc", "test": "vitest run"}
+    _, resolver = _repo(tmp_path, {"package.json": _package(scripts)})
+    (found,) = analyze("turbo run build:app test", resolver).detections
+    assert found.what == "vitest"
+    # `npm run build` -> turbo -> build:app and test; never `build` again
+    (found,) = analyze("npm run build", resolver).detections
+    assert [s.label for s in found.chain] == [
+        "package.json scripts.build",
+        "package.json scripts.test",
+    ]
+
+
+def test_pnpm_workspace_root_option_and_parent_directories(tmp_path: Path) -> None:
+    resolver = _workspace(tmp_path)
+    api = resolver.at("apps/api")
+    (found,) = analyze("pnpm -w build", api).detections  # the root's build: turbo
+    assert found.chain[0].label == "package.json scripts.build"
+    (found,) = analyze("cd ../.. && npm run build", api).detections
+    assert found.chain[0].label == "package.json scripts.build"
+    (found,) = analyze("bash ../../scripts/x.sh", _x_script(tmp_path, api)).detections
+    assert found.chain[0].label == "scripts/x.sh:1"
+
+
+def _x_script(tmp_path: Path, resolver: RepoResolver) -> RepoResolver:
+    (tmp_path / "scripts").mkdir(exist_ok=True)
+    (tmp_path / "scripts" / "x.sh").write_text("pytest\n")
+    return RepoResolver(Context(discover([tmp_path])), resolver.service_dir)

@@ -35,6 +35,16 @@ class Unparsable:
 
 
 @dataclass(frozen=True)
+class WorkspacePackage:
+    """A package of a JavaScript workspace (pnpm-workspace.yaml / package.json workspaces)."""
+
+    name: str  # package.json `name` ("" when it has none)
+    directory: str  # relative to the resolver's service directory ("." / "../../packages/db")
+    dependencies: tuple[str, ...] = ()  # names of the other workspace packages it depends on
+    root: bool = False  # the workspace root's own package.json
+
+
+@dataclass(frozen=True)
 class Analysis:
     detections: tuple[Detection, ...]
     unparsable: tuple[Unparsable, ...]
@@ -52,4 +62,16 @@ class Resolver(Protocol):
         line i of the list is line `step.span.line + 1 + i` of the file)."""
 
     def script_file(self, path: str) -> tuple[str, Step] | None:
-        """Text of a script named by a command (path relative to the service directory)."""
+        """Text of a script named by a command (path relative to the service directory).
+
+        An absolute path is an in-image path: None unless the resolver maps it."""
+
+    # Optional methods, used when a resolver has them (RepoResolver does):
+    #   at(subdir) -> Resolver                       the resolver of a subdirectory
+    #   make_prerequisites(target) -> list[str]
+    #   make_variables() -> dict[str, str]
+    #   map_image_path(path) -> str | None           in-image absolute path -> relative path
+    #   mix_alias(name) -> tuple[list[str], Step] | None
+    #   workspace_packages() -> list[WorkspacePackage]
+    #   turbo_task_dependencies(task) -> list[str]   turbo.json `dependsOn` of a task
+    #   package_manager() -> tuple[str, int | None] | None   ("yarn", 4) from packageManager

@@ -1,13 +1,18 @@
-"""RepoResolver: package.json scripts, Makefile targets and script files of a service."""
+"""RepoResolver: package.json scripts, Makefile targets, script files, mix aliases and
+JavaScript workspaces of a service."""
 
 from __future__ import annotations
 
+import fnmatch
+import functools
+import json
+import os
 import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
-from railsafe.commands.model import Step
+from railsafe.commands.model import Step, WorkspacePackage
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
 
@@ -21,21 +26,61 @@ _VAR = re.compile(
 class RepoResolver:
     """Resolves what commands name against a service directory, through the Context.
 
-    Paths are relative to `service_dir`; nothing outside the checked root is read.
-    Beyond the `Resolver` protocol it offers `at(subdir)` (the resolver of a
-    subdirectory, for `cd dir && npm run x`), `make_prerequisites(target)` and
-    `make_variables()`, which `analyze` uses when present."""
+    Paths are relative to `service_dir` (they may climb out of it with `..`, never out
+    of the checked root: `Context.document_at` reads nothing outside it). Beyond the
+    `Resolver` protocol it offers `at(subdir)` (the resolver of a subdirectory, for
+    `cd dir && npm run x`), `make_prerequisites(target)`, `make_variables()`,
+    `map_image_path(path)`, `mix_alias(name)`, `workspace_packages()`,
+    `turbo_task_dependencies(task)` and `package_manager()`, which `analyze` uses when
+    present.
 
-    def __init__(self, ctx: Context, service_dir: Path) -> None:
+    `image_paths` maps absolute directories inside the built image to directories
+    relative to `service_dir` (`{"/rails": "."}` for a Dockerfile `WORKDIR /rails` +
+    `COPY . .`), so that `/rails/bin/docker-entrypoint` is read from
+    `bin/docker-entrypoint`."""
+
+    def __init__(
+        self, ctx: Context, service_dir: Path, *, image_paths: dict[str, str] | None = None
+    ) -> None:
         self.ctx = ctx
-        self.service_dir = service_dir if service_dir.is_absolute() else ctx.root / service_dir
+        directory = service_dir if service_dir.is_absolute() else ctx.root / service_dir
+        self.service_dir = Path(os.path.normpath(directory))
         self._makefile: Any = None
         self._rules: dict[str, tuple[int, int, list[str], list[str]]] | None = None
         self._default = ""
         self._variables: dict[str, str] = {}
+        self._images: list[tuple[str, Path]] = sorted(
+            (
+                (posixpath.normpath(k), Path(os.path.normpath(self.service_dir / v)))
+                for k, v in (image_paths or {}).items()
+                if k.startswith("/") and not v.startswith("/")
+            ),
+            key=lambda kv: -len(kv[0]),
+        )
+        self._aliases: dict[str, tuple[list[str], int]] | None = None
+        self._mixfile: Any = None
 
     def at(self, subdir: str) -> RepoResolver:
-        return RepoResolver(self.ctx, self.service_dir / subdir)
+        child = RepoResolver(self.ctx, self.service_dir / subdir)
+        child._images = self._images
+        return child
+
+    def _relative(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self.service_dir)).as_posix()
+
+    # -- in-image paths -------------------------------------------------------------
+
+    def map_image_path(self, path: str) -> str | None:
+        """`/rails/bin/x` -> `bin/x` (relative to the service directory) through
+        `image_paths`; None for a path no mapping covers."""
+        if not path.startswith("/"):
+            return None
+        clean = posixpath.normpath(path)
+        for prefix, target in self._images:
+            if clean == prefix or clean.startswith(prefix.rstrip("/") + "/"):
+                rest = clean[len(prefix) :].lstrip("/")
+                return self._relative(target / rest if rest else target)
+        return None
 
     # -- package.json -------------------------------------------------------------
 
@@ -55,12 +100,15 @@ class RepoResolver:
     # -- scripts ------------------------------------------------------------------
 
     def script_file(self, path: str) -> tuple[str, Step] | None:
-        if not path or path.startswith("/"):
+        if not path:
             return None
+        if path.startswith("/"):
+            mapped = self.map_image_path(path)
+            if mapped is None:
+                return None
+            path = mapped
         clean = posixpath.normpath(path)
-        if clean.startswith("../") or clean == "..":
-            return None
-        doc = self.ctx.document_at(self.service_dir / clean)
+        doc = self.ctx.document_at(self.service_dir / clean)  # None outside the root
         if doc is None or (doc.error is not None and not doc.source):
             return None
         if b"\x00" in doc.source[:8192]:
@@ -148,3 +196,387 @@ class RepoResolver:
     def make_variables(self) -> dict[str, str]:
         self._load_makefile()
         return dict(self._variables)
+
+    # -- mix.exs aliases ----------------------------------------------------------
+
+    def mix_alias(self, name: str) -> tuple[list[str], Step] | None:
+        """The task strings of a mix.exs alias (`"db.rebuild": ["ecto.drop", ...]`).
+
+        mix.exs is Elixir, which Python cannot parse: the keyword list of
+        `defp aliases do [...] end` (or `aliases: [...]` in `project/0`) is read with a
+        small bracket-aware scanner. Function captures (`&reset/1`) are skipped; an
+        alias made only of functions, or one written in any other form, is None."""
+        if self._aliases is None:
+            self._aliases = {}
+            doc = self.ctx.document_at(self.service_dir / "mix.exs")
+            if doc is not None and doc.source:
+                self._mixfile = doc
+                self._aliases = _mix_aliases(doc.text)
+        found = self._aliases.get(name)
+        if found is None or not found[0]:
+            return None
+        items, offset = found
+        text = self._mixfile.text
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        key_end = text.find(":", offset)
+        span = Span(line, column, line, column + max(1, key_end - offset))
+        relpath = self._mixfile.relpath
+        return list(items), Step(relpath, span, f"{relpath} aliases.{name}")
+
+    # -- JavaScript workspaces ----------------------------------------------------
+
+    def _ancestors(self) -> list[Path]:
+        """The service directory and its parents up to the checked root (inclusive)."""
+        root = Path(os.path.realpath(self.ctx.root))
+        here = Path(os.path.realpath(self.service_dir))
+        if not here.is_relative_to(root):
+            return []
+        out = [here]
+        while here != root and here.parent != here:
+            here = here.parent
+            out.append(here)
+        return out
+
+    def _workspace(self) -> tuple[Path, list[tuple[Path, str, tuple[str, ...]]]] | None:
+        for directory in self._ancestors():
+            patterns = _workspace_patterns(self.ctx, directory)
+            if patterns is not None:
+                key = f"commands.workspace:{directory}"
+                members = functools.partial(_workspace_members, self.ctx, directory, patterns)
+                packages: list[tuple[Path, str, tuple[str, ...]]] = self.ctx.cached(key, members)
+                return directory, packages
+        return None
+
+    def workspace_packages(self) -> list[WorkspacePackage]:
+        """Every package of the workspace this directory belongs to (the root first).
+
+        The workspace root is the nearest directory, up to the checked root, with a
+        pnpm-workspace.yaml `packages:` list or a package.json `workspaces` field
+        (an array, or `{"packages": [...]}`); its globs are expanded on disk
+        (node_modules and dot-directories skipped, `!pattern` excludes)."""
+        found = self._workspace()
+        if found is None:
+            return []
+        root, members = found
+        real = Path(os.path.realpath(self.service_dir))
+        out = []
+        for directory, name, dependencies in members:
+            rel = Path(os.path.relpath(directory, real)).as_posix()
+            out.append(WorkspacePackage(name, rel, dependencies, root=directory == root))
+        return out
+
+    def turbo_task_dependencies(self, task: str, package: str = "") -> list[str]:
+        """`dependsOn` of a task in the workspace root's turbo.json (`pkg#task` first)."""
+        found = self._workspace()
+        base = found[0] if found is not None else Path(os.path.realpath(self.service_dir))
+        doc = self.ctx.document_at(base / "turbo.json")
+        if doc is None or not doc.source:
+            return []
+        data = _json(doc.text)
+        if not isinstance(data, dict):
+            return []
+        tasks = data.get("tasks", data.get("pipeline"))
+        if not isinstance(tasks, dict):
+            return []
+        spec = tasks.get(f"{package}#{task}") if package else None
+        if not isinstance(spec, dict):
+            spec = tasks.get(task)
+        depends = spec.get("dependsOn") if isinstance(spec, dict) else None
+        if not isinstance(depends, list):
+            return []
+        return [d for d in depends if isinstance(d, str)]
+
+    def package_manager(self) -> tuple[str, int | None] | None:
+        """The package manager a directory uses: package.json `packageManager`
+        ("yarn@4.2.2" -> ("yarn", 4)) of the nearest package.json that has one, else
+        ("yarn", 2) when a .yarnrc.yml (Yarn Berry only) is found on the way up."""
+        for directory in self._ancestors():
+            doc = self.ctx.document_at(directory / "package.json")
+            if doc is not None and isinstance(doc.data, dict):
+                spec = doc.data.get("packageManager")
+                if isinstance(spec, str):
+                    got = re.match(r"^\s*(@?[\w.-]+?)(?:@v?(\d+))?(?:[.@+].*)?\s*$", spec)
+                    if got:
+                        major = int(got.group(2)) if got.group(2) else None
+                        return got.group(1), major
+            if (directory / ".yarnrc.yml").is_file():
+                return "yarn", 2
+        return None
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        from railsafe.loaders.jsonc import standardize
+
+        return json.loads(standardize(text))
+    except Exception:  # any unreadable turbo.json is simply not used
+        return None
+
+
+_MIX_BLOCK = re.compile(
+    r"\bdefp?\s+aliases\b(?:\s*\(\s*\))?\s*(?:do\b|,\s*do:)\s*\[|\baliases:\s*\["
+)
+_MIX_KEY = re.compile(r'\s*(?:"((?:[^"\\#]|\\.)+)"|([A-Za-z_][\w.]*[?!]?)):\s')
+_ELIXIR_STRING = re.compile(r'^"((?:[^"\\#]|\\.|#(?!\{))*)"$', re.DOTALL)
+
+
+def _blank_comments(text: str) -> str:
+    """Elixir text with its comments blanked (offsets kept); strings are kept."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "\"'":
+            i = _skip_string(text, i)
+        elif ch == "?" and i + 1 < n:  # character literal: ?# ?"
+            i += 2
+        elif ch == "#":
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            for k in range(i, end):
+                out[k] = " "
+            i = end
+        else:
+            i += 1
+    return "".join(out)
+
+
+def _skip_string(text: str, i: int) -> int:
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        end = text.find(quote * 3, i + 3)
+        return len(text) if end < 0 else end + 3
+    k = i + 1
+    while k < len(text):
+        if text[k] == "\\":
+            k += 2
+            continue
+        if text[k] == quote:
+            return k + 1
+        k += 1
+    return len(text)
+
+
+def _top_level(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Comma-separated pieces of text[start:end] at bracket depth 0 (None: unbalanced)."""
+    pieces: list[tuple[int, int]] = []
+    depth, i, begin = 0, start, start
+    while i < end:
+        ch = text[i]
+        if ch in "\"'":
+            i = _skip_string(text, i)
+            continue
+        if ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            pieces.append((begin, i))
+            begin = i + 1
+        i += 1
+    pieces.append((begin, end))
+    return [(a, b) for a, b in pieces if text[a:b].strip()]
+
+
+def _closing(text: str, open_index: int) -> int | None:
+    depth, i = 0, open_index
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'":
+            i = _skip_string(text, i)
+            continue
+        if ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def _elixir_string(raw: str) -> str | None:
+    found = _ELIXIR_STRING.match(raw.strip())
+    if found is None:
+        return None
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), found[1])
+
+
+def _mix_aliases(source: str) -> dict[str, tuple[list[str], int]]:
+    """alias name -> (its task strings, offset of its key) from mix.exs text."""
+    text = _blank_comments(source)
+    aliases: dict[str, tuple[list[str], int]] = {}
+    for block in _MIX_BLOCK.finditer(text):
+        open_index = block.end() - 1
+        close = _closing(text, open_index)
+        if close is None:
+            continue
+        for a, b in _top_level(text, open_index + 1, close):
+            key = _MIX_KEY.match(text, a, b)
+            if key is None:
+                continue
+            name = key.group(1) if key.group(1) is not None else key.group(2)
+            where = key.start(1) - 1 if key.group(1) is not None else key.start(2)
+            value = text[key.end() : b].strip()
+            items: list[str] = []
+            if value.startswith("["):
+                inner_start = text.index("[", key.end())
+                inner_end = _closing(text, inner_start)
+                if inner_end is None:
+                    continue
+                for c, d in _top_level(text, inner_start + 1, inner_end):
+                    item = _elixir_string(text[c:d])
+                    if item is not None:
+                        items.append(item)
+            else:
+                item = _elixir_string(value)
+                if item is not None:
+                    items.append(item)
+            if name not in aliases:
+                aliases[name] = (items, where)
+    return aliases
+
+
+def _workspace_patterns(ctx: Context, directory: Path) -> list[str] | None:
+    """Workspace globs declared in a directory (None: not a workspace root)."""
+    patterns: list[str] | None = None
+    yaml = ctx.document_at(directory / "pnpm-workspace.yaml")
+    if yaml is not None and yaml.source:
+        found = _pnpm_packages(yaml.text)
+        if found is not None:
+            patterns = found
+    doc = ctx.document_at(directory / "package.json")
+    if doc is not None and isinstance(doc.data, dict):
+        workspaces = doc.data.get("workspaces")
+        if isinstance(workspaces, dict):
+            workspaces = workspaces.get("packages")
+        if isinstance(workspaces, list):
+            patterns = (patterns or []) + [w for w in workspaces if isinstance(w, str)]
+    return patterns
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _pnpm_packages(text: str) -> list[str] | None:
+    """The `packages:` list of pnpm-workspace.yaml (block or flow style), read line by
+    line: the file is simple YAML and railsafe has no YAML dependency."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        found = re.match(r"^packages\s*:\s*(.*)$", line)
+        if not found:
+            continue
+        rest = re.sub(r"\s+#.*$", "", found.group(1)).strip()
+        if rest.startswith("["):
+            inner = rest[1:].split("]", 1)[0]
+            return [_unquote(p) for p in inner.split(",") if _unquote(p)]
+        out: list[str] = []
+        for item in lines[index + 1 :]:
+            stripped = item.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            if not item[:1].isspace() and not stripped.startswith("-"):
+                break  # the next top-level key
+            if stripped.startswith("-"):
+                value = re.sub(r"\s+#.*$", "", stripped[1:]).strip()
+                if _unquote(value):
+                    out.append(_unquote(value))
+        return out
+    return None
+
+
+_SKIP_WORKSPACE_DIRS = frozenset({"node_modules", ".git", "dist", "build", ".next", ".turbo"})
+_MAX_WORKSPACE_DIRS = 5000
+
+
+def _glob_dirs(root: Path, pattern: str, budget: list[int]) -> list[Path]:
+    parts = [p for p in pattern.strip().strip("/").split("/") if p not in ("", ".")]
+    current = [root]
+    for part in parts:
+        following: list[Path] = []
+        for directory in current:
+            if part == "**":
+                following.extend(_descendants(directory, budget))
+            elif any(c in part for c in "*?[{"):
+                following.extend(
+                    child
+                    for child in _children(directory, budget)
+                    if fnmatch.fnmatchcase(child.name, part)
+                )
+            elif part == "..":
+                continue  # workspace packages outside the root are not followed
+            else:
+                child = directory / part
+                if child.is_dir() and child.name not in _SKIP_WORKSPACE_DIRS:
+                    following.append(child)
+        current = following
+    return current
+
+
+def _children(directory: Path, budget: list[int]) -> list[Path]:
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError:
+        return []
+    out = []
+    for child in entries:
+        if budget[0] <= 0:
+            break
+        if child.name in _SKIP_WORKSPACE_DIRS or child.name.startswith("."):
+            continue
+        if child.is_dir():
+            budget[0] -= 1
+            out.append(child)
+    return out
+
+
+def _descendants(directory: Path, budget: list[int]) -> list[Path]:
+    out = [directory]
+    index = 0
+    while index < len(out) and budget[0] > 0:
+        out.extend(_children(out[index], budget))
+        index += 1
+    return out
+
+
+def _workspace_members(
+    ctx: Context, root: Path, patterns: list[str]
+) -> list[tuple[Path, str, tuple[str, ...]]]:
+    budget = [_MAX_WORKSPACE_DIRS]
+    chosen: dict[Path, None] = {root: None}
+    excludes = [p[1:].strip().strip("/") for p in patterns if p.strip().startswith("!")]
+    for pattern in patterns:
+        if pattern.strip().startswith("!"):
+            continue
+        for directory in _glob_dirs(root, pattern, budget):
+            rel = directory.relative_to(root).as_posix()
+            if any(fnmatch.fnmatchcase(rel, e.removeprefix("./")) for e in excludes):
+                continue
+            if (directory / "package.json").is_file():
+                chosen.setdefault(directory, None)
+    raw: list[tuple[Path, str, set[str]]] = []
+    for directory in chosen:
+        doc = ctx.document_at(directory / "package.json")
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        name = data.get("name")
+        name = name if isinstance(name, str) else ""
+        deps: set[str] = set()
+        for key in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
+            section = data.get(key)
+            if isinstance(section, dict):
+                deps.update(k for k in section if isinstance(k, str))
+        raw.append((directory, name, deps))
+    names = {name for _, name, _ in raw if name}
+    return [(d, n, tuple(sorted(deps & names - {n}))) for d, n, deps in raw]

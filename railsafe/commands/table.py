@@ -26,12 +26,15 @@ class Entry:
     names: tuple[str, ...] = ()
     argv: tuple[str, ...] = ()
     task: tuple[str, ...] = ()
+    unless_task: tuple[str, ...] = ()
     no_positional: bool = False
     unless_positional: tuple[str, ...] = ()
     any_flags: tuple[str, ...] = ()
     unless_flags: tuple[str, ...] = ()
     unless_sequence: tuple[tuple[str, str], ...] = ()
     sql: bool = False
+    patterns: tuple[re.Pattern[str], ...] = ()  # entry-specific patterns for `sql`
+    code: str = ""  # "python": inline code analysed with Python's ast
     script_names: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     counterexamples: tuple[str, ...] = ()
@@ -52,6 +55,10 @@ class Table:
     def sql_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.sql)
 
+    @property
+    def code_entries(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.code)
+
 
 def _strings(raw: Any, where: str) -> tuple[str, ...]:
     if raw is None:
@@ -70,6 +77,9 @@ def _entry(raw: dict[str, Any], number: int) -> Entry:
     scripts = _strings(raw.get("script_names"), f"{where}.script_names")
     if not argv and not scripts:
         raise ValueError(f"detections.toml: {where}: needs argv or script_names")
+    code = raw.get("code", "")
+    if code not in ("", "python"):
+        raise ValueError(f"detections.toml: {where}: unknown code language {code!r}")
     pairs = raw.get("unless_sequence") or []
     if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
         raise ValueError(f"detections.toml: {where}.unless_sequence must hold pairs")
@@ -79,12 +89,17 @@ def _entry(raw: dict[str, Any], number: int) -> Entry:
         names=tuple(argv[0].split("|")) if argv else (),
         argv=argv[1:],
         task=_strings(raw.get("task"), f"{where}.task"),
+        unless_task=_strings(raw.get("unless_task"), f"{where}.unless_task"),
         no_positional=bool(raw.get("no_positional", False)),
         unless_positional=_strings(raw.get("unless_positional"), f"{where}.unless_positional"),
         any_flags=_strings(raw.get("any_flags"), f"{where}.any_flags"),
         unless_flags=_strings(raw.get("unless_flags"), f"{where}.unless_flags"),
         unless_sequence=tuple((str(a), str(b)) for a, b in pairs),
         sql=bool(raw.get("sql", False)),
+        patterns=tuple(
+            re.compile(x, re.IGNORECASE) for x in _strings(raw.get("patterns"), f"{where}.patterns")
+        ),
+        code=code,
         script_names=scripts,
         examples=_strings(raw.get("examples"), f"{where}.examples"),
         counterexamples=_strings(raw.get("counterexamples"), f"{where}.counterexamples"),
@@ -120,11 +135,14 @@ def load_table() -> Table:
 class Argv:
     """A command reduced to what the table matches: its name and its argument words.
 
-    `args[i]` is None for a word with an expansion in it (never matches)."""
+    `args[i]` is None for a word with an expansion in it (never matches). `env` holds
+    the command's static prefix assignments (`VERSION=0 rake db:migrate`), which
+    `any_flags` / `unless_flags` see like argument words."""
 
     name: str  # after aliases
     shown: str  # base name as written
     args: tuple[str | None, ...]
+    env: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,7 +171,7 @@ def positionals(argv: Argv, table: Table) -> list[tuple[int, str | None]]:
     return out
 
 
-def _has_flag(args: tuple[str | None, ...], flags: tuple[str, ...]) -> int | None:
+def _has_flag(args: tuple[str | None, ...] | tuple[str, ...], flags: tuple[str, ...]) -> int | None:
     for i, word in enumerate(args):
         if word is None:
             continue
@@ -189,6 +207,8 @@ def match_entry(entry: Entry, argv: Argv, table: Table) -> Match | None:
     if entry.task:
         for index, word in after:
             bare = word.rstrip(",") if word is not None else None
+            if any(_glob(bare, t) for t in entry.unless_task):
+                continue
             if any(_glob(bare, t) for t in entry.task):
                 task, last = bare or "", max(last, index)
                 break
@@ -196,10 +216,13 @@ def match_entry(entry: Entry, argv: Argv, table: Table) -> Match | None:
             return None
     if entry.any_flags:
         found = _has_flag(argv.args, entry.any_flags)
-        if found is None:
+        if found is None and _has_flag(argv.env, entry.any_flags) is None:
             return None
-        last = max(last, found)
-    if entry.unless_flags and _has_flag(argv.args, entry.unless_flags) is not None:
+        last = max(last, found if found is not None else -1)
+    if entry.unless_flags and (
+        _has_flag(argv.args, entry.unless_flags) is not None
+        or _has_flag(argv.env, entry.unless_flags) is not None
+    ):
         return None
     args = argv.args
     for a, b in entry.unless_sequence:
@@ -212,11 +235,11 @@ def match_entry(entry: Entry, argv: Argv, table: Table) -> Match | None:
 
 
 def match_argv(argv: Argv, table: Table | None = None) -> list[Match]:
-    """Every category's first matching entry (SQL entries are matched elsewhere)."""
+    """Every category's first matching entry (SQL and code entries are matched elsewhere)."""
     table = table or load_table()
     found: dict[str, Match] = {}
     for entry in table.entries:
-        if entry.sql or entry.category in found:
+        if entry.sql or entry.code or entry.category in found:
             continue
         hit = match_entry(entry, argv, table)
         if hit is not None:
@@ -233,11 +256,47 @@ def script_entry(name: str, table: Table | None = None) -> Entry | None:
     return None
 
 
-def sql_hit(text: str, table: Table | None = None) -> str | None:
-    """The destructive statement kind in SQL text ("DROP TABLE", "TRUNCATE"), if any."""
+def sql_hit(
+    text: str, table: Table | None = None, patterns: tuple[re.Pattern[str], ...] = ()
+) -> str | None:
+    """The destructive statement kind in SQL text ("DROP TABLE", "TRUNCATE"), if any.
+
+    With `patterns` (an entry's own), those are searched instead and the match is
+    returned as written (whitespace collapsed)."""
     table = table or load_table()
-    for pattern in table.sql_patterns:
+    for pattern in patterns or table.sql_patterns:
         found = pattern.search(text)
         if found:
-            return " ".join(found[0].upper().split())
+            shown = " ".join(found[0].split())
+            return shown if patterns else shown.upper()
+    return None
+
+
+def python_hit(code: str, table: Table | None = None) -> str | None:
+    """What makes inline Python destructive: a `drop_all(...)` call (SQLAlchemy,
+    Flask-SQLAlchemy) or a string constant holding destructive SQL. Code that does
+    not parse is not analysed (None)."""
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    table = table or load_table()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else None
+            )
+            if name == "drop_all":
+                return "drop_all()"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            kind = sql_hit(node.value, table)
+            if kind is not None:
+                return kind
     return None
