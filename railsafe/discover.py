@@ -69,6 +69,10 @@ class Discovery:
     root: Path
     files: list[SourceFile] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one-line reasons (missing paths)
+    # other paths of a file already in `files` (a symlink to it, or it reached
+    # through a symlink): not checked or counted twice, but the project model
+    # still sees a symlinked `Dockerfile` in its service directory
+    aliases: list[SourceFile] = field(default_factory=list)
 
     def of_kind(self, *kinds: str) -> list[SourceFile]:
         return [f for f in self.files if f.kind in kinds]
@@ -154,12 +158,23 @@ def discover(paths: list[Path]) -> Discovery:
     root = dirs[0].resolve() if len(paths) == 1 and dirs else Path.cwd().resolve()
     found = Discovery(root)
     seen: set[Path] = set()
+    real: set[Path] = set()
 
     def add(path: Path, kind: str, syntax: str) -> None:
         key = path.absolute()
-        if key not in seen:
-            seen.add(key)
-            found.files.append(SourceFile(path, _relpath(key, root), kind, syntax))
+        if key in seen:
+            return
+        seen.add(key)
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):
+            target = key
+        source = SourceFile(path, _relpath(key, root), kind, syntax)
+        if target in real:
+            found.aliases.append(source)
+            return
+        real.add(target)
+        found.files.append(source)
 
     for given in paths:
         if given.is_file():
@@ -170,6 +185,7 @@ def discover(paths: list[Path]) -> Discovery:
         else:
             found.errors.append(f"{given}: no such file or directory")
     found.files.sort(key=lambda f: f.relpath)
+    found.aliases.sort(key=lambda f: f.relpath)
     return found
 
 

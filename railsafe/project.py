@@ -11,6 +11,13 @@ merged the way Railway merges them (railway-facts §1.5, §2.1):
 environment override > base config > builder config file (`nixpacks.toml`,
 `railpack.json`, Dockerfile) > builder defaults (§3.6, §4.4).
 
+A Dockerfile is read the way BuildKit builds it (docs/facts.md): only the
+stages the final image needs run their `RUN`s (heredoc scripts included);
+the start command is the final image's `ENTRYPOINT` / `CMD`, inherited
+through `FROM <stage>`; `WORKDIR` and `COPY`/`ADD` tell each command which
+repository directory it runs in and where in-image paths come from.
+`build.nixpacksConfigPath` names the Nixpacks file a build reads.
+
 Every `Command` keeps its provenance (file, span of the value, a label) and
 can map a character offset inside its text back to a file position
 (`Command.at`), so findings land on the exact column of the command.
@@ -25,13 +32,16 @@ import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from railsafe.context import Context
 from railsafe.discover import SourceFile
 from railsafe.findings import FILE_START, Related, Span
 from railsafe.loaders import CONFIG_FILES, Document
 from railsafe.validate import normalise_enum
+
+if TYPE_CHECKING:  # the Dockerfile parser is imported only when a tree has Dockerfiles
+    from railsafe.loaders.dockerfile import Heredoc, Instruction, Place
 
 Phase = Literal["build", "pre-deploy", "start"]
 PHASES: tuple[Phase, ...] = ("build", "pre-deploy", "start")
@@ -68,6 +78,13 @@ class Command:
     position: Callable[[int], tuple[int, int]] | None = field(
         default=None, compare=False, hash=False, repr=False
     )
+    # Dockerfile commands: the directory they run in (WORKDIR) and where the
+    # image's files come from (absolute image path -> path), both relative to
+    # the service root, the build context; and the ARGs their stage declares
+    # (the only service variables a Dockerfile build sees, §5.1)
+    cwd: str | None = None
+    image_paths: tuple[tuple[str, str], ...] = ()
+    build_args: tuple[str, ...] | None = None
 
     @property
     def key(self) -> tuple[str, int, int, str, str]:
@@ -128,6 +145,8 @@ class Service:
     nixpacks: Document | None = None
     railpack: Document | None = None
     plans: tuple[Plan, ...] = ()
+    # the Nixpacks config each environment's build reads (nixpacksConfigPath or the file)
+    nixpacks_configs: dict[str | None, Document] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -179,12 +198,24 @@ def services(ctx: Context) -> list[Service]:
     return ctx.cached("project.services", lambda: _find_services(ctx))
 
 
+def read_log(ctx: Context) -> dict[str, tuple[Document, str]]:
+    """Files the project model and the command analysis read, by relpath: (document, why).
+
+    Rules use it to say which file on a deploy path could not be read (RS001).
+    """
+    return ctx.cached("project.reads", dict)
+
+
+def note_read(ctx: Context, doc: Document, why: str) -> None:
+    read_log(ctx).setdefault(doc.relpath, (doc, why))
+
+
 def files_by_dir(ctx: Context) -> dict[Path, list[SourceFile]]:
     """Discovered files indexed by their directory (built once)."""
 
     def build() -> dict[Path, list[SourceFile]]:
         index: dict[Path, list[SourceFile]] = {}
-        for f in ctx.discovery.files:
+        for f in [*ctx.discovery.files, *ctx.discovery.aliases]:
             index.setdefault(f.path.absolute().parent, []).append(f)
         return index
 
@@ -349,8 +380,35 @@ class _Planner:
     def doc(self, name: str) -> Document | None:
         sf = self.s.files.get(name)
         if sf is not None:
-            return self.ctx.load(sf)
-        return self.ctx.document_at(self.s.root / name)
+            return self.load_file(sf)
+        doc = self.ctx.document_at(self.s.root / name)
+        if doc is not None:
+            self.note(doc)
+        return doc
+
+    def note(self, doc: Document) -> None:
+        who = "the service at the repository root" if self.s.name == "." else (
+            f"service {self.s.name}")
+        note_read(self.ctx, doc, f"it defines what {who} builds or starts")
+
+    def load_file(self, sf: SourceFile) -> Document:
+        doc = self.ctx.load(sf)
+        self.note(doc)
+        return doc
+
+    def load(self, path: Path, kind: str, syntax: str) -> Document | None:
+        """A file the Railway config names, parsed as `kind` whatever its name."""
+        root = self.ctx.root.absolute()
+        try:
+            resolved = path.resolve()
+            relpath = resolved.relative_to(root.resolve()).as_posix()
+        except (OSError, ValueError, RuntimeError):
+            return None
+        if not resolved.is_file():
+            return None
+        doc = self.ctx.load(SourceFile(resolved, relpath, kind, syntax))
+        self.note(doc)
+        return doc
 
     @property
     def package(self) -> dict[str, Any] | None:
@@ -498,44 +556,75 @@ class _Planner:
         return Plan(env, builder, tuple(build), tuple(pre), tuple(start))
 
     # -- Dockerfile ------------------------------------------------------------
-    def dockerfile(self, env: str | None, builder: Builder) -> tuple[list[Command], list[Command]]:
-        # Railway's build command setting does not apply to Dockerfile builds.
-        start = self.config_commands(env, "deploy", "startCommand", "start")
-        doc: Document | None = None
+    def dockerfile_doc(self, env: str | None) -> Document | None:
         found = self.setting(env, "build", "dockerfilePath")
         if found is not None and isinstance(found[1], str) and found[1].strip():
             for base in (self.s.root, self.ctx.root):
-                doc = self.ctx.document_at(base / found[1].strip().lstrip("/"))
+                doc = self.load(base / found[1].strip().lstrip("/"), "dockerfile", "")
                 if doc is not None:
-                    break
-        elif "Dockerfile" in self.s.files:
-            doc = self.ctx.load(self.s.files["Dockerfile"])
+                    return doc
+            return None
+        if "Dockerfile" in self.s.files:
+            return self.load_file(self.s.files["Dockerfile"])
+        return None
+
+    def dockerfile(self, env: str | None, builder: Builder) -> tuple[list[Command], list[Command]]:
+        # Railway's build command setting does not apply to Dockerfile builds; a
+        # start command replaces the image's ENTRYPOINT / CMD (docs/facts.md).
+        start = self.config_commands(env, "deploy", "startCommand", "start")
+        doc = self.dockerfile_doc(env)
         if doc is None:
             return [], start or []
-        from railsafe.loaders.dockerfile import dockerfile_instructions
+        from railsafe.loaders import dockerfile as df
 
         parsed = doc
-        instructions = self.ctx.cached(
-            f"project.dockerfile:{doc.path}", lambda: dockerfile_instructions(parsed)
+        model = self.ctx.cached(
+            f"project.dockerfile:{doc.path}:{self.s.root}",
+            lambda: _DockerModel(parsed, self.s.root),
         )
         build: list[Command] = []
-        final_stage = max((i.stage for i in instructions), default=0)
-        last: dict[str, Any] = {}
-        for instr in instructions:
-            if instr.keyword == "RUN":
-                build.append(self.instruction(doc, instr, "build"))
-            elif instr.keyword in ("CMD", "ENTRYPOINT") and instr.stage == final_stage:
-                last[instr.keyword] = instr
+        for index, instr in enumerate(model.instructions):
+            if instr.keyword != "RUN":
+                continue
+            if model.needed is not None and instr.stage not in model.needed:
+                continue  # BuildKit does not build stages the image does not need
+            place = model.places[index]
+            scripts = df.heredoc_scripts(instr)
+            if scripts is None:
+                build.append(self.instruction(doc, instr, "build", model, place))
+            else:
+                for heredoc in scripts:
+                    build.append(
+                        self.instruction(doc, instr, "build", model, place, heredoc=heredoc)
+                    )
         if start is None:
-            start = [self.instruction(doc, last[k], "start") for k in ("ENTRYPOINT", "CMD")
-                     if k in last]
+            entrypoint, cmd = df.start_instructions(model.instructions)
+            start = [
+                self.instruction(doc, instr, "start", model, model.final)
+                for instr in (entrypoint, cmd)
+                if instr is not None
+            ]
         return build, start
 
-    @staticmethod
-    def instruction(doc: Document, instr: Any, phase: Phase) -> Command:
+    def instruction(
+        self,
+        doc: Document,
+        instr: Instruction,
+        phase: Phase,
+        model: _DockerModel,
+        place: Place | None,
+        heredoc: Heredoc | None = None,
+    ) -> Command:
         exec_form = instr.exec_form
         base = instr.command_offset
-        if exec_form is not None:
+        if heredoc is not None:
+            text = heredoc.body
+            base = heredoc.body_offset
+
+            def position(offset: int) -> tuple[int, int]:
+                return instr.position(base + offset)
+
+        elif exec_form is not None:
             text = shlex.join(exec_form)
             at = instr.position(base)
 
@@ -549,13 +638,22 @@ class _Planner:
                 return instr.position(base + offset)
 
         line, col = position(0)
+        where = f"line {instr.span.line}"
+        if phase == "start" and instr.stage != model.final_stage:
+            where += f", inherited from stage {model.stage_label(instr.stage)}"
+        cwd = place.cwd() if place is not None else None
         return Command(
             text,
             phase,
             doc.relpath,
             Span(line, col, line, col + 1),
-            f"{doc.path.name} {instr.keyword} (line {instr.span.line})",
+            f"{doc.path.name} {instr.keyword} ({where})",
             position=position,
+            cwd=cwd or "",
+            image_paths=tuple((image, path or ".") for image, path in place.paths)
+            if place is not None
+            else (),
+            build_args=tuple(place.args) if phase == "build" and place is not None else None,
         )
 
     # -- Nixpacks / Railpack ---------------------------------------------------
@@ -595,18 +693,41 @@ class _Planner:
         # start: Railway startCommand > builder config file > Procfile > builder default
         start = self.config_commands(env, "deploy", "startCommand", "start")
         if start is None:
-            start = self.builder_start(nix)
+            start = self.builder_start(nix, env)
         if start is None and procfile:
             start = self.procfile_start(procfile, builder)
         if start is None:
             start = self.default_start(builder, section)
         return build, start
 
+    def nixpacks_config(self, env: str | None) -> Document | None:
+        """The Nixpacks config file the build reads.
+
+        `build.nixpacksConfigPath` names a non-standard file (§1.3); Nixpacks
+        then reads it instead of nixpacks.toml / nixpacks.json (its config
+        file order, §3.2). Like `NIXPACKS_CONFIG_FILE` the path is taken
+        relative to the service root, then to the repository root
+        (docs/facts.md: which one Railway uses is unconfirmed). A path that
+        names no file in the tree leaves the discovered file in use.
+        """
+        found = self.setting(env, "build", "nixpacksConfigPath")
+        if found is not None and isinstance(found[1], str) and found[1].strip():
+            name = found[1].strip()
+            syntax = "json" if name.lower().endswith(".json") else "toml"
+            for base in (self.s.root, self.ctx.root):
+                doc = self.load(base / name.lstrip("/"), f"nixpacks-{syntax}", syntax)
+                if doc is not None:
+                    self.s.nixpacks_configs[env] = doc
+                    return doc
+        if self.s.nixpacks is not None:
+            self.s.nixpacks_configs[env] = self.s.nixpacks
+        return self.s.nixpacks
+
     def nixpacks_phases(self, env: str | None) -> dict[str, tuple[list[Command], bool]]:
         """Phase name -> (commands, whether provider defaults are spread in)."""
         out: dict[str, tuple[list[Command], bool]] = {}
         sources: list[tuple[Document, tuple[str, ...], str | None]] = []
-        nx = self.s.nixpacks
+        nx = self.nixpacks_config(env)
         if nx is not None and isinstance(nx.data, dict):
             sources.append((nx, ("phases",), None))
         cfg = self.s.config
@@ -672,9 +793,9 @@ class _Planner:
             )
         return cmds, spread
 
-    def builder_start(self, nix: bool) -> list[Command] | None:
+    def builder_start(self, nix: bool, env: str | None = None) -> list[Command] | None:
         if nix:
-            doc = self.s.nixpacks
+            doc = self.nixpacks_config(env)
             path: tuple[str, ...] = ("start", "cmd")
         else:
             doc = self.s.railpack
@@ -688,7 +809,7 @@ class _Planner:
         sf = self.s.files.get("Procfile")
         if sf is None:
             return {}
-        doc = self.ctx.load(sf)
+        doc = self.load_file(sf)
         out: dict[str, Command] = {}
         for number, line in enumerate(doc.text.splitlines(), start=1):
             if line.lstrip().startswith("#"):
@@ -769,7 +890,7 @@ class _Planner:
             text = doc.text if doc is not None else ""
             if nix and "postgrex" in text and "ecto" in text:
                 return [self.default("mix ecto.setup", "build", self.rel("mix.exs"),
-                                     _text_span(text, "ecto"),
+                                     _mix_ecto_span(text),
                                      "Nixpacks Elixir with ecto and postgrex: `mix ecto.setup`, "
                                      "§3.6", builder)]
             if not nix and re.search(r"""["']?ecto\.deploy["']?\s*:""", text):
@@ -808,6 +929,59 @@ class _Planner:
                 "Nixpacks Ruby with only a Rakefile: `bundle exec rake` (the default task), "
                 "§3.6", builder)]
         return []
+
+
+class _DockerModel:
+    """One Dockerfile as built for one service: stages, layout, start instructions."""
+
+    def __init__(self, doc: Document, service_root: Path) -> None:
+        from railsafe.loaders import dockerfile as df
+
+        self.instructions = df.dockerfile_instructions(doc)
+        self.stages = df.stages(self.instructions)
+        self.final_stage = self.stages[-1].index if self.stages else -1
+        self.needed = df.needed_stages(self.instructions)
+
+        def is_dir(path: str) -> bool:
+            if path.startswith("..") or path.startswith("/"):
+                return False
+            try:
+                return (service_root / path).is_dir()
+            except OSError:
+                return False
+
+        self.places, ends = df.image_layout(self.instructions, is_dir)
+        self.final = ends.get(self.final_stage)
+
+    def stage_label(self, index: int) -> str:
+        for stage in self.stages:
+            if stage.index == index:
+                return stage.name or str(index)
+        return str(index)
+
+
+_MIX_ECTO = (
+    re.compile(r"""["']?ecto\.setup["']?\s*:"""),  # the alias `mix ecto.setup` runs
+    re.compile(r"\{\s*:(ecto(?:_sql)?)\s*,"),  # the ecto dependency
+    re.compile(r"\becto\b"),
+    re.compile(r"ecto"),  # Nixpacks matches the substring anywhere (§3.6)
+)
+
+
+def _mix_ecto_span(text: str) -> Span:
+    """Where mix.exs makes Nixpacks run `mix ecto.setup`: the alias, else the dependency."""
+    for pattern in _MIX_ECTO:
+        match = pattern.search(text)
+        if match is not None:
+            group = 1 if match.re.groups else 0
+            return _offset_span(text, match.start(group), match.end(group))
+    return Span(1, 1, 1, 2)
+
+
+def _offset_span(text: str, start: int, end: int) -> Span:
+    line = text.count("\n", 0, start) + 1
+    col = start - (text.rfind("\n", 0, start) + 1) + 1
+    return Span(line, col, line, col + (end - start))
 
 
 def _text_span(text: str, needle: str) -> Span:

@@ -44,8 +44,34 @@ _ASSIGNMENT = re.compile(
 )
 
 
+# Names with a secret word that hold no credential: a stand-in (`SECRET_KEY_BASE_DUMMY`,
+# Rails' flag for precompiling assets without the real key), a setting about a
+# secret (`PASSWORD_POLICY`, `JWT_SECRET_LENGTH`, `AUTH_ENABLED`), or the path of
+# a credentials file (`GOOGLE_APPLICATION_CREDENTIALS`, Google's convention).
+NOT_SECRET_NAME = re.compile(
+    r"(?i)_(?:DUMMY|PLACEHOLDER|EXAMPLE|SAMPLE|POLICY|POLICIES|LENGTH|LEN|MIN_LENGTH|"
+    r"MAX_LENGTH|ENABLED|DISABLED|REQUIRED)$|^GOOGLE_APPLICATION_CREDENTIALS$"
+)
+# A `*_URL` / `*_URI` holds a credential by its name only when it names a data
+# store or queue, whose URLs carry a password (`DATABASE_URL`, `REDIS_URL`,
+# `MONGO_URI`, `AMQP_URL`); other URLs (`PASSWORD_RESET_URL`) are addresses, and
+# a password written inside any URL is found by its `user:password@` shape.
+_URL_NAME = re.compile(r"(?i)_(?:URL|URI)$")
+_STORE_URL_NAME = re.compile(
+    r"(?i)(?:^|_)(?:DATABASE|DB|POSTGRES(?:QL)?|PG|MYSQL|MARIADB|MONGO(?:DB)?|REDIS|VALKEY|"
+    r"AMQP|RABBITMQ|CLOUDAMQP|BROKER)(?:_|$)"
+)
+
+
+def describes_secret(name: str) -> bool:
+    """A secret-looking name that holds no credential itself (see NOT_SECRET_NAME)."""
+    if NOT_SECRET_NAME.search(name):
+        return True
+    return bool(_URL_NAME.search(name)) and not _STORE_URL_NAME.search(name)
+
+
 def looks_like_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name))
+    return bool(SECRET_NAME.search(name)) and not describes_secret(name)
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from railsafe.redact import TOKEN_PATTERNS, looks_like_secret_name
+from railsafe.redact import TOKEN_PATTERNS, describes_secret, looks_like_secret_name
 
 
 class SecretMatch(NamedTuple):
@@ -112,8 +112,12 @@ def is_secret_name(name: str) -> bool:
     `DATABASE_URL`-like names count (their value is judged as a URL), names
     public by design (`NEXT_PUBLIC_*`, `VITE_*`, `*_PUBLISHABLE_KEY`, ...) and
     names describing a secret (`JWT_SECRET_TTL`, `API_KEY_PATH`,
-    `AUTH_PROVIDER`) do not.
+    `AUTH_PROVIDER`, `PASSWORD_POLICY`, `SECRET_KEY_BASE_DUMMY`,
+    `GOOGLE_APPLICATION_CREDENTIALS`, a `*_URL` that is not a data store's such
+    as `PASSWORD_RESET_URL`; `redact.describes_secret`) do not.
     """
+    if describes_secret(name):
+        return False
     if not (looks_like_secret_name(name) or _GLUED_SECRET_NAME.search(name)):
         return False
     if _PUBLIC_PREFIX.search(name) or _PUBLIC_PART.search(name):

@@ -8,8 +8,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from railsafe.findings import Span
-from railsafe.loaders import Document
-from railsafe.loaders.dockerfile import dockerfile_instructions, pairs, parse_dockerfile
+from railsafe.loaders import Document, LoadError
+from railsafe.loaders.dockerfile import (
+    dockerfile_instructions,
+    heredoc_scripts,
+    image_layout,
+    lineage,
+    needed_stages,
+    pairs,
+    parse_dockerfile,
+    stages,
+    start_instructions,
+)
 
 SAMPLE = """\
 # syntax=docker/dockerfile:1
@@ -130,6 +140,137 @@ def test_dockerfile_instructions_cached(tmp_path: Path) -> None:
     first = dockerfile_instructions(doc)
     assert [i.keyword for i in first] == ["FROM", "RUN"]
     assert dockerfile_instructions(doc) == first
+
+
+def test_unreadable_dockerfile_is_not_parsed_but_bad_bytes_are_replaced(tmp_path: Path) -> None:
+    binary = Document(tmp_path / "D", "D", "dockerfile", "", b"FROM x\nRUN a\x00\n")
+    assert dockerfile_instructions(binary) == []
+    latin1 = Document(tmp_path / "E", "E", "dockerfile", "", b"FROM x\n# caf\xe9\nRUN a\n")
+    latin1.error = LoadError("file is not valid UTF-8 (byte 0xe9)", Span.point(2, 6))
+    assert [i.keyword for i in dockerfile_instructions(latin1)] == ["FROM", "RUN"]
+
+
+# -- stages, reachability, start instructions, image layout ------------------------
+
+MULTI = """\
+ARG GO_VERSION=1.22
+FROM golang:${GO_VERSION} AS deps
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+FROM deps AS build
+COPY . .
+RUN go build -o /out/server ./cmd/server
+FROM build AS test
+RUN go test ./...
+FROM build AS lint
+RUN golangci-lint run
+FROM alpine AS runtime
+COPY --from=build /out/server /server
+RUN --mount=type=bind,from=lint,target=/l true
+ENTRYPOINT ["/server"]
+"""
+
+
+def test_stages_and_needed_stages() -> None:
+    instrs = parse_dockerfile(MULTI)
+    got = [(s.index, s.name, s.base, s.parent) for s in stages(instrs)]
+    assert got == [
+        (0, "deps", "golang:1.22", None),
+        (1, "build", "deps", 0),
+        (2, "test", "build", 1),
+        (3, "lint", "build", 1),
+        (4, "runtime", "alpine", None),
+    ]
+    # runtime needs build (COPY --from) and lint (RUN --mount from=), not test
+    assert needed_stages(instrs) == frozenset({0, 1, 3, 4})
+    assert lineage(instrs) == [4] and lineage(instrs, 2) == [0, 1, 2]
+    # a reference railsafe cannot resolve keeps every stage
+    assert needed_stages(parse_dockerfile("FROM a AS x\nRUN t\nFROM $BASE\n")) is None
+    assert needed_stages(parse_dockerfile("FROM a\nFROM b\nCOPY --from=$S /x /x\n")) is None
+    # stage references by index, and external images in --from
+    text = "FROM a\nRUN t\nFROM b\nCOPY --from=0 /x /x\nCOPY --from=nginx:1 /y /y\n"
+    assert needed_stages(parse_dockerfile(text)) == frozenset({0, 1})
+    assert needed_stages([]) == frozenset()
+
+
+def test_start_instructions_inherit_through_from() -> None:
+    def start(text: str) -> tuple[str | None, str | None]:
+        entry, cmd = start_instructions(parse_dockerfile(text))
+        return (entry.command if entry else None, cmd.command if cmd else None)
+
+    assert start("FROM n AS base\nCMD npm test\nFROM base AS prod\nRUN x\n") == (
+        None, "npm test",
+    )
+    # ENTRYPOINT resets a CMD inherited from the parent stage...
+    assert start("FROM n AS base\nCMD a\nFROM base\nENTRYPOINT b\n") == ("b", None)
+    # ...but not a CMD of its own stage, before or after it
+    assert start("FROM n\nCMD a\nENTRYPOINT b\n") == ("b", "a")
+    assert start("FROM n AS base\nENTRYPOINT e\nFROM base\nCMD c\n") == ("e", "c")
+    # a stage not built FROM the others inherits nothing
+    assert start("FROM n AS base\nCMD a\nFROM alpine\nRUN x\n") == (None, None)
+
+
+def test_image_layout_maps_workdir_and_copies(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "web").mkdir()
+
+    def is_dir(path: str) -> bool:
+        return (tmp_path / path).is_dir()
+
+    text = (
+        "FROM ruby AS base\nWORKDIR /rails\n"
+        "FROM base AS build\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCOPY . .\n"
+        "COPY web/ /srv/web\nCOPY entry.sh /usr/local/bin/\n"
+        "FROM base\nCOPY --from=build /rails /rails\nCOPY --from=build /srv/web/x /opt/x\n"
+        "WORKDIR sub\nCMD x\n"
+    )
+    instrs = parse_dockerfile(text)
+    places, ends = image_layout(instrs, is_dir)
+    bundle = places[4]  # RUN bundle install: only the Gemfiles are there yet
+    assert bundle.workdir == "/rails" and bundle.cwd() == ""  # implied by ./Gemfile
+    assert dict(bundle.paths) == {
+        "/rails/Gemfile": "Gemfile", "/rails/Gemfile.lock": "Gemfile.lock",
+    }
+    build_end = dict(ends[1].paths)
+    assert build_end["/rails"] == "" and build_end["/srv/web"] == "web"
+    assert build_end["/usr/local/bin/entry.sh"] == "entry.sh"
+    final = ends[2]
+    assert final.workdir == "/rails/sub" and final.cwd() == "sub"
+    assert final.to_context("/rails/bin/docker-entrypoint") == "bin/docker-entrypoint"
+    assert final.to_context("/opt/x") == "web/x"
+    assert final.to_context("/usr/local/bin/entry.sh") is None  # not copied into this stage
+    # the ARGs of a stage, not those of its parent or before FROM
+    text = "ARG G\nFROM a AS one\nARG DATABASE_URL\nFROM one\nARG X\nRUN t\n"
+    places, _ = image_layout(parse_dockerfile(text), is_dir)
+    assert places[-1].args == ("X",)
+    # ADD like COPY (URLs are not from the repository); a COPY destination from ENV
+    text = "FROM a\nENV APP=/srv/app\nADD . $APP\nADD https://x.io/f.tgz /tmp/\nRUN t\n"
+    places, _ = image_layout(parse_dockerfile(text), is_dir)
+    assert dict(places[-1].paths) == {"/srv/app": ""}
+    # a WORKDIR railsafe cannot resolve
+    places, _ = image_layout(parse_dockerfile("FROM a\nWORKDIR $HOME/app\nRUN t\n"), is_dir)
+    assert places[-1].workdir is None and places[-1].cwd() is None
+
+
+def test_heredoc_scripts() -> None:
+    text = (
+        "RUN <<EOT\nset -e\npytest -q\nEOT\n"
+        "RUN bash <<EOT\npytest\nEOT\n"
+        "RUN <<A <<B\necho a\nA\necho b\nB\n"
+        "RUN <<PY\n#!/usr/bin/env python3\nprint(1)\nPY\n"
+        "RUN <<SH\n#!/bin/bash\nmake test\nSH\n"
+        "RUN echo hi\n"
+    )
+    script, piped, two, python, bash, plain = parse_dockerfile(text)
+    (body,) = heredoc_scripts(script) or []
+    assert body.body == "set -e\npytest -q"
+    assert script.position(body.body_offset + body.body.index("pytest")) == (3, 1)
+    assert heredoc_scripts(piped) is None  # the heredoc is bash's stdin: analysed as written
+    assert [h.body for h in heredoc_scripts(two) or []] == ["echo a", "echo b"]
+    assert heredoc_scripts(python) == []  # not a shell script
+    assert [h.body for h in heredoc_scripts(bash) or []] == ["#!/bin/bash\nmake test"]
+    assert heredoc_scripts(plain) is None
 
 
 LINE = st.text(alphabet=st.sampled_from(list("RUNENVabc =$\"'\\#`\t[]<-E\n")), max_size=80)

@@ -108,6 +108,7 @@ def test_dockerfile_path_selects_dockerfile(tmp_path: Path) -> None:
         {
             "railway.toml": "[build]\ndockerfilePath = 'docker/api.Dockerfile'\n",
             "docker/api.Dockerfile": "FROM node:20 AS deps\nRUN npm ci\nFROM node:20\n"
+            "COPY --from=deps /node_modules /node_modules\n"
             "ENTRYPOINT [\"./entry.sh\"]\nCMD [\"node\", \"server.js\"]\n",
         },
     )
@@ -117,7 +118,7 @@ def test_dockerfile_path_selects_dockerfile(tmp_path: Path) -> None:
     plan = service.plan()
     assert texts(plan.build) == ["npm ci"]
     assert texts(plan.start) == ["./entry.sh", "node server.js"]
-    assert plan.start[1].at(3).line == 5 and plan.start[1].at(3).column == 5
+    assert plan.start[1].at(3).line == 6 and plan.start[1].at(3).column == 5
 
 
 @pytest.mark.parametrize("value", ["NIXPACKS", "nixpacks", "Nixpacks"])
@@ -438,3 +439,283 @@ def test_inherited_command_reported_once_override_at_its_line(tmp_path: Path) ->
 def test_builder_default_says_where_it_is_reported(tmp_path: Path) -> None:
     (finding,) = _findings(FIXTURES / "rules" / "RS102" / "bad-ruby-bare-rake", "RS102")
     assert "builder default" in finding.message and "reported at Rakefile" in finding.message
+
+
+# -- Dockerfile: image paths, WORKDIR, unreachable stages, start inheritance -----
+
+
+def test_dockerfile_commands_run_in_their_mapped_workdir(tmp_path: Path) -> None:
+    service = one(
+        tmp_path,
+        {
+            "Dockerfile": """
+                FROM node:20 AS build
+                WORKDIR /app
+                COPY frontend/ .
+                RUN npm run build
+                FROM node:20
+                WORKDIR /srv
+                COPY --from=build /app/dist ./dist
+                COPY scripts/start.sh /usr/local/bin/start.sh
+                ENTRYPOINT ["/usr/local/bin/start.sh"]
+            """,
+            "frontend/package.json": '{"scripts": {"build": "vite build && vitest run"}}',
+            "frontend/.keep": "",
+            "scripts/start.sh": "#!/bin/sh\nexec node dist/server.js\n",
+        },
+    )
+    (build,) = service.plan().build
+    assert build.cwd == "frontend" and dict(build.image_paths)["/app"] == "frontend"
+    (start,) = service.plan().start
+    assert start.text == "/usr/local/bin/start.sh"
+    assert dict(start.image_paths)["/usr/local/bin/start.sh"] == "scripts/start.sh"
+    (finding,) = _findings(tmp_path, "RS101")
+    assert "vitest" in finding.message
+    assert [r.path for r in finding.related] == ["frontend/package.json"]
+
+
+def test_dockerfile_build_args_and_the_rs101_message(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "Dockerfile": """
+                FROM python:3.12 AS test
+                ARG DATABASE_URL
+                ARG NODE_ENV
+                COPY . .
+                RUN pytest
+                FROM test
+                ARG APP_VERSION
+                RUN python -m pytest -x
+                CMD ["gunicorn", "app:app"]
+            """,
+        },
+    )
+    first, second = _findings(tmp_path, "RS101")
+    assert "declares `DATABASE_URL`" in first.message and "ARG" in first.message
+    assert "DATABASE_URL" not in second.message  # ARGs do not carry over FROM
+    assert "declares none that looks like a credential" in second.message
+
+
+@pytest.mark.parametrize(
+    ("builder", "says"),
+    [
+        ("NIXPACKS", "Nixpacks passes every service variable to the build as ARG and ENV"),
+        ("RAILPACK", "Railpack mounts every service variable, DATABASE_URL included"),
+    ],
+)
+def test_rs101_message_per_builder(tmp_path: Path, builder: str, says: str) -> None:
+    build(tmp_path, {"railway.toml": f'[build]\nbuilder = "{builder}"\nbuildCommand = "pytest"\n'})
+    (finding,) = _findings(tmp_path, "RS101")
+    assert says in finding.message
+
+
+def test_pr_environment_is_not_called_production(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "railway.toml": """
+                [environments.pr.deploy]
+                startCommand = "pytest && python manage.py flush --no-input"
+                [environments.production.deploy]
+                preDeployCommand = ["pytest"]
+                [environments.staging.deploy]
+                startCommand = "npm test"
+            """
+        },
+    )
+    pr, production, staging = sorted(
+        _findings(tmp_path, "RS102"), key=lambda f: f.span.line
+    )
+    assert "environment pr" in pr.message and "production" not in pr.message
+    assert "that environment's variables" in pr.message
+    assert "production variables" in production.message
+    assert "production" not in staging.message
+    (flush,) = _findings(tmp_path, "RS103")
+    assert "production" not in flush.message
+
+
+def test_unreachable_stage_is_not_built(tmp_path: Path) -> None:
+    service = one(
+        tmp_path,
+        {
+            "Dockerfile": """
+                FROM golang:1.22 AS build
+                RUN go build -o /server .
+                FROM build AS test
+                RUN go test ./...
+                FROM gcr.io/distroless/static
+                COPY --from=build /server /server
+                ENTRYPOINT ["/server"]
+            """
+        },
+    )
+    assert texts(service.plan().build) == ["go build -o /server ."]
+
+
+def test_inherited_cmd_is_the_start_command(tmp_path: Path) -> None:
+    service = one(
+        tmp_path,
+        {"Dockerfile": "FROM node:20 AS base\nCMD npm test\nFROM base AS prod\nRUN npm ci\n"},
+    )
+    (start,) = service.plan().start
+    assert start.text == "npm test" and start.span.line == 2
+    assert "inherited from stage base" in start.label
+
+
+def test_heredoc_run_positions(tmp_path: Path) -> None:
+    service = one(
+        tmp_path, {"Dockerfile": "FROM python\nRUN <<EOT\nset -e\n  pytest -q\nEOT\n"}
+    )
+    (run,) = service.plan().build
+    assert run.text == "set -e\n  pytest -q"
+    span = run.at(run.text.index("pytest"), run.text.index("pytest") + 6)
+    assert (span.line, span.column, span.end_column) == (4, 3, 9)
+
+
+# -- nixpacksConfigPath ------------------------------------------------------------
+
+
+def test_nixpacks_config_path_replaces_nixpacks_toml(tmp_path: Path) -> None:
+    service = one(
+        tmp_path / "repo",
+        {
+            "railway.toml": """
+                [build]
+                builder = "NIXPACKS"
+                nixpacksConfigPath = "config/nixpacks.prod.toml"
+                [environments.staging.build]
+                nixpacksConfigPath = "config/staging.nixpacks.json"
+            """,
+            "nixpacks.toml": "[phases.build]\ncmds = ['npm run build']\n",
+            "config/nixpacks.prod.toml": "[phases.verify]\ncmds = ['pytest -q']\n"
+            "[start]\ncmd = 'gunicorn app:app'\n",
+            "config/staging.nixpacks.json": '{"phases": {"check": {"cmds": ["tox"]}}}',
+        },
+    )
+    base = service.plan()
+    assert texts(base.build) == ["pytest -q"]
+    assert base.build[0].path == "config/nixpacks.prod.toml"
+    assert (base.build[0].at(0).line, base.build[0].at(0).column) == (2, 10)
+    assert texts(base.start) == ["gunicorn app:app"]
+    assert texts(service.plan("staging").build) == ["tox"]
+
+
+def test_nixpacks_config_path_relative_to_repository_root(tmp_path: Path) -> None:
+    found = build(
+        tmp_path,
+        {
+            "api/railway.toml": '[build]\nbuilder = "NIXPACKS"\n'
+            'nixpacksConfigPath = "ops/api.nixpacks.toml"\n',
+            "ops/api.nixpacks.toml": "[phases.test]\ncmds = ['pytest']\n",
+        },
+    )
+    (api,) = [s for s in found if s.relroot == "api"]
+    assert texts(api.plan().build) == ["pytest"]
+    # a path naming no file leaves the discovered nixpacks.toml in use
+    missing = one(
+        tmp_path / "m",
+        {
+            "railway.toml": '[build]\nbuilder = "NIXPACKS"\nnixpacksConfigPath = "nope.toml"\n',
+            "nixpacks.toml": "[phases.build]\ncmds = ['make']\n",
+        },
+    )
+    assert texts(missing.plan().build) == ["make"]
+
+
+# -- files railsafe could not read (RS001) -----------------------------------------
+
+
+def test_oversized_files_on_a_deploy_path_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "railway.json").write_text('{"deploy": {"startCommand": "./start.sh"}}')
+    (tmp_path / "start.sh").write_text("#!/bin/sh\n" + "# pad\n" * 400_000 + "pytest\n")
+    (tmp_path / "other.sh").write_text("#!/bin/sh\n" + "# pad\n" * 400_000)  # run by nothing
+    big = tmp_path / "pkg"
+    big.mkdir()
+    (big / "package.json").write_text('{"scripts": {"build": "jest"}, "x": "'
+                                      + "y" * 2_200_000 + '"}')
+    (big / "railway.toml").write_text("[build]\nbuilder = 'RAILPACK'\n")
+    found = {f.path: f for f in _findings(tmp_path, "RS001")}
+    assert set(found) == {"start.sh", "pkg/package.json"}
+    assert "larger than 2 MiB" in found["start.sh"].message
+    assert "railway.json deploy.startCommand runs it in the start phase" in found[
+        "start.sh"
+    ].message
+    assert found["start.sh"].severity.label == "warning"
+    assert "service pkg" in found["pkg/package.json"].message
+
+
+# -- small things ----------------------------------------------------------------------
+
+
+def test_related_script_line_quotes_the_command(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "railway.json": '{"deploy": {"startCommand": "./scripts/start.sh"}}',
+            "scripts/start.sh": "#!/bin/sh\nset -e\ncase \"$1\" in\n  test) exec pytest -q ;;\n"
+            "  *) exec gunicorn app:app ;;\nesac\n",
+        },
+    )
+    (finding,) = _findings(tmp_path, "RS102")
+    (related,) = finding.related
+    assert related.message == "scripts/start.sh:4: runs `exec pytest -q`"
+
+
+def test_elixir_default_is_reported_at_the_alias_or_dependency(tmp_path: Path) -> None:
+    mix = (
+        "defmodule A.MixProject do\n  defp deps do\n    [{:phoenix_ecto, \"~> 4.4\"},\n"
+        "     {:ecto_sql, \"~> 3.10\"}, {:postgrex, \">= 0.0.0\"}]\n  end\n"
+    )
+    aliases = '  defp aliases, do: ["ecto.setup": ["ecto.create", "ecto.migrate"]]\nend\n'
+    with_alias = one(tmp_path / "a", {"mix.exs": mix + aliases, "nixpacks.toml": ""})
+    (default,) = with_alias.plan().build
+    assert (default.span.line, default.span.column) == (6, 22)
+    dep_only = one(tmp_path / "b", {"mix.exs": mix + "end\n", "nixpacks.toml": ""})
+    (default,) = dep_only.plan().build
+    assert (default.span.line, default.span.column) == (4, 8)  # :ecto_sql, not phoenix_ecto
+
+
+def test_rs304_names_the_root_service(tmp_path: Path) -> None:
+    build(tmp_path, {"nixpacks.toml": "[variables]\nSECRET_KEY = 'x'\n"})
+    (finding,) = _findings(tmp_path, "RS304")
+    assert finding.message.startswith("the service at the repository root is built with Nixpacks")
+    build(tmp_path / "svc", {"api/nixpacks.toml": "[variables]\nAPI_TOKEN = 'x'\n"})
+    (finding,) = _findings(tmp_path / "svc", "RS304")
+    assert finding.message.startswith("service api is built")
+
+
+def test_symlinked_dockerfile_is_one_file(tmp_path: Path) -> None:
+    from railsafe.engine import check
+    from railsafe.rules import find_rule
+
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "Dockerfile.prod").write_text("FROM node\nRUN npm test\n")
+    (tmp_path / "Dockerfile").symlink_to("docker/Dockerfile.prod")
+    discovery = discover([tmp_path])
+    assert [f.relpath for f in discovery.files] == ["Dockerfile"]
+    assert [f.relpath for f in discovery.aliases] == ["docker/Dockerfile.prod"]
+    rule = find_rule("RS101")
+    assert rule is not None
+    report = check([tmp_path], [rule])
+    assert report.files == 1 and len(report.findings) == 1
+    # a service whose Dockerfile is a symlink to another service's still builds with it
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "Dockerfile").symlink_to("../docker/Dockerfile.prod")
+    (tmp_path / "api" / "railway.toml").write_text("[deploy]\nnumReplicas = 1\n")
+    found = {s.relroot: s for s in services(Context(discover([tmp_path])))}
+    assert found["api"].builder.name == "DOCKERFILE"
+    assert texts(found["api"].plan().build) == ["npm test"]
+
+
+def test_rs304_reads_the_variables_of_the_named_nixpacks_config(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "railway.toml": '[build]\nbuilder = "NIXPACKS"\nnixpacksConfigPath = "ops/np.toml"\n',
+            "ops/np.toml": "[variables]\nSTRIPE_SECRET_KEY = 'x'\n",
+        },
+    )
+    (finding,) = _findings(tmp_path, "RS304")
+    assert "STRIPE_SECRET_KEY" in finding.message
+    assert [r.path for r in finding.related] == ["ops/np.toml"]

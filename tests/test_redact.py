@@ -18,6 +18,8 @@ from railsafe.redact import redact
         ('{"JWT_SECRET": "abc"}', '{"JWT_SECRET": "***"}'),
         ('os.environ["SECRET_KEY"] = "hunter2"', 'os.environ["SECRET_KEY"] = "***"'),
         ("token ghp_abcdefghijklmnopqrstuvwxyz123", "token ghp_***"),
+        ("REDIS_URL=redis://default:pw@redis.railway.internal:6379", "REDIS_URL=***"),
+        ("SECRET_KEY_BASE=abc123def", "SECRET_KEY_BASE=***"),
     ],
 )
 def test_masks_credentials(text: str, expected: str) -> None:
@@ -33,6 +35,11 @@ def test_masks_credentials(text: str, expected: str) -> None:
         "DATABASE_URL=$DATABASE_URL",
         "DATABASE_URL=${{Postgres.DATABASE_URL}}",
         "PORT=8080",
+        # names that hold no credential: a stand-in, a setting, a file path, a plain URL
+        "RUN SECRET_KEY_BASE_DUMMY=1 ./bin/rails assets:precompile",
+        "ARG PASSWORD_RESET_URL=https://example.com/reset",
+        "PASSWORD_POLICY=strict JWT_SECRET_LENGTH=64 AUTH_ENABLED=true",
+        "ENV GOOGLE_APPLICATION_CREDENTIALS=/run/secrets/gcp.json",
     ],
 )
 def test_leaves_code_and_references_alone(text: str) -> None:

@@ -92,6 +92,37 @@ def test_names_and_values() -> None:
     assert value_secrets("NODE_ENV", "production") == []
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SECRET_KEY_BASE_DUMMY", "API_TOKEN_DUMMY", "PASSWORD_RESET_URL", "OAUTH_TOKEN_URL",
+        "AUTH_CALLBACK_URL", "PASSWORD_POLICY", "TOKEN_POLICY", "JWT_SECRET_LENGTH",
+        "PASSWORD_MIN_LENGTH", "AUTH_ENABLED", "SECRET_ROTATION_ENABLED",
+        "GOOGLE_APPLICATION_CREDENTIALS", "API_KEY_PLACEHOLDER",
+    ],
+)
+def test_names_that_describe_a_secret_are_not_secret(name: str) -> None:
+    assert not is_secret_name(name)
+    assert find_secrets(f"{name}=Zq8vLw3RtY6uXk2p") == []
+    assert value_secrets(name, "Zq8vLw3RtY6uXk2p") == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DATABASE_URL", "DATABASE_PUBLIC_URL", "REDIS_URL", "MONGO_URL", "SECRET_KEY_BASE",
+        "SESSION_SECRET", "STRIPE_SECRET_KEY", "DB_PASSWORD", "AUTH_TOKEN", "API_KEY",
+    ],
+)
+def test_names_that_hold_a_secret_still_are(name: str) -> None:
+    assert is_secret_name(name)
+
+
+def test_a_password_inside_any_url_is_still_found() -> None:
+    text = "PASSWORD_RESET_URL=https://admin:Hunter2Pw@reset.example.com/r"
+    assert [text[m.start : m.end] for m in find_secrets(text)] == ["Hunter2Pw"]
+
+
 def test_redact_masks_everything_found() -> None:
     for text in [
         "mysql --password hunter22 -e x",

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,10 +40,18 @@ __all__ = [
     "Heredoc",
     "Instruction",
     "Pair",
+    "Place",
+    "Stage",
     "dockerfile_instructions",
+    "heredoc_scripts",
+    "image_layout",
+    "lineage",
+    "needed_stages",
     "pairs",
     "parse_dockerfile",
     "split_words",
+    "stages",
+    "start_instructions",
 ]
 
 _DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
@@ -289,7 +299,10 @@ def dockerfile_instructions(doc: Document) -> list[Instruction]:
     """The instructions of a Dockerfile document, parsed once per document."""
     cached = doc.__dict__.get(_CACHE_ATTR)
     if cached is None:
-        cached = tuple(parse_dockerfile(doc.text)) if doc.error is None else ()
+        # a Dockerfile that is not valid UTF-8 is still parsed (bad bytes replaced);
+        # an unreadable, oversized or binary one is not
+        readable = bool(doc.source) and b"\x00" not in doc.source[:8192]
+        cached = tuple(parse_dockerfile(doc.text)) if readable else ()
         doc.__dict__[_CACHE_ATTR] = cached
     return list(cached)
 
@@ -410,4 +423,403 @@ def pairs(instr: Instruction) -> list[Pair]:
                 start + eq + 1,
             )
         )
+    return out
+
+
+# -- stages, reachability and the image layout --------------------------------
+#
+# docs/facts.md: Railway builds Dockerfiles with BuildKit, which builds only the
+# stages the target (the last stage) depends on: its `FROM` parent, the stages
+# it `COPY --from`s and the stages a `RUN --mount=...,from=` reads, transitively.
+# A child stage inherits its parent's WORKDIR, ENV, CMD and ENTRYPOINT, but not
+# its ARGs; an ENTRYPOINT resets a CMD inherited from the parent.
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class Stage:
+    index: int
+    name: str | None  # the `AS` alias, lower-cased
+    base: str  # the FROM reference, global ARG defaults expanded
+    parent: int | None  # the earlier stage this one is built FROM
+    instruction: Instruction
+
+
+def _expand(text: str, known: dict[str, str]) -> str | None:
+    """`$NAME` / `${NAME}` replaced from `known`; None when one is unknown."""
+    missing = False
+
+    def sub(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match[1] or match[2]
+        if name not in known:
+            missing = True
+            return ""
+        return known[name]
+
+    out = _VARIABLE.sub(sub, text)
+    return None if missing or "$" in out else out
+
+
+def _global_args(instructions: list[Instruction]) -> dict[str, str]:
+    known: dict[str, str] = {}
+    for instr in instructions:
+        if instr.keyword == "FROM":
+            break
+        if instr.keyword == "ARG":
+            for pair in pairs(instr):
+                if pair.value is not None:
+                    known[pair.name] = pair.value
+    return known
+
+
+def stages(instructions: list[Instruction]) -> list[Stage]:
+    """Every FROM stage, with the earlier stage it is built on (by alias)."""
+    known = _global_args(instructions)
+    aliases: dict[str, int] = {}
+    out: list[Stage] = []
+    for instr in instructions:
+        if instr.keyword != "FROM":
+            continue
+        words = [unquote(instr.command[s:e]) for s, e in split_words(instr.command)]
+        raw = words[0] if words else ""
+        base = _expand(raw, known) or raw
+        name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+        parent = aliases.get(base.lower())
+        out.append(Stage(instr.stage, name, base, parent, instr))
+        if name is not None:
+            aliases[name] = instr.stage
+    return out
+
+
+def _flag_values(instr: Instruction, flag: str) -> list[str]:
+    prefix = f"--{flag}="
+    return [unquote(f[len(prefix) :]) for f in instr.flags if f.startswith(prefix)]
+
+
+def _mount_sources(instr: Instruction) -> list[str]:
+    out = []
+    for spec in _flag_values(instr, "mount"):
+        for part in spec.split(","):
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "from" and value:
+                out.append(value.strip())
+    return out
+
+
+_UNRESOLVED = -1
+
+
+def _stage_ref(ref: str, aliases: dict[str, int], current: int) -> int | None:
+    """A stage index, None for an external image, _UNRESOLVED for a variable."""
+    if "$" in ref:
+        return _UNRESOLVED
+    if ref.isdigit():
+        index = int(ref)
+        return index if index < current else None
+    return aliases.get(ref.lower())
+
+
+def needed_stages(instructions: list[Instruction]) -> frozenset[int] | None:
+    """The stages BuildKit builds for the last stage, or None when unknown.
+
+    None when a stage reference holds a variable railsafe cannot resolve:
+    then every stage may be built.
+    """
+    found = stages(instructions)
+    if not found:
+        return frozenset()
+    known = _global_args(instructions)
+    aliases: dict[str, int] = {}
+    deps: dict[int, set[int]] = {s.index: set() for s in found}
+    for stage in found:
+        if "$" in stage.base:
+            return None
+    for instr in instructions:
+        if instr.keyword == "FROM":
+            stage = found[instr.stage]
+            if stage.parent is not None:
+                deps[stage.index].add(stage.parent)
+            if stage.name is not None:
+                aliases[stage.name] = stage.index
+            continue
+        if instr.stage < 0:
+            continue
+        refs = _flag_values(instr, "from") if instr.keyword in ("COPY", "ADD") else []
+        if instr.keyword == "RUN":
+            refs = _mount_sources(instr)
+        for ref in refs:
+            target = _stage_ref(_expand(ref, known) or ref, aliases, instr.stage)
+            if target == _UNRESOLVED:
+                return None
+            if target is not None:
+                deps[instr.stage].add(target)
+    needed: set[int] = set()
+    todo = [found[-1].index]
+    while todo:
+        index = todo.pop()
+        if index in needed:
+            continue
+        needed.add(index)
+        todo.extend(deps.get(index, ()))
+    return frozenset(needed)
+
+
+def lineage(instructions: list[Instruction], stage: int | None = None) -> list[int]:
+    """`stage` (default: the last) and the stages it is built FROM, root first."""
+    found = stages(instructions)
+    if not found:
+        return []
+    index: int | None = found[-1].index if stage is None else stage
+    out: list[int] = []
+    while index is not None and index not in out and 0 <= index < len(found):
+        out.append(index)
+        index = found[index].parent
+    return out[::-1]
+
+
+def start_instructions(
+    instructions: list[Instruction],
+) -> tuple[Instruction | None, Instruction | None]:
+    """The (ENTRYPOINT, CMD) of the final image, inherited through FROM stages.
+
+    An ENTRYPOINT resets a CMD inherited from the parent stage unless the
+    stage sets its own CMD (BuildKit's `dispatchEntrypoint`).
+    """
+    entrypoint: Instruction | None = None
+    cmd: Instruction | None = None
+    for index in lineage(instructions):
+        cmd_set = False
+        for instr in instructions:
+            if instr.stage != index:
+                continue
+            if instr.keyword == "CMD":
+                cmd, cmd_set = instr, True
+            elif instr.keyword == "ENTRYPOINT":
+                entrypoint = instr
+                if not cmd_set:
+                    cmd = None
+    return entrypoint, cmd
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an instruction runs: WORKDIR, where repository files sit, ARGs in scope.
+
+    `paths` maps absolute image paths (directories or files) to paths relative
+    to the build context ("" is the context root), as COPY / ADD put them there.
+    """
+
+    workdir: str | None  # None when it holds a variable railsafe cannot resolve
+    paths: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()  # ARG names declared in the stage so far
+
+    def to_context(self, image_path: str) -> str | None:
+        """The build-context path an absolute image path comes from, or None."""
+        return image_to_context(image_path, dict(self.paths))
+
+    def cwd(self) -> str | None:
+        """The build-context directory WORKDIR corresponds to, or None."""
+        if self.workdir is None:
+            return None
+        found = self.to_context(self.workdir)
+        if found is not None:
+            return found
+        for image, context in self.paths:  # `COPY package.json ./` then `RUN npm ci`
+            if posixpath.dirname(image) == self.workdir and posixpath.basename(
+                image
+            ) == posixpath.basename(context):
+                return posixpath.dirname(context)
+        return None
+
+
+def _under(path: str, root: str) -> str | None:
+    """`path` relative to `root` ("" when equal), or None when outside it."""
+    if path == root:
+        return ""
+    prefix = root if root.endswith("/") else root + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
+def _join(base: str, rest: str) -> str:
+    joined = posixpath.normpath(posixpath.join(base, rest)) if rest else base
+    return "" if joined == "." else joined
+
+
+def image_to_context(image_path: str, paths: dict[str, str]) -> str | None:
+    best: tuple[int, str] | None = None
+    for image, context in paths.items():
+        rest = _under(image_path, image)
+        if rest is not None and (best is None or len(image) > best[0]):
+            best = (len(image), _join(context, rest))
+    return None if best is None else best[1]
+
+
+def _copy_words(instr: Instruction) -> list[str]:
+    command = instr.command.strip()
+    if command.startswith("["):
+        parsed = _exec_form(command)
+        return list(parsed) if parsed is not None else []
+    return [unquote(command[s:e]) for s, e in split_words(command)]
+
+
+def image_layout(
+    instructions: list[Instruction], is_dir: Callable[[str], bool]
+) -> tuple[list[Place], dict[int, Place]]:
+    """The Place of every instruction (before it runs) and of every stage's end.
+
+    `is_dir(path)` tells whether a build-context path is a directory.
+    """
+    known_global = _global_args(instructions)
+    aliases: dict[str, int] = {}
+    ends: dict[int, tuple[str | None, dict[str, str], dict[str, str]]] = {}
+    workdir: str | None = "/"
+    paths: dict[str, str] = {}
+    env: dict[str, str] = {}
+    args: list[str] = []
+    arg_values: dict[str, str] = {}
+    places: list[Place] = []
+    stage = -1
+    for instr in instructions:
+        if instr.keyword == "FROM":
+            if stage >= 0:
+                ends[stage] = (workdir, dict(paths), dict(env))
+            stage = instr.stage
+            words = [unquote(instr.command[s:e]) for s, e in split_words(instr.command)]
+            base = (_expand(words[0], known_global) or words[0]) if words else ""
+            parent = aliases.get(base.lower())
+            if len(words) >= 3 and words[1].lower() == "as":
+                aliases[words[2].lower()] = stage
+            if parent is not None and parent in ends:
+                workdir, inherited, inherited_env = ends[parent]
+                paths, env = dict(inherited), dict(inherited_env)
+            else:
+                workdir, paths, env = "/", {}, {}
+            args, arg_values = [], {}
+        places.append(Place(workdir, tuple(sorted(paths.items())), tuple(args)))
+        if stage < 0:
+            continue
+        known = {**arg_values, **env}
+        if instr.keyword == "ARG":
+            for pair in pairs(instr):
+                if pair.name not in args:
+                    args.append(pair.name)
+                value = pair.value if pair.value is not None else known_global.get(pair.name)
+                if value is not None:
+                    arg_values[pair.name] = value
+        elif instr.keyword == "ENV":
+            for pair in pairs(instr):
+                value = _expand(pair.value or "", known)
+                if value is not None:
+                    env[pair.name] = value
+                else:
+                    env.pop(pair.name, None)
+        elif instr.keyword == "WORKDIR":
+            target = _expand(unquote(instr.command.strip()), known)
+            if target is None or (workdir is None and not target.startswith("/")):
+                workdir = None
+            else:
+                workdir = posixpath.normpath(posixpath.join(workdir or "/", target))
+        elif instr.keyword in ("COPY", "ADD") and not instr.heredocs:
+            if any(f.startswith("--parents") for f in instr.flags):
+                continue
+            _copy(instr, _copy_words(instr), workdir, paths, known, aliases, ends, is_dir)
+    if stage >= 0:
+        ends[stage] = (workdir, dict(paths), dict(env))
+    final = {
+        index: Place(wd, tuple(sorted(p.items()))) for index, (wd, p, _e) in ends.items()
+    }
+    return places, final
+
+
+def _copy(
+    instr: Instruction,
+    words: list[str],
+    workdir: str | None,
+    paths: dict[str, str],
+    known: dict[str, str],
+    aliases: dict[str, int],
+    ends: dict[int, tuple[str | None, dict[str, str], dict[str, str]]],
+    is_dir: Callable[[str], bool],
+) -> None:
+    if len(words) < 2:
+        return
+    dest = _expand(words[-1], known)
+    if dest is None:
+        return
+    if not dest.startswith("/"):
+        if workdir is None:
+            return
+        dest = posixpath.join(workdir, dest)
+    into_dir = words[-1].endswith("/") or len(words) > 2
+    dest = posixpath.normpath(dest)
+    sources = words[:-1]
+    froms = _flag_values(instr, "from")
+    if froms:
+        ref = _stage_ref(froms[-1], aliases, instr.stage)
+        if ref is None or ref not in ends:
+            return
+        stage_paths = ends[ref][1]
+        for src in sources:
+            if _GLOB.search(src) or "$" in src:
+                continue
+            src_abs = posixpath.normpath(posixpath.join("/", src))
+            below = {k: v for k, v in stage_paths.items() if _under(k, src_abs) not in (None, "")}
+            exact = image_to_context(src_abs, stage_paths)
+            src_is_dir = bool(below) or (exact is not None and is_dir(exact))
+            target = dest
+            if into_dir and not src_is_dir:
+                target = posixpath.join(dest, posixpath.basename(src_abs))
+            if exact is not None:
+                paths[target] = exact
+            for image, context in below.items():
+                rest = _under(image, src_abs)
+                if rest:
+                    paths[posixpath.join(target, rest)] = context
+        return
+    for src in sources:
+        if _GLOB.search(src) or "$" in src or "://" in src or src.startswith("git@"):
+            continue
+        rel = _join("", posixpath.normpath(src.lstrip("/")))
+        if rel.startswith(".."):
+            continue
+        if is_dir(rel):
+            paths[dest] = rel
+        else:
+            target = posixpath.join(dest, posixpath.basename(rel)) if into_dir else dest
+            paths[target] = rel
+
+
+# -- heredoc RUN ------------------------------------------------------------------
+
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+
+
+def heredoc_scripts(instr: Instruction) -> list[Heredoc] | None:
+    """The heredocs of `RUN <<EOT` that are scripts, or None when the RUN is not that form.
+
+    BuildKit runs the body of a heredoc given as the whole command (`RUN <<EOT`,
+    several: `RUN <<A <<B`) as a script with the default shell, or with the
+    interpreter its `#!` line names. Bodies with a non-shell `#!` (python, node)
+    are left out. With a command before the marker (`RUN bash <<EOT`,
+    `RUN python3 <<EOF`) the heredoc is that command's stdin: None.
+    """
+    if instr.keyword != "RUN" or not instr.heredocs:
+        return None
+    first_line = instr.args[instr.command_offset : instr.heredocs[0].body_offset - 1]
+    if _HEREDOC.sub("", first_line).strip():
+        return None
+    out = []
+    for doc in instr.heredocs:
+        first = doc.body.split("\n", 1)[0]
+        if first.startswith("#!"):
+            words = first[2:].split()
+            interpreter = words[0].rsplit("/", 1)[-1] if words else ""
+            if interpreter == "env" and len(words) > 1:
+                interpreter = words[1]
+            if interpreter not in _SHELLS:
+                continue
+        out.append(doc)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -20,8 +21,16 @@ def invalid_syntax(ctx: Context) -> Iterator[Hit]:
     ## What it finds
     `railway.toml`, `railway.json`, `nixpacks.toml`, `nixpacks.json` or
     `railpack.json` that is not valid TOML / JSON / JSONC, is not UTF-8 text,
-    is binary, too large, or cannot be read. The location is the parser's own
-    line and column.
+    is binary, too large (over 2 MiB), or cannot be read. The location is the
+    parser's own line and column.
+
+    Also, as a warning, any other file on a deploy path that railsafe could
+    not read: the Dockerfile, `package.json` or Procfile a service is planned
+    from, a Nixpacks file `nixpacksConfigPath` names, a script or Makefile a
+    phase command runs. Such a file is over 2 MiB, unreadable, binary, or (for
+    `package.json` and the builders' files) not valid UTF-8 / JSON / TOML, so
+    the commands in it were not checked by RS101-RS105. Text that is not valid
+    UTF-8 is still read, with the bad bytes replaced.
 
     ## Why it matters on Railway
     A file Railway cannot parse fails the deploy, or (for the builders' files)
@@ -29,14 +38,52 @@ def invalid_syntax(ctx: Context) -> Iterator[Hit]:
     multi-line inline tables, valid only in TOML 1.1, are rejected.
     Railpack reads `railpack.json` as JSONC (comments and trailing commas are
     fine, railway-facts §4.1); `railway.json` and `nixpacks.json` are plain JSON.
+    A deploy file railsafe could not read still runs on Railway with the
+    service's variables (railway-facts §5, §7.1): a test runner or a database
+    reset in it would go unreported, so railsafe says it did not look.
 
     ## Fix
     Correct the syntax at the reported position. `railsafe check --format json`
-    gives the exact line and column for editors and CI.
+    gives the exact line and column for editors and CI. For a deploy file
+    railsafe could not read, keep it a small UTF-8 text file, or review the
+    commands it runs by hand.
     """
+    checked = set()
     for doc in ctx.documents():
+        checked.add(doc.relpath)
         if doc.error is not None:
             yield Hit(doc.relpath, doc.error.span, doc.error.message)
+    yield from _unread_deploy_files(ctx, checked)
+
+
+def _unread_deploy_files(ctx: Context, checked: set[str]) -> Iterator[Hit]:
+    """Files a phase command runs or the project model plans from that railsafe could not read."""
+    from railsafe.project import read_log
+    from railsafe.rules.phases import analyzed
+
+    # The model and the command analysis note every file they read. Should the
+    # analysis fail, RS101-RS105 report it; RS001 keeps its own findings.
+    with contextlib.suppress(Exception):
+        analyzed(ctx)
+    for relpath, (doc, why) in sorted(read_log(ctx).items()):
+        if relpath in checked or doc.error is None:
+            continue
+        if doc.source and b"\x00" in doc.source[:8192]:
+            reason = "binary file (contains NUL bytes)"
+        elif doc.source and not doc.syntax:
+            continue  # text with bad bytes is read with replacement characters
+        else:
+            reason = doc.error.message
+        yield Hit(
+            relpath,
+            doc.error.span,
+            f"railsafe could not read this file ({reason}), but {why}: what it runs was "
+            "not checked",
+            severity=Severity.WARNING,
+            fix="Keep deploy scripts and manifests small UTF-8 text files, or check this one "
+            "by hand.",
+        )
+
 
 
 CUTOFF = dt.date(2026, 12, 1)

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from railsafe.context import Context
 from railsafe.findings import Related, Severity, Span
-from railsafe.project import Command, Service, services
+from railsafe.loaders import Document
+from railsafe.project import Command, Service, note_read, services
 from railsafe.rules import Hit, rule
+from railsafe.secrets import is_secret_name
 
 if TYPE_CHECKING:
     from railsafe.commands import Analysis
@@ -38,15 +40,35 @@ def analyzed(ctx: Context) -> list[Analyzed]:
     return ctx.cached("phases.analyzed", lambda: list(_analyze_all(ctx)))
 
 
+class _Recording(Context):
+    """The check's Context (same documents, same cache) noting every file a command reads."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx.discovery, ctx.today, ctx._documents, ctx._cache)
+        self.why = ""
+
+    def document_at(self, path: Path) -> Document | None:
+        doc = super().document_at(path)
+        if doc is not None and self.why:
+            note_read(self, doc, self.why)
+        return doc
+
+
 def _analyze_all(ctx: Context) -> Iterator[Analyzed]:
     from railsafe.commands import RepoResolver, analyze
 
-    memo: dict[tuple[Path, str], Any] = {}
+    recording = _Recording(ctx)
+    memo: dict[tuple[Path, str, tuple[tuple[str, str], ...], str], Any] = {}
     for service in services(ctx):
-        resolver = RepoResolver(ctx, service.root)
         for cmd, envs in service.unique_commands():
-            key = (service.root, cmd.text)
+            key = (service.root, cmd.cwd or "", cmd.image_paths, cmd.text)
             if key not in memo:
+                recording.why = f"{cmd.label} runs it in the {cmd.phase} phase"
+                resolver = RepoResolver(
+                    recording, service.root, image_paths=dict(cmd.image_paths)
+                )
+                if cmd.cwd:  # a Dockerfile WORKDIR, mapped to the repository
+                    resolver = resolver.at(cmd.cwd)
                 memo[key] = analyze(cmd.text, resolver)
             yield Analyzed(service, cmd, envs, memo[key])
 
@@ -62,7 +84,9 @@ def _where(item: Analyzed) -> str:
     return where + f") in {envs}"
 
 
-def _related(item: Analyzed, detection: Any, primary: Span) -> tuple[Related, ...]:
+def _related(
+    ctx: Context, item: Analyzed, detection: Any, primary: Span
+) -> tuple[Related, ...]:
     cmd = item.command
     out: list[Related] = []
     seen = {(cmd.path, primary.line, primary.column)}
@@ -70,13 +94,35 @@ def _related(item: Analyzed, detection: Any, primary: Span) -> tuple[Related, ..
         key = (step.path, step.span.line, step.span.column)
         if key not in seen:
             seen.add(key)
-            out.append(Related(step.path, step.span, step.label))
+            out.append(Related(step.path, step.span, _step_label(ctx, step)))
     for rel in cmd.provenance:
         key = (rel.path, rel.span.line, rel.span.column)
         if key not in seen:
             seen.add(key)
             out.append(rel)
     return tuple(out[:MAX_RELATED])
+
+
+_MAX_QUOTED = 60
+
+
+def _step_label(ctx: Context, step: Any) -> str:
+    """`scripts/start.sh:12` -> 'scripts/start.sh:12: runs `pytest -q`' (the text at the step)."""
+    label = str(step.label)
+    if label != f"{step.path}:{step.span.line}":
+        return label
+    doc = ctx.document_at(ctx.root / step.path)
+    if doc is None:
+        return label
+    line = doc.line(step.span.line)
+    start = max(step.span.column - 1, 0)
+    end = step.span.end_column - 1 if step.span.end_line == step.span.line else len(line)
+    text = " ".join(line[start:end].split()) if end > start else ""
+    if not text:
+        return label
+    if len(text) > _MAX_QUOTED:
+        text = text[: _MAX_QUOTED - 3].rstrip() + "..."
+    return f"{label}: runs `{text.replace('`', chr(39))}`"
 
 
 def _via(detection: Any) -> str:
@@ -96,6 +142,12 @@ def _located(cmd: Command) -> str:
 def _detections(
     ctx: Context, category: str, phases: tuple[str, ...]
 ) -> Iterator[tuple[Analyzed, Any, Span]]:
+    """Each detection once per location; a builder default once per category.
+
+    A default has no text of the user's: the detections it leads to (`mix
+    ecto.setup` -> the alias's `ecto.create` and `ecto.migrate`) all land on
+    the one span that stands for it, so the first speaks for them all.
+    """
     seen: set[tuple[str, int, int, str]] = set()
     for item in analyzed(ctx):
         if item.command.phase not in phases:
@@ -104,7 +156,8 @@ def _detections(
             if det.category != category:
                 continue
             span = item.command.at(det.start, det.end)
-            key = (item.command.path, span.line, span.column, det.what)
+            what = "" if item.command.default else det.what
+            key = (item.command.path, span.line, span.column, what)
             if key in seen:
                 continue
             seen.add(key)
@@ -123,19 +176,71 @@ def _phase_hits(
     ctx: Context,
     category: str,
     phases: tuple[str, ...],
-    why: str,
+    why: str | Callable[[Analyzed], str],
     fix: Callable[[str], str],
 ) -> Iterator[Hit]:
     """One hit per detection of `category` in `phases`: what runs where, and why it matters."""
     for item, det, span in _detections(ctx, category, phases):
+        reason = why(item) if callable(why) else why
         yield Hit(
             item.command.path,
             span,
             f"{_CATEGORY_LABEL[category]} `{det.what}` runs in {_where(item)}{_via(det)}; "
-            f"{why}{_located(item.command)}",
+            f"{reason}{_located(item.command)}",
             fix=fix(item.command.phase),
-            related=_related(item, det, span),
+            related=_related(ctx, item, det, span),
         )
+
+
+def _build_variables(item: Analyzed) -> str:
+    """What service variables a build command sees, by builder (railway-facts §5.1)."""
+    cmd, service = item.command, item.service
+    builders = {service.plan(e).builder.name for e in item.environments}
+    if builders == {"DOCKERFILE"}:
+        declared = cmd.build_args or ()
+        secret = [name for name in declared if is_secret_name(name)]
+        if secret:
+            shown = ", ".join(f"`{name}`" for name in secret[:4])
+            shown += ", ..." if len(secret) > 4 else ""
+            return (
+                "a Dockerfile build sees only the variables its stage declares with `ARG`, "
+                f"and this stage declares {shown} (railway-facts §5.1)"
+            )
+        return (
+            "a Dockerfile build sees only the variables its stage declares with `ARG` "
+            "(railway-facts §5.1), and this stage declares none that looks like a credential"
+        )
+    if builders == {"NIXPACKS"}:
+        return (
+            "Nixpacks passes every service variable to the build as ARG and ENV, "
+            "DATABASE_URL included (railway-facts §5.1)"
+        )
+    if builders == {"RAILPACK"}:
+        return (
+            "Railpack mounts every service variable, DATABASE_URL included, into every "
+            "build command (railway-facts §5.1)"
+        )
+    return "build commands see the service's variables, DATABASE_URL included (railway-facts §5)"
+
+
+def _is_production(environments: tuple[str | None, ...]) -> bool:
+    """The base config applies to production; so does an override named production."""
+    return any(e is None or e.lower() == "production" for e in environments)
+
+
+def _deploy_variables(item: Analyzed) -> str:
+    """'production variables', or the named environments' own (PR environments, §2.2)."""
+    envs = item.environments
+    if _is_production(envs):
+        return (
+            "this phase runs on the private network with production variables "
+            "(railway-facts §7.1)"
+        )
+    whose = "that environment's" if len(envs) == 1 else "those environments'"
+    return (
+        f"this phase runs on the private network with {whose} variables "
+        "(railway-facts §7.1, §2.2)"
+    )
 
 
 @rule("RS101", "tests-in-build", Severity.ERROR)
@@ -146,21 +251,27 @@ def tests_in_build(ctx: Context) -> Iterator[Hit]:
     `pytest`, `jest`, `npm test`, `go test`, `rake` (default task) and the
     other runners of the detection table, anywhere a build runs them:
     `build.buildCommand` (base or an `environments.<name>` override), Nixpacks
-    phases (custom phases too), Railpack steps, a Procfile `release:` line
-    under Nixpacks, the package.json `build` script the builder runs (with
-    `prebuild`/`postbuild`), install lifecycle scripts, Dockerfile `RUN`, and
-    scripts or make targets those commands call. The finding is at the
+    phases (custom phases too, and those of the file `build.nixpacksConfigPath`
+    names), Railpack steps, a Procfile `release:` line under Nixpacks, the
+    package.json `build` script the builder runs (with `prebuild`/`postbuild`),
+    install lifecycle scripts, Dockerfile `RUN` (heredoc scripts `RUN <<EOT`
+    included, run in the directory their `WORKDIR` maps to), and scripts or
+    make targets those commands call. A `RUN` in a Dockerfile stage the final
+    image does not depend on is not reported: Railway builds with BuildKit,
+    which skips such stages (docs/facts.md F1, F2). The finding is at the
     command as written; the chain that reaches the runner is listed as
     related locations.
 
     ## Why it matters on Railway
-    Every service variable, `DATABASE_URL` included, is visible to build
-    commands (railway-facts §0.3, §5; under Nixpacks they are even baked into
-    the image, §5.1). A test suite that resets its database will reset
-    whichever database those variables name. No builder runs tests by itself
-    (§0.1, §3.6, §4.4): a test run in the build is always one the repository
-    asked for. A Procfile `release:` line is part of the image build under
-    Nixpacks (§3.6), not a release step.
+    Build commands see the service's variables (railway-facts §0.3, §5.1):
+    Nixpacks passes every one as `ARG` + `ENV` (baking them into the image),
+    Railpack mounts every one into every build command, and a Dockerfile
+    build sees those its stage declares with `ARG` (the message names the
+    secret-looking ones, `DATABASE_URL` say). A test suite that resets its
+    database will reset whichever database those variables name. No builder
+    runs tests by itself (§0.1, §3.6, §4.4): a test run in the build is always
+    one the repository asked for. A Procfile `release:` line is part of the
+    image build under Nixpacks (§3.6), not a release step.
 
     ## Fix
     Run tests in CI against a disposable database, never in a Railway phase.
@@ -171,7 +282,7 @@ def tests_in_build(ctx: Context) -> Iterator[Hit]:
         ctx,
         "test-runner",
         ("build",),
-        "build commands see every service variable, DATABASE_URL included (railway-facts §5)",
+        _build_variables,
         lambda _: "Run tests in CI against a disposable database; remove them from the build.",
     )
 
@@ -184,16 +295,19 @@ def tests_in_deploy(ctx: Context) -> Iterator[Hit]:
     A test runner in `deploy.preDeployCommand` or `deploy.startCommand`
     (base or an `environments.<name>` override), in `nixpacks.toml`
     `start.cmd` or `railpack.json` `deploy.startCommand`, in the Procfile
-    entry the builder starts, in a Dockerfile's final `CMD` / `ENTRYPOINT`,
-    in the builder's default start (Nixpacks' bare `bundle exec rake` runs the
+    entry the builder starts, in the final image's `CMD` / `ENTRYPOINT` (also
+    inherited from the stage it is built `FROM`, and the script an absolute
+    in-image path such as `/rails/bin/docker-entrypoint` names), in the
+    builder's default start (Nixpacks' bare `bundle exec rake` runs the
     default rake task, often `test`/`spec`), or in a script those call.
 
     ## Why it matters on Railway
     Pre-deploy commands run on the private network with the service's
-    production variables (railway-facts §7.1), and the start command is the
-    deployed process itself: here `DATABASE_URL` is the production database
+    variables (railway-facts §7.1), and the start command is the deployed
+    process itself: in production `DATABASE_URL` is the production database
     and it is reachable. A suite that truncates or drops tables does it to
-    production.
+    production. In another environment (a PR environment, §2.2) it does it to
+    whatever database that environment's variables name.
 
     ## Fix
     Run tests in CI against a disposable database. Keep `preDeployCommand`
@@ -203,7 +317,7 @@ def tests_in_deploy(ctx: Context) -> Iterator[Hit]:
         ctx,
         "test-runner",
         ("pre-deploy", "start"),
-        "this phase runs on the private network with production variables (railway-facts §7.1)",
+        _deploy_variables,
         lambda phase: (
             "Run tests in CI against a disposable database; "
             + (
@@ -359,13 +473,21 @@ def nixpacks_bakes_variables(ctx: Context) -> Iterator[Hit]:
         yield Hit(
             path,
             span,
-            f"service {service.name} is built with Nixpacks and uses secrets ({shown}); Nixpacks "
+            f"{_service_label(service)} is built with Nixpacks and uses secrets ({shown}); "
+            "Nixpacks "
             "bakes every service variable into the image's ENV, readable with docker inspect "
             "(railway-facts §5.1)",
             fix='Build with Railpack (builder = "RAILPACK") or a Dockerfile that declares only '
             "the ARGs it needs, then rotate the exposed secrets.",
             related=tuple(related[:MAX_RELATED]),
         )
+
+
+def _service_label(service: Service) -> str:
+    """'service api', or 'the service at the repository root' for the checked root."""
+    if service.name == ".":
+        return "the service at the repository root"
+    return f"service {service.name}"
 
 
 def _secret_references(service: Service, envs: list[str | None]) -> list[Related]:
@@ -382,9 +504,15 @@ def _secret_references(service: Service, envs: list[str | None]) -> list[Related
                         (cmd.path, span.line, span.column),
                         Related(cmd.path, span, f"`{m[1]}` referenced by {cmd.label}"),
                     )
-    nx = service.nixpacks
-    variables = nx.data.get("variables") if nx is not None and isinstance(nx.data, dict) else None
-    if nx is not None and isinstance(variables, dict):
+    configs = {
+        doc.relpath: doc
+        for doc in (*(service.nixpacks_configs.get(env) for env in envs), service.nixpacks)
+        if doc is not None
+    }
+    for _, nx in sorted(configs.items()):
+        variables = nx.data.get("variables") if isinstance(nx.data, dict) else None
+        if not isinstance(variables, dict):
+            continue
         for name in variables:
             if looks_like_secret_name(str(name)):
                 span = nx.locate(("variables", name), "key")

@@ -237,8 +237,11 @@ def secret_build_arg(ctx: Context) -> Iterator[Hit]:
     looks like a credential: `*_SECRET`, `*_TOKEN`, `*_KEY`, `*PASSWORD*`,
     `DATABASE_URL`, `REDIS_URL`, ... Names that are public by design
     (`NEXT_PUBLIC_*`, `VITE_*`, `*_PUBLISHABLE_KEY`) or that describe a secret
-    rather than hold one (`JWT_SECRET_TTL`, `API_KEY_PATH`) are not reported,
-    nor are ordinary build arguments such as `NODE_VERSION`.
+    rather than hold one (`JWT_SECRET_TTL`, `API_KEY_PATH`, `PASSWORD_POLICY`,
+    `JWT_SECRET_LENGTH`, `AUTH_ENABLED`, Rails' `SECRET_KEY_BASE_DUMMY`, the
+    credentials-file path `GOOGLE_APPLICATION_CREDENTIALS`, a `*_URL` other
+    than a data store's such as `PASSWORD_RESET_URL`) are not reported, nor
+    are ordinary build arguments such as `NODE_VERSION`.
 
     ## Why it matters on Railway
     With the Dockerfile builder, Railway passes a service variable into the
