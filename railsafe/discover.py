@@ -49,9 +49,15 @@ OTHER_GLOBS: tuple[tuple[str, str], ...] = (
     ("*settings*.py", "python-settings"),
     ("test.py", "python-settings"),  # Django settings/test.py
     ("testing.py", "python-settings"),
-    ("*.setup.[jt]s", "js-test-setup"),
+    ("*.setup.[cm][jt]s", "js-test-setup"),
     ("*setup*.[jt]s", "js-test-setup"),
+    ("*setup*.[cm][jt]s", "js-test-setup"),
     ("*globalSetup*.[jt]s", "js-test-setup"),
+    # jest / vitest / mocha test files: their beforeAll/beforeEach hooks reset databases too
+    ("*.test.[jt]s", "js-test-setup"),
+    ("*.test.[cm][jt]s", "js-test-setup"),
+    ("*.spec.[jt]s", "js-test-setup"),
+    ("*.spec.[cm][jt]s", "js-test-setup"),
     ("*.[jt]s", "js-source"),
 )
 

@@ -24,14 +24,24 @@ _ENV_READ = re.compile(
 )
 _CLIENT = re.compile(
     r"\bnew\s+(?:Pool|Client|PrismaClient|Sequelize|MongoClient|Kysely|PostgresDialect)\b|"
-    r"\b(?:postgres|drizzle|knex|createClient|createPool|createConnection|neon|connect)\s*\("
+    r"\b(?:postgres|drizzle|knex|createClient|createPool|createConnection|neon|connect)\s*\(|"
+    # any factory handed the URL straight from the environment: createDb(process.env.X)
+    r"\b[A-Za-z_$][\w$]*\s*\(\s*process\.env\b"
 )
 _DESTRUCTIVE = (
     (re.compile(r"\b(?:TRUNCATE|DROP\s+(?:TABLE|SCHEMA|DATABASE|OWNED))\b", re.I), "{m} SQL"),
     (re.compile(r"\bmigrate\s+reset\b|--force-reset\b"), "a migration reset ({m})"),
     (re.compile(r"\.deleteMany\(\s*(?:\{\s*\}\s*)?\)"), "{m} (every row)"),
     (re.compile(r"\.sync\(\s*\{\s*force\s*:\s*true"), "sequelize {m} (drops every table)"),
-    (re.compile(r"\.dropDatabase\(\s*\)|\.migrate\.rollback\("), "{m}"),
+    (re.compile(r"\.dropDatabase\(\s*\)"), "dropDatabase() (drops the database)"),
+    (re.compile(r"\.migrate\.rollback\("), "knex migrate.rollback() (undoes migrations)"),
+    # drizzle: `db.delete(users)` with no `.where(...)` deletes every row of the table
+    (
+        re.compile(
+            r"\b(?:db|tx|database|drizzle)\.delete\(\s*[A-Za-z_$][\w$.]*\s*\)(?!\s*\.where\b)"
+        ),
+        "{m} (every row)",
+    ),
 )
 _DELETE = re.compile(r"\bDELETE\s+FROM\b[^;`'\"]*", re.I)
 _GUARD_COND = re.compile(
@@ -127,6 +137,12 @@ def scan(text: str, imported: tuple[Imported, ...] = ()) -> JsSetup:
             found.prod_reads.append((name, _span(code, match.start(), match.end())))
     if _DOTENV_OVERRIDE.search(code):
         pinned.add("DATABASE_URL")  # a .env.test file (RS203 judges it) overrides the rest
+    for module in imported:  # a client module the setup imports: located at the import
+        for match in _ENV_READ.finditer(_blank_comments(module.text)):
+            name = match["a"] or match["b"]
+            if is_production_variable(name) and name.upper() not in pinned:
+                found.prod_reads.append((f"{name} (read in {module.relpath})", module.span))
+                break
     if "DATABASE_URL" not in pinned:
         found.implicit = [("`new PrismaClient()`", _span(code, start, end))
                           for start, end in _implicit_prisma(code)]
