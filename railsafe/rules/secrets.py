@@ -131,6 +131,31 @@ def _config_hits(ctx: Context) -> Iterator[Hit]:
                     yield Hit(doc.relpath, span, _message(match, where), fix=_RS301_FIX)
 
 
+# templates meant to be copied: only unmistakable credentials count there
+_ENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
+
+
+def _env_file_hits(ctx: Context) -> Iterator[Hit]:
+    """`.env` files that discovery found are not git-ignored: they are committed."""
+    from railsafe.loaders.dotenv import parse_dotenv
+
+    for doc in ctx.documents("env-file"):
+        if doc.error is not None:
+            continue
+        template = doc.path.name.endswith(_ENV_TEMPLATES)
+        for entry in parse_dotenv(doc.text):
+            found = value_secrets(None if template else entry.name, entry.value)
+            for match in found:
+                span = Span(
+                    entry.span.line,
+                    entry.span.column + match.start,
+                    entry.span.line,
+                    entry.span.column + match.end,
+                )
+                yield Hit(doc.relpath, span, _message(match, f"`{doc.path.name}` `{entry.name}`"),
+                          fix=_RS301_FIX)
+
+
 def _procfile_hits(ctx: Context) -> Iterator[Hit]:
     for doc in ctx.documents("procfile"):
         if doc.error is not None:
@@ -192,8 +217,10 @@ def literal_secret(ctx: Context) -> Iterator[Hit]:
     `deploy.startCommand`; a Dockerfile `ENV` value, `ARG` default or any other
     instruction (`RUN`, `CMD`, ...); a Procfile line; `buildCommand`,
     `startCommand` and `preDeployCommand` of `railway.toml` / `railway.json`
-    (also under `environments.<name>` and in `build.nixpacksPlan`); and
-    `package.json` scripts.
+    (also under `environments.<name>` and in `build.nixpacksPlan`);
+    `package.json` scripts; and `.env` files that are not git-ignored (so
+    committed), where in templates (`.env.example`, `.env.sample`, ...) only
+    URL passwords and token shapes count.
 
     A credential is the password of a URL (`postgresql://user:PASSWORD@host`,
     unless the host is `localhost` or another loopback address), a well-known
@@ -223,6 +250,7 @@ def literal_secret(ctx: Context) -> Iterator[Hit]:
     yield from _config_hits(ctx)
     yield from _procfile_hits(ctx)
     yield from _dockerfile_hits(ctx)
+    yield from _env_file_hits(ctx)
 
 
 # -- RS302 / RS303 ----------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 
 from railsafe.context import Context
 from railsafe.findings import Span
+from railsafe.loaders.dotenv import parse_dotenv
 from railsafe.testguard.urls import is_url_variable, looks_like_db_url
 
 INI_SECTIONS = {"pytest.ini": ("pytest",), "tox.ini": ("pytest",), "setup.cfg": ("tool:pytest",)}
@@ -147,30 +148,8 @@ def _find(lines: list[str], needle: str) -> tuple[int, int]:
 
 
 # -- dotenv files ---------------------------------------------------------------------
-_DOTENV_LINE = re.compile(
-    r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(?P<value>.*)$"
-)
-
-
 def dotenv_entries(relpath: str, text: str) -> list[EnvEntry]:
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        match = _DOTENV_LINE.match(line)
-        if not match:
-            continue
-        raw = match["value"]
-        col = match.start("value") + 1
-        value = raw.strip()
-        if value[:1] in ("'", '"'):
-            quote = value[0]
-            end = value.find(quote, 1)
-            value = value[1:end] if end > 0 else value[1:]
-            col += 1
-        else:
-            value = value.split(" #", 1)[0].strip()
-        out.append(EnvEntry(relpath, match["key"], value,
-                            Span(number, col, number, col + len(value))))
-    return out
+    return [EnvEntry(relpath, e.name, e.value, e.span) for e in parse_dotenv(text)]
 
 
 def is_db_entry(entry: EnvEntry) -> bool:
