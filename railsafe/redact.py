@@ -88,27 +88,79 @@ def _is_code(match: re.Match[str]) -> bool:
     return spaced and _IDENTIFIER.fullmatch(match["value"]) is not None
 
 
-def _mask_assignment(match: re.Match[str]) -> str:
+def _masks_assignment(match: re.Match[str]) -> bool:
     value = match["value"]
     if not looks_like_secret_name(match["name"]) or value.startswith(("$", "${")) or value == MASK:
-        return match[0]
-    if _is_code(match):
-        return match[0]
-    return f"{match['name']}{match['sep']}{MASK}"
+        return False
+    return not _is_code(match)
+
+
+# An edit replaces text[start:end] with a string; `origin` maps every character
+# of the current text to the [start, end) range of the original it stands for.
+Edit = tuple[int, int, str]
+Origin = list[tuple[int, int]]
+
+
+def _apply(text: str, edits: list[Edit], origin: Origin | None) -> tuple[str, Origin | None]:
+    """`text` with `edits` (sorted, not overlapping) applied; `origin` follows them."""
+    if not edits:
+        return text, origin
+    parts: list[str] = []
+    moved: Origin | None = [] if origin is not None else None
+    pos = 0
+    for start, end, replacement in edits:
+        parts += (text[pos:start], replacement)
+        if origin is not None and moved is not None:
+            moved += origin[pos:start]
+            if end > start:
+                covers = (origin[start][0], origin[end - 1][1])
+            else:  # an insertion stands for the point where it is
+                at = origin[start][0] if start < len(origin) else (origin[-1][1] if origin else 0)
+                covers = (at, at)
+            moved += [covers] * len(replacement)
+        pos = end
+    parts.append(text[pos:])
+    if origin is not None and moved is not None:
+        moved += origin[pos:]
+    return "".join(parts), moved
+
+
+def _redact(text: str, origin: Origin | None) -> tuple[str, Origin | None]:
+    text, origin = _apply(
+        text,
+        [(m.start("secret"), m.end("secret"), MASK) for m in _URL_PASSWORD.finditer(text)],
+        origin,
+    )
+    for _, pattern in TOKEN_PATTERNS:  # the first four characters stay: the kind shows
+        edits = [(min(m.start() + 4, m.end()), m.end(), MASK) for m in pattern.finditer(text)]
+        text, origin = _apply(text, edits, origin)
+    edits = [
+        (m.start("value"), m.end("value"), MASK)
+        for m in _ASSIGNMENT.finditer(text)
+        if _masks_assignment(m)
+    ]
+    text, origin = _apply(text, edits, origin)
+    # Whatever the rules detect as a literal secret is masked too, so a
+    # finding's code frame never shows the value it reports.
+    from railsafe.secrets import find_secrets  # imported here: it imports this module
+
+    edits = [(m.start, m.end, MASK) for m in find_secrets(text)]
+    return _apply(text, edits, origin)
 
 
 def redact(text: str) -> str:
     """`text` with URL passwords, token shapes and secret-named values masked."""
     if not text:
         return text
-    text = _URL_PASSWORD.sub(lambda m: m["head"] + MASK, text)
-    for _, pattern in TOKEN_PATTERNS:
-        text = pattern.sub(lambda m: m[0][:4] + MASK, text)
-    text = _ASSIGNMENT.sub(_mask_assignment, text)
-    # Whatever the rules detect as a literal secret is masked too, so a
-    # finding's code frame never shows the value it reports.
-    from railsafe.secrets import find_secrets  # imported here: it imports this module
+    return _redact(text, None)[0]
 
-    for match in reversed(find_secrets(text)):
-        text = text[: match.start] + MASK + text[match.end :]
-    return text
+
+def redact_mapped(text: str) -> tuple[str, Origin]:
+    """`redact(text)`, and for each character of it the range of `text` it stands for.
+
+    A mask stands for the whole value it replaced, so a span of `text` can be
+    followed into the redacted text (`text_format` puts its caret there).
+    """
+    shown, origin = _redact(text, [(i, i + 1) for i in range(len(text))])
+    assert origin is not None
+    return shown, origin

@@ -10,12 +10,24 @@ What counts as a secret:
 
 - **credentials inside a URL**: the password of `scheme://user:password@host`
   (also `redis://:password@host`) and `password=`/`token=`-like query
-  parameters, unless the password is a placeholder (below) or the host is a
-  loopback address (`localhost`, `127.0.0.1`, `::1`, `0.0.0.0`): a local test
-  database's credentials are not production data;
+  parameters, unless the password is a placeholder (below) or the URL is
+  local or made up (`is_local_credential`): a loopback host (`localhost`,
+  `127.0.0.1`, `::1`, `0.0.0.0`), a docker-compose service (a single-label
+  host such as `db`, `redis`, `postgres`), a documentation host (RFC 2606 /
+  6761: `example.com`, `*.example`, `*.test`, `*.local`, ...), or a
+  throwaway password (the user name again, `postgres`, `root`, `dev`, ...).
+  A local test database's credentials are not production data. A Railway
+  host (`*.proxy.rlwy.net`, `*.railway.internal`) is never local;
 - **well-known token shapes** (`redact.TOKEN_PATTERNS`: GitHub, GitLab, AWS,
   Stripe, OpenAI/Anthropic, Slack, Google, JWT, private keys, npm, SendGrid,
-  Hugging Face), whatever the name they are assigned to;
+  Hugging Face), whatever the name they are assigned to, except filler
+  (`sk_test_xxxxxxxx`: a run of `x`, `X`, `0` or `*`), documentation examples
+  (AWS's `...EXAMPLE` keys, the Supabase demo JWTs whose payload says
+  `"iss": "supabase-demo"`), and JWTs or Google API keys assigned to a name
+  that is public by design (`NEXT_PUBLIC_*`, `VITE_*`, `*_ANON_KEY`,
+  `*_PUBLISHABLE_KEY`: a Supabase anon key, a Firebase browser key); a
+  server-only shape (`sk_live_...`) under a public name is still a leak, one
+  that ships to every browser;
 - **a secret-named assignment with a literal value**: `NAME=value`
   (optionally `export`ed), a legacy `ENV NAME value` line, or a
   `--password value` / `--token=value` style option, where the name looks
@@ -29,12 +41,18 @@ Not secrets (placeholders): empty values; references (`${{Service.VAR}}`,
 conventional stand-ins `password`, `pass`, `secret`, `changeme`, `change_me`,
 `changeit`, `example`, `placeholder`, `redacted`, `dummy`, `your...`,
 `my-secret...`-like `your_password`; booleans, numbers and file paths.
+For secret-named values, a value with a dev/test word (`dev-session-secret`,
+`test_secret`, `example`, `dummy`, `fake`, `placeholder`, `changeme`) and a
+throwaway password (`postgres`, `root`, `dev`, ...) are stand-ins too.
 `changeme`-style values are placeholders by convention: they are meant to be
 replaced, and flagging them would bury real leaks.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from typing import NamedTuple
 
@@ -81,8 +99,33 @@ _PLACEHOLDER_WORDS = frozenset(
         "secretkey", "xxxxx", "user", "username", "string", "value", "hidden", "masked",
     }
 )
+# a run of filler inside a value or token shape: `sk_test_xxxxxxxx`, `AKIA0000...`, `whsec_...`
+_FILLER_RUN = re.compile(r"[xX]{6,}|0{8,}|\*{3,}|\.{3,}|…")
+# AWS's documentation keys (`AKIAIOSFODNN7EXAMPLE`, `wJalr...EXAMPLEKEY`) and the like
+_EXAMPLE_TOKEN = re.compile(r"EXAMPLE(?:KEY)?$")
+# words that mark a secret-named value as a stand-in: `dev-session-secret`, `test_secret`
+_STAND_IN_WORDS = frozenset(
+    {
+        "dev", "development", "test", "testing", "example", "dummy", "fake", "placeholder",
+        "changeme", "sample",
+    }
+)
+# passwords of local databases and containers nobody would use for real data
+_THROWAWAY = frozenset(
+    {
+        "postgres", "postgresql", "password", "secret", "root", "example", "test", "dev",
+        "admin", "mysql", "guest", "pass", "passwd", "pw", "redis", "mongo",
+    }
+)
 _BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "enabled", "disabled"})
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", ""})
+# RFC 2606 / RFC 6761 names that never resolve to a real server, and Docker's host alias
+_DOC_HOST = re.compile(
+    r"(?i)(?:^|\.)(?:example(?:\.com|\.org|\.net)?|test|local|localhost|invalid|"
+    r"host\.docker\.internal)$"
+)
+# a docker-compose service name (`db`, `redis`, `postgres`): one label, not a number
+_SERVICE_HOST = re.compile(r"(?i)^(?=.*[a-z])[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?$")
 _RAILWAY_HOST = re.compile(
     r"(?i)(?:\.railway\.internal|\.proxy\.rlwy\.net|\.rlwy\.net|"
     r"^containers-[a-z]+-[a-z]+-\d+\.railway\.app)$"
@@ -120,9 +163,14 @@ def is_secret_name(name: str) -> bool:
         return False
     if not (looks_like_secret_name(name) or _GLUED_SECRET_NAME.search(name)):
         return False
-    if _PUBLIC_PREFIX.search(name) or _PUBLIC_PART.search(name):
+    if is_public_name(name):
         return False
     return not (_DESCRIPTIVE_SUFFIX.search(name) and not _DB_URL_NAME.search(name))
+
+
+def is_public_name(name: str) -> bool:
+    """A name whose value is public by design: `NEXT_PUBLIC_*`, `VITE_*`, `*_ANON_KEY`, ..."""
+    return bool(_PUBLIC_PREFIX.search(name) or _PUBLIC_PART.search(name))
 
 
 def is_reference(value: str) -> bool:
@@ -135,16 +183,26 @@ def is_placeholder(value: str) -> bool:
     text = value.strip().strip("\"'")
     if not text or is_reference(text) or _TEMPLATE.match(text) or _FILLER.match(text):
         return True
+    if _FILLER_RUN.search(text):
+        return True
     word = re.sub(r"[^a-z0-9]", "", text.lower())
     if not word or word in _PLACEHOLDER_WORDS:
         return True
     return word.startswith(("your", "changeme", "replace", "insert", "enter", "put"))
 
 
-def is_literal_secret(value: str) -> bool:
-    """A literal value that could be a credential (not a placeholder, flag or path)."""
+def is_stand_in(value: str) -> bool:
+    """A placeholder, a throwaway password, or a value with a dev/test word in it."""
     text = value.strip().strip("\"'").strip()
-    if is_placeholder(text):
+    if is_placeholder(text) or text.lower() in _THROWAWAY or is_example_token(text):
+        return True
+    return any(w in _STAND_IN_WORDS for w in re.split(r"[^a-z]+", text.lower()))
+
+
+def is_literal_secret(value: str) -> bool:
+    """A literal value that could be a credential (not a stand-in, flag or path)."""
+    text = value.strip().strip("\"'").strip()
+    if is_stand_in(text):
         return False
     if text.lower() in _BOOLEANS or re.fullmatch(r"[0-9]+[smhdwy]?", text):
         return False
@@ -158,13 +216,21 @@ def is_railway_host(host: str) -> bool:
     return bool(_RAILWAY_HOST.search(host))
 
 
+def is_local_credential(user: str, password: str, host: str) -> bool:
+    """URL credentials of a local, documentation or throwaway database (see module doc)."""
+    if is_railway_host(host):
+        return False
+    host = host.lower()
+    if host in _LOOPBACK or _DOC_HOST.search(host) or _SERVICE_HOST.match(host):
+        return True
+    return password.lower() in _THROWAWAY or (bool(user) and password.lower() == user.lower())
+
+
 def _url_secrets(text: str) -> list[SecretMatch]:
     out: list[SecretMatch] = []
     for m in _URL_CREDENTIALS.finditer(text):
         password, host = m["password"], m["host"]
-        if is_placeholder(password):
-            continue
-        if host.lower() in _LOOPBACK:
+        if is_placeholder(password) or is_local_credential(m["user"], password, host):
             continue
         scheme = m["scheme"].lower()
         where = " for a Railway database host" if is_railway_host(host) else ""
@@ -179,12 +245,49 @@ def _url_secrets(text: str) -> list[SecretMatch]:
     return out
 
 
-def _token_secrets(text: str) -> list[SecretMatch]:
+# token shapes that a public-by-design name may hold: a Supabase anon key, a Firebase key
+_PUBLIC_KINDS = frozenset({"JSON Web Token", "Google API key"})
+
+
+def _jwt_claims(token: str) -> dict[str, object]:
+    """The payload of a JWT, or {} when it does not decode."""
+    parts = token.split(".")
+    if len(parts) < 2:
+        return {}
+    body = parts[1]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def is_example_token(token: str) -> bool:
+    """A token filled with filler or taken from documentation (see module doc)."""
+    if _FILLER_RUN.search(token) or _EXAMPLE_TOKEN.search(token):
+        return True
+    return token.startswith("eyJ") and _jwt_claims(token).get("iss") == "supabase-demo"
+
+
+Range = tuple[int, int]
+
+
+def _token_secrets(text: str, public: list[Range] | None = None) -> list[SecretMatch]:
+    """Token shapes in `text`, minus those public names may hold inside `public` ranges."""
     out: list[SecretMatch] = []
     for kind, pattern in TOKEN_PATTERNS:
         for m in pattern.finditer(text):
+            if is_example_token(m[0]):
+                continue
+            if kind in _PUBLIC_KINDS and any(s <= m.start() < e for s, e in public or ()):
+                continue
             out.append(SecretMatch(m.start(), m.end(), kind))
     return out
+
+
+def _public_values(text: str) -> list[Range]:
+    """Where the values of public-by-design `NAME=value` assignments are."""
+    return [m.span("value") for m in _ASSIGNMENT.finditer(text) if is_public_name(m["name"])]
 
 
 def _named_secrets(text: str) -> list[SecretMatch]:
@@ -219,20 +322,24 @@ def find_secrets(text: str) -> list[SecretMatch]:
     """Literal secrets in free text (a command, a Procfile line, a Dockerfile line)."""
     if not text:
         return []
-    return _merge(_url_secrets(text) + _token_secrets(text) + _named_secrets(text))
+    tokens = _token_secrets(text, _public_values(text))
+    return _merge(_url_secrets(text) + tokens + _named_secrets(text))
 
 
-def value_secrets(name: str | None, value: str) -> list[SecretMatch]:
+def value_secrets(name: str | None, value: str, *, by_name: bool = True) -> list[SecretMatch]:
     """Literal secrets in the value of variable `name` (offsets index `value`).
 
-    URL credentials and token shapes inside the value, or, failing those, the
-    whole value when the name is secret-like and the value literal.
+    URL credentials and token shapes inside the value, or, failing those (and
+    unless `by_name` is off, as in templates), the whole value when the name
+    is secret-like and the value literal. A name public by design exempts the
+    token shapes such names hold (see module doc).
     """
     if not isinstance(value, str) or not value:
         return []
-    found = _merge(_url_secrets(value) + _token_secrets(value))
+    public = [(0, len(value))] if name is not None and is_public_name(name) else []
+    found = _merge(_url_secrets(value) + _token_secrets(value, public))
     if found:
         return [m._replace(name=name) for m in found]
-    if name is not None and is_secret_name(name) and is_literal_secret(value):
+    if by_name and name is not None and is_secret_name(name) and is_literal_secret(value):
         return [SecretMatch(0, len(value), f"literal value of `{name}`", name)]
     return []

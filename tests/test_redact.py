@@ -2,7 +2,7 @@
 
 import pytest
 
-from railsafe.redact import redact
+from railsafe.redact import redact, redact_mapped
 
 
 @pytest.mark.parametrize(
@@ -44,3 +44,30 @@ def test_masks_credentials(text: str, expected: str) -> None:
 )
 def test_leaves_code_and_references_alone(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DATABASE_URL=postgres://x:y@h/db node a.js",
+        "token ghp_abcdefghijklmnopqrstuvwxyz123 and sk_live_abcdefghijklmnopqrstuv",
+        "PORT=8080 API_KEY=abc123 postgres://u:Pw12345678@db.acme.io/app",
+        "nothing secret here",
+        "",
+    ],
+)
+def test_redact_mapped_agrees_with_redact(text: str) -> None:
+    shown, origin = redact_mapped(text)
+    assert shown == redact(text)
+    assert len(origin) == len(shown)
+    kept = [i for i, (lo, hi) in enumerate(origin) if hi - lo == 1 and shown[i] == text[lo]]
+    assert len(kept) >= len(shown) - shown.count("*")  # unmasked characters map to themselves
+
+
+def test_redact_mapped_mask_stands_for_the_whole_value() -> None:
+    text = "DATABASE_URL=postgres://x:y@h/db node"
+    shown, origin = redact_mapped(text)
+    assert shown == "DATABASE_URL=*** node"
+    at = shown.index("***")
+    assert origin[at : at + 3] == [(13, 32)] * 3
+    assert origin[at + 4] == (33, 34)  # "node" still maps to itself

@@ -203,6 +203,61 @@ def test_color_flag_accepted(fmt: str) -> None:
     assert render(make_report(), fmt, color=True)
 
 
+# ---- text: the code frame follows redaction ---------------------------------
+
+
+def _text_frame(line: str, span: Span) -> tuple[str, str]:
+    """The shown line and the caret line of a text frame for `span` on `line`."""
+    report = Report(
+        root=Path("/nonexistent/repo"),
+        findings=[_finding("RS301", "f", span, "a secret")],
+        files=1,
+        sources={"f": line + "\n"},
+    )
+    lines = render(report, "text").splitlines()
+    shown, caret = lines[2], lines[3]
+    prefix = len(f"  {span.line} | ")
+    return shown[prefix:], caret[prefix:]
+
+
+def test_text_caret_inside_a_masked_value_lands_on_the_mask() -> None:
+    # the password of a URL whose whole value is masked (`NAME=***`)
+    line = "DATABASE_URL=postgresql://postgres:Zq8vLw3RtY6u@db.acme.io:5432/myapp"
+    start = line.index("Zq8v") + 1
+    shown, caret = _text_frame(line, Span(1, start, 1, start + 12))
+    assert shown == "DATABASE_URL=***"
+    assert caret == " " * len("DATABASE_URL=") + "^^^"
+
+
+def test_text_caret_over_a_command_follows_its_masked_password() -> None:
+    command = "psql postgresql://admin:S3cr3tPa55w0rd@db.acme.io:5432/prod -c 'TRUNCATE sessions'"
+    line = f'preDeployCommand = "{command}"'
+    start = line.index(command) + 1
+    shown, caret = _text_frame(line, Span(1, start, 1, start + len(command)))
+    masked = command.replace("S3cr3tPa55w0rd", "***")
+    assert shown == f'preDeployCommand = "{masked}"'
+    assert caret == " " * (start - 1) + "^" * len(masked)
+    assert len(caret) < len(shown)  # never past the line, the closing quote is not under it
+
+
+def test_text_caret_never_runs_past_the_shown_line() -> None:
+    line = "web: SECRET_KEY=Zq8vLw3RtY6uXk2pQ7 gunicorn app:app"
+    shown, caret = _text_frame(line, Span(1, 1, 1, 200))
+    assert shown == "web: SECRET_KEY=*** gunicorn app:app"
+    assert caret == "^" * len(shown)
+    # a point at the end of the line gets one caret just after it
+    shown, caret = _text_frame("[deploy]", Span(1, 9, 1, 9))
+    assert caret == " " * len(shown) + "^"
+
+
+def test_text_caret_on_a_token_keeps_its_visible_prefix() -> None:
+    line = 'RUN echo "//npm.pkg/:_authToken=ghp_abcdefghijklmnopqrstuvwxyz0123456789" > x'
+    start = line.index("ghp_") + 1
+    shown, caret = _text_frame(line, Span(1, start, 1, start + 40))
+    assert shown[caret.index("^") :].startswith("ghp_***")
+    assert caret.strip() == "^" * len("ghp_***")
+
+
 # ---- json: the contract in docs/design.md ----------------------------------
 
 

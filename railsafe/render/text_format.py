@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from railsafe.redact import redact
+from railsafe.redact import redact, redact_mapped
 from railsafe.render import summary_counts
 
 if TYPE_CHECKING:
@@ -16,6 +16,21 @@ _COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1"
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
+
+
+def _follow(origin: list[tuple[int, int]], start: int, end: int, size: int) -> tuple[int, int]:
+    """The [first, last) characters of the shown line that stand for raw [start, end).
+
+    A mask stands for the whole value it replaced, so a span inside a masked
+    value gets the mask, and a span around one gets it with the rest; the
+    caret never runs past the shown line (a point at its end gets one caret
+    just after it).
+    """
+    covered = [i for i, (lo, hi) in enumerate(origin) if lo < end and start < hi]
+    if covered:
+        return covered[0], covered[-1] + 1
+    first = next((i for i, (lo, _) in enumerate(origin) if lo >= start), size)
+    return first, first + 1
 
 
 def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
@@ -30,11 +45,9 @@ def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
     start = min(max(f.span.column - 1, 0), len(raw))
     end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(raw)
     end = min(max(end, start + 1), max(len(raw), start + 1))
-    shown = redact(raw)
-    if shown[start:end] != raw[start:end]:  # masking moved the span: follow it
-        start = min(len(redact(raw[:start])), len(shown))
-        end = max(len(shown) - len(redact(raw[end:])), start + 1)
-    marker = " " * start + "^" * (end - start)
+    shown, origin = redact_mapped(raw)
+    first, last = _follow(origin, start, end, len(shown))
+    marker = " " * first + "^" * (last - first)
     bar = _paint("|", "dim", color)
     return [
         f"  {gutter} {bar}",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from railsafe.context import Context
-from railsafe.findings import FILE_START, Related, Severity
+from railsafe.findings import FILE_START, Related, Severity, Span
 from railsafe.loaders import Document, KeyPath
 from railsafe.rules import Hit, hit, rule
 from railsafe.validate import normalise_enum
@@ -182,23 +182,44 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
     """
     for doc in ctx.documents(*RAILWAY_KINDS):
         name = doc.path.name
+        span = first_content(doc)
         if ctx.today >= CUTOFF:
-            yield hit(
-                doc,
-                (),
+            yield Hit(
+                doc.relpath,
+                span,
                 f"Railway stopped reading {name} on {CUTOFF.isoformat()}: no setting in this "
                 "file applies any more",
-                severity=Severity.ERROR,
                 fix="migrate with `railway config migrate` to .railway/railway.ts",
+                severity=Severity.ERROR,
             )
         else:
-            yield hit(
-                doc,
-                (),
+            yield Hit(
+                doc.relpath,
+                span,
                 f"Config as Code is deprecated: Railway stops reading {name} on "
                 f"{CUTOFF.isoformat()}, and from then on no setting in it applies",
                 fix="migrate with `railway config migrate` to .railway/railway.ts",
             )
+
+
+def first_content(doc: Document) -> Span:
+    """Where a whole-file finding points: a JSON file's first key (`"$schema"`), else the
+    first line with content, comments skipped (`[build]`), trimmed; else 1:1."""
+    if doc.syntax != "toml" and doc.error is None and isinstance(doc.data, dict) and doc.data:
+        entry = doc.entry((next(iter(doc.data)),))
+        if entry is not None:
+            return entry.key
+    fallback: Span | None = None
+    for number, line in enumerate(doc.text.split("\n"), start=1):
+        text = line.removesuffix("\r").rstrip()
+        stripped = text.lstrip()
+        if not stripped:
+            continue
+        span = Span(number, len(text) - len(stripped) + 1, number, len(text) + 1)
+        if not stripped.startswith(("#", "//", "/*")):
+            return span
+        fallback = fallback or span
+    return fallback or FILE_START
 
 
 @rule("RS006", "nixpacks-builder", Severity.WARNING)

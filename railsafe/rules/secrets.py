@@ -93,18 +93,92 @@ def _dotted(path: KeyPath) -> str:
     return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
 
 
-def _locate_in_value(doc: Document, path: KeyPath, value: str, offset: int) -> Span:
-    """The position of `value[offset]` inside a string value, or the value's start."""
+_SIMPLE_ESCAPES = {
+    "b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x1b",
+    '"': '"', "\\": "\\", "/": "/", "'": "'",
+}
+_HEX_ESCAPES = {"u": 4, "U": 8, "x": 2}
+
+
+def _decode_string(raw: str) -> list[tuple[str, int, int]] | None:
+    """A quoted TOML / JSON string: each decoded character with its [start, end) in `raw`.
+
+    Handles basic and literal strings, single- and multi-line, escapes
+    (`\\"`, `\\uXXXX`, surrogate pairs, a TOML line-ending backslash); None
+    when `raw` is not a quoted string.
+    """
+    for quote in ('"""', "'''", '"', "'"):
+        if len(raw) >= 2 * len(quote) and raw.startswith(quote) and raw.endswith(quote):
+            break
+    else:
+        return None
+    pos, stop = len(quote), len(raw) - len(quote)
+    if len(quote) == 3:  # a newline right after the opening delimiter is trimmed
+        pos += 2 if raw.startswith("\r\n", pos) else 1 if raw.startswith("\n", pos) else 0
+    out: list[tuple[str, int, int]] = []
+    while pos < stop:
+        char = raw[pos]
+        if char != "\\" or quote[0] == "'":
+            out.append((char, pos, pos + 1))
+            pos += 1
+            continue
+        code = raw[pos + 1 : pos + 2]
+        if code in _SIMPLE_ESCAPES:
+            out.append((_SIMPLE_ESCAPES[code], pos, pos + 2))
+            pos += 2
+        elif code in _HEX_ESCAPES:
+            end = pos + 2 + _HEX_ESCAPES[code]
+            try:
+                value = int(raw[pos + 2 : end], 16)
+            except ValueError:
+                return None
+            low = raw[end : end + 6]
+            if 0xD800 <= value < 0xDC00 and low.startswith("\\u"):  # a JSON surrogate pair
+                try:
+                    value = 0x10000 + ((value - 0xD800) << 10) + (int(low[2:], 16) - 0xDC00)
+                except ValueError:
+                    return None
+                end += 6
+            if value > 0x10FFFF:
+                return None
+            out.append((chr(value), pos, end))
+            pos = end
+        elif len(quote) == 3 and raw[pos + 1 : stop].lstrip(" \t\r").startswith("\n"):
+            pos += 1  # a line-ending backslash: whitespace and newlines up to the text go
+            while pos < stop and raw[pos] in " \t\r\n":
+                pos += 1
+        else:
+            return None
+    return out
+
+
+def _locate_in_value(doc: Document, path: KeyPath, value: str, start: int, end: int) -> Span:
+    """The exact position of `value[start:end]` inside the quoted string stored at `path`.
+
+    The value's whole span when the source cannot be matched to `value`.
+    """
     entry = doc.entry(path)
     if entry is None:
         return doc.locate(path, "value")
     span = entry.value
-    if span.line == span.end_line:
-        raw = doc.line(span.line)[span.column - 1 : span.end_column - 1]
-        if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] == raw[0] and raw[1:-1] == value:
-            column = span.column + 1 + offset
-            return Span(span.line, column, span.line, column + 1)
-    return Span.point(span.line, span.column)
+    places: list[tuple[int, int]] = []  # (line, column) of each source character
+    lines: list[str] = []
+    for number in range(span.line, span.end_line + 1):
+        text = doc.line(number)
+        first = span.column - 1 if number == span.line else 0
+        stop = span.end_column - 1 if number == span.end_line else len(text)
+        if number != span.line:
+            lines.append("\n")
+            places.append((number - 1, len(doc.line(number - 1)) + 1))
+        lines.append(text[first:stop])
+        places += [(number, column + 1) for column in range(first, stop)]
+    chars = _decode_string("".join(lines))
+    if chars is None or "".join(c for c, _, _ in chars) != value or not 0 <= start < end:
+        return span
+    if end > len(chars):
+        return span
+    (first_line, column), (end_line, last) = places[chars[start][1]], places[chars[end - 1][2] - 1]
+    return Span(first_line, column, end_line, last + 1)
 
 
 def _message(found: SecretMatch, where: str) -> str:
@@ -127,12 +201,27 @@ def _config_hits(ctx: Context) -> Iterator[Hit]:
                 found = value_secrets(name, text) if name is not None else find_secrets(text)
                 where = f"`{doc.relpath.rsplit('/', 1)[-1]}` `{_dotted(path)}`"
                 for match in found:
-                    span = _locate_in_value(doc, path, text, match.start)
+                    span = _locate_in_value(doc, path, text, match.start, match.end)
                     yield Hit(doc.relpath, span, _message(match, where), fix=_RS301_FIX)
 
 
-# templates meant to be copied: only unmistakable credentials count there
-_ENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
+# Templates meant to be copied (`.env.example`, `.env.sample`, `.env.local.example`)
+# and files for development, tests, CI and docker-compose (`.env.development`,
+# `.env.test.local`, `.env.ci`, `.env.docker`): only unmistakable credentials
+# count there, URL passwords for real hosts and token shapes; a secret-named
+# value is a local stand-in.
+_ENV_TEMPLATE_PARTS = frozenset(
+    {
+        "example", "sample", "template", "dist", "defaults", "default", "development", "dev",
+        "test", "testing", "tests", "e2e", "ci", "docker",
+    }
+)
+
+
+def is_env_template(filename: str) -> bool:
+    """`.env.example`, `.env.development`, `.env.test.local`, ... (see above)."""
+    parts = re.split(r"[.\-_]", filename.lower())
+    return any(part in _ENV_TEMPLATE_PARTS for part in parts[2:])
 
 
 def _env_file_hits(ctx: Context) -> Iterator[Hit]:
@@ -142,10 +231,9 @@ def _env_file_hits(ctx: Context) -> Iterator[Hit]:
     for doc in ctx.documents("env-file"):
         if doc.error is not None:
             continue
-        template = doc.path.name.endswith(_ENV_TEMPLATES)
+        template = is_env_template(doc.path.name)
         for entry in parse_dotenv(doc.text):
-            found = value_secrets(None if template else entry.name, entry.value)
-            for match in found:
+            for match in value_secrets(entry.name, entry.value, by_name=not template):
                 span = Span(
                     entry.span.line,
                     entry.span.column + match.start,
@@ -287,17 +375,30 @@ def secret_build_arg(ctx: Context) -> Iterator[Hit]:
     the image metadata, where your build setup supports it.
     """
     for doc in ctx.documents("dockerfile"):
-        for instr in dockerfile_instructions(doc):
+        instructions = dockerfile_instructions(doc)
+        lineage = final_lineage(instructions)
+        for instr in instructions:
             if instr.keyword != "ARG":
                 continue
             for pair in pairs(instr):
                 if not is_secret_name(pair.name):
                     continue
+                if instr.stage < 0 or instr.stage in lineage:
+                    why = (
+                        "build-argument values are recorded in the image history of the "
+                        "layers built after it"
+                    )
+                else:
+                    stage = stage_label(instructions, instr.stage)
+                    why = (
+                        f"its value is visible to the build steps of {stage} and to their "
+                        "build cache and log, though not to the final image's history: the "
+                        "final image is not built FROM that stage"
+                    )
                 yield Hit(
                     doc.relpath,
                     pair.name_span,
-                    f"build argument `{pair.name}` looks like a secret, and build-argument "
-                    "values are recorded in the image history of the layers built after it",
+                    f"build argument `{pair.name}` looks like a secret, and {why}",
                     fix="Use it at run time (preDeployCommand or the start command), or "
                     "a BuildKit secret mount, instead of a build argument.",
                 )
@@ -306,26 +407,20 @@ def secret_build_arg(ctx: Context) -> Iterator[Hit]:
 _REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+\-][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-def _stage_lineage(instructions: list[Instruction]) -> set[int]:
-    """The final stage and the stages it is built `FROM` (by alias)."""
-    aliases: dict[str, int] = {}
-    bases: dict[int, str] = {}
-    for instr in instructions:
-        if instr.keyword != "FROM":
-            continue
-        words = instr.command.split()
-        if words:
-            bases[instr.stage] = words[0].lower()
-        if len(words) >= 3 and words[1].lower() == "as":
-            aliases[words[2].lower()] = instr.stage
-    if not bases:
-        return {0}
-    stage: int | None = max(bases)
-    lineage: set[int] = set()
-    while stage is not None and stage not in lineage:
-        lineage.add(stage)
-        stage = aliases.get(bases.get(stage, ""))
-    return lineage
+def final_lineage(instructions: list[Instruction]) -> set[int]:
+    """The final stage and the stages it is built `FROM` (`dockerfile.lineage`)."""
+    from railsafe.loaders import dockerfile
+
+    return set(dockerfile.lineage(instructions))
+
+
+def stage_label(instructions: list[Instruction], index: int) -> str:
+    """How messages name a stage: stage `build` for `AS build`, else stage 2."""
+    from railsafe.loaders import dockerfile
+
+    found = dockerfile.stages(instructions)
+    name = found[index].name if 0 <= index < len(found) else None
+    return f"stage `{name}`" if name else f"stage {index}"
 
 
 @rule("RS303", "secret-baked-into-env", Severity.ERROR)
@@ -356,7 +451,7 @@ def secret_baked_into_env(ctx: Context) -> Iterator[Hit]:
     """
     for doc in ctx.documents("dockerfile"):
         instructions = dockerfile_instructions(doc)
-        lineage = _stage_lineage(instructions)
+        lineage = final_lineage(instructions)
         args_in_stage: dict[int, set[str]] = {}
         for instr in instructions:
             declared = args_in_stage.setdefault(instr.stage, set())
