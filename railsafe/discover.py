@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,17 +50,33 @@ OTHER_GLOBS: tuple[tuple[str, str], ...] = (
     ("*settings*.py", "python-settings"),
     ("test.py", "python-settings"),  # Django settings/test.py
     ("testing.py", "python-settings"),
-    ("*.setup.[cm][jt]s", "js-test-setup"),
-    ("*setup*.[jt]s", "js-test-setup"),
-    ("*setup*.[cm][jt]s", "js-test-setup"),
-    ("*globalSetup*.[jt]s", "js-test-setup"),
-    # jest / vitest / mocha test files: their beforeAll/beforeEach hooks reset databases too
-    ("*.test.[jt]s", "js-test-setup"),
-    ("*.test.[cm][jt]s", "js-test-setup"),
-    ("*.spec.[jt]s", "js-test-setup"),
-    ("*.spec.[cm][jt]s", "js-test-setup"),
     ("*.[jt]s", "js-source"),
 )
+
+# JavaScript / TypeScript test files, by name alone: the rest is decided by
+# railsafe.testguard with the jest / vitest / mocha configs (docs/test-guard.md)
+_JS_EXT = r"(?:[cm]?[jt]s|[jt]sx)"
+# jest / vitest / mocha test files (`*.test.ts`, `*.spec.js`, NestJS `*.e2e-spec.ts`):
+# their beforeAll/beforeEach hooks reset databases too
+_JS_TEST_FILE = re.compile(rf"^.+\.(?:test|spec|e2e-spec)\.{_JS_EXT}$")
+# jest.config.*, jest-e2e.json, vitest.config.*, vitest.workspace.*, vite.config.*, .mocharc*
+_JS_TEST_CONFIG = re.compile(
+    rf"^(?:(?:jest|vitest|vite)(?:[.-][\w-]+)*\.(?:config|workspace)(?:\.[\w-]+)*\."
+    rf"(?:{_JS_EXT}|json)|jest(?:[.-][\w-]+)*\.json|\.mocharc(?:\.(?:[cm]?js|jsonc?|ya?ml))?)$"
+)
+# a file with setup / teardown in its name: a test setup only when a config names it
+# or it lives in a test directory (railsafe.testguard decides)
+_JS_SETUP_NAME = re.compile(rf"^.*(?:setup|teardown).*\.{_JS_EXT}$", re.I)
+
+
+def _classify_js(name: str) -> str | None:
+    if _JS_TEST_FILE.match(name):
+        return "js-test-setup"
+    if _JS_TEST_CONFIG.match(name):
+        return "js-test-config"
+    if _JS_SETUP_NAME.match(name):
+        return "js-test-candidate"
+    return None
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,9 @@ def classify(name: str) -> tuple[str, str] | None:
     if name in OTHER_FILES:
         kind = OTHER_FILES[name]
         return kind, "json" if kind in JSON_KINDS else ""
+    js = _classify_js(name)
+    if js is not None:
+        return js, ""
     for pattern, kind in OTHER_GLOBS:
         if fnmatch.fnmatchcase(name, pattern):
             if kind == "js-source":

@@ -62,6 +62,14 @@ _PROCFILE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)[ \t]*:[ \t]*(?P<cmd>\S.
 # ---------------------------------------------------------------------------
 # model types
 # ---------------------------------------------------------------------------
+# the override Railway applies to every PR environment (railway-facts §2.2)
+PR_ENVIRONMENT = "pr"
+
+
+def _environment_name(name: str, every: str = "every PR environment") -> str:
+    return f"{every} (the `{name}` override)" if name == PR_ENVIRONMENT else name
+
+
 @dataclass(frozen=True)
 class Command:
     """One command string that runs in a phase, with where it was written."""
@@ -85,13 +93,22 @@ class Command:
     cwd: str | None = None
     image_paths: tuple[tuple[str, str], ...] = ()
     build_args: tuple[str, ...] | None = None
+    # Dockerfile commands: the image's PATH directories, where a bare command name
+    # (`ENTRYPOINT ["entrypoint"]`) is looked up; () for other commands
+    image_path_env: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.phase, self.text)
 
     def at(self, start: int, end: int | None = None) -> Span:
-        """The file span of text[start:end]; the value start when not exactly mappable."""
+        """The file span of text[start:end]; the value start when not exactly mappable.
+
+        A builder default has no text of the user's: every offset maps to the whole
+        span that stands for it (the `"build"` key, the mix alias name).
+        """
+        if self.default:
+            return self.span
         end = start + 1 if end is None or end <= start else end
         if self.position is not None:
             l1, c1 = self.position(start)
@@ -179,15 +196,25 @@ class Service:
         return [(cmd, tuple(envs)) for cmd, envs in seen.values()]
 
     def describe_environments(self, envs: tuple[str | None, ...]) -> str:
-        """'every environment', 'environment production', ..."""
+        """'every environment', 'environment production', ...
+
+        The `pr` override applies to every PR environment (railway-facts §2.2),
+        and is named that way.
+        """
         everyone = self.environments
         if len(everyone) == 1 or set(envs) >= set(everyone):
             return "every environment"
         named = [e for e in envs if e is not None]
         if None in envs:
-            others = [e for e in everyone if e is not None and e not in envs]
+            others = [_environment_name(e, "PR environments") for e in everyone
+                      if e is not None and e not in envs]
             return "every environment except " + ", ".join(others)
-        return ("environment " if len(named) == 1 else "environments ") + ", ".join(named)
+        if named == [PR_ENVIRONMENT]:
+            return f"every PR environment (the `{PR_ENVIRONMENT}` override, §2.2)"
+        parts = [_environment_name(e) for e in named]
+        if len(parts) == 1:
+            return "environment " + parts[0]
+        return "environments " + ", ".join(parts)
 
 
 # ---------------------------------------------------------------------------
@@ -467,12 +494,22 @@ class _Planner:
             return path, _get(self.data, path), None
         return None
 
-    def env_provenance(self, environment: str | None) -> tuple[Related, ...]:
+    def env_provenance(
+        self, environment: str | None, path: tuple[str | int, ...] = ()
+    ) -> tuple[Related, ...]:
+        """The override that sets a command: its key (`startCommand` under
+        `[environments.staging.deploy]`), else the environment's own key."""
         if environment is None or self.s.config is None:
             return ()
         doc = self.s.config
-        span = doc.locate(("environments", environment), "key")
-        return (Related(doc.relpath, span, f"override for environment {environment} (§2.1)"),)
+        keys = tuple(p for p in path if isinstance(p, str))
+        span = doc.locate(keys or ("environments", environment), "key")
+        if environment == PR_ENVIRONMENT:
+            label = (f"the `{PR_ENVIRONMENT}` override, applied to every PR environment "
+                     "(railway-facts §2.2)")
+        else:
+            label = f"override for environment {environment} (§2.1)"
+        return (Related(doc.relpath, span, label),)
 
     def config_commands(
         self, env: str | None, section: str, key: str, phase: Phase
@@ -487,7 +524,7 @@ class _Planner:
             full = path if index is None else (*path, index)
             out.append(
                 value_command(self.s.config, full, text, phase, environment=environment,
-                              provenance=self.env_provenance(environment))
+                              provenance=self.env_provenance(environment, path))
             )
         return out
 
@@ -617,22 +654,14 @@ class _Planner:
     ) -> Command:
         exec_form = instr.exec_form
         base = instr.command_offset
-        if heredoc is not None:
-            text = heredoc.body
-            base = heredoc.body_offset
-
-            def position(offset: int) -> tuple[int, int]:
-                return instr.position(base + offset)
-
-        elif exec_form is not None:
-            text = shlex.join(exec_form)
-            at = instr.position(base)
-
-            def position(offset: int) -> tuple[int, int]:
-                return at  # no exact mapping into a JSON array: its start
-
+        position: Callable[[int], tuple[int, int]]
+        if exec_form is not None and heredoc is None:
+            text, position = _exec_text(instr, exec_form)
         else:
-            text = instr.command
+            if heredoc is not None:
+                text, base = heredoc.body, heredoc.body_offset
+            else:
+                text = instr.command
 
             def position(offset: int) -> tuple[int, int]:
                 return instr.position(base + offset)
@@ -654,6 +683,7 @@ class _Planner:
             if place is not None
             else (),
             build_args=tuple(place.args) if phase == "build" and place is not None else None,
+            image_path_env=place.path_dirs if place is not None else (),
         )
 
     # -- Nixpacks / Railpack ---------------------------------------------------
@@ -789,7 +819,7 @@ class _Planner:
                 continue
             cmds.append(
                 value_command(doc, full, item, "build", environment=environment,
-                              provenance=self.env_provenance(environment))
+                              provenance=self.env_provenance(environment, path))
             )
         return cmds, spread
 
@@ -895,7 +925,7 @@ class _Planner:
                                      "§3.6", builder)]
             if not nix and re.search(r"""["']?ecto\.deploy["']?\s*:""", text):
                 return [self.default("mix ecto.deploy", "build", self.rel("mix.exs"),
-                                     _text_span(text, "ecto.deploy"),
+                                     _mix_alias_span(text, "ecto.deploy"),
                                      "Railpack Elixir runs the `ecto.deploy` alias, §4.4", builder)]
         return []
 
@@ -931,6 +961,53 @@ class _Planner:
         return []
 
 
+def _exec_text(
+    instr: Instruction, exec_form: tuple[str, ...]
+) -> tuple[str, Callable[[int], tuple[int, int]]]:
+    """An exec-form command as one shell-quoted line, and where each of its characters is.
+
+    `["sh", "-c", "pytest -q"]` becomes `sh -c 'pytest -q'`; a character of an
+    element maps to where it is written inside its JSON string, a quote shlex
+    added to the element's `"`, and the blank after an element to where its text
+    ends (past the `"` when shlex quoted it), so a span ends exactly where the
+    text it covers ends.
+    """
+    from railsafe.loaders import dockerfile as df
+
+    text = shlex.join(exec_form)
+    elements = df.exec_elements(instr)
+    if elements is None:  # no exact positions: the array's start, its end for the end
+        start, stop = instr.position(instr.command_offset), instr.position(len(instr.args))
+        return text, lambda offset: stop if offset >= len(text) and text else start
+    offsets: list[int] = []
+    for index, element in enumerate(elements):
+        if index:  # the separating blank: where the previous element's text ends
+            previous = elements[index - 1]
+            offsets.append(previous.close_quote
+                           + (shlex.quote(previous.value) != previous.value))
+        quoted = shlex.quote(element.value)
+        if quoted == element.value:
+            offsets.extend(element.chars)
+            continue
+        offsets.append(element.open_quote)
+        for char, at in zip(element.value, element.chars, strict=True):
+            offsets.extend([at] * (len("'\"'\"'") if char == "'" else 1))
+        offsets.append(element.close_quote)
+    if not elements or len(offsets) != len(text):  # `[]`, or quoted unlike expected
+        first = instr.position(elements[0].open_quote if elements else instr.command_offset)
+        return text, lambda offset: first
+    last = elements[-1]
+    # the end of the text: the closing `"` itself when shlex quoted the last element
+    end = last.close_quote + (shlex.quote(last.value) != last.value)
+
+    def position(offset: int) -> tuple[int, int]:
+        if offset >= len(offsets):
+            return instr.position(end)
+        return instr.position(offsets[max(offset, 0)])
+
+    return text, position
+
+
 class _DockerModel:
     """One Dockerfile as built for one service: stages, layout, start instructions."""
 
@@ -961,7 +1038,7 @@ class _DockerModel:
 
 
 _MIX_ECTO = (
-    re.compile(r"""["']?ecto\.setup["']?\s*:"""),  # the alias `mix ecto.setup` runs
+    re.compile(r"""["']?(ecto\.setup)["']?\s*:"""),  # the alias `mix ecto.setup` runs
     re.compile(r"\{\s*:(ecto(?:_sql)?)\s*,"),  # the ecto dependency
     re.compile(r"\becto\b"),
     re.compile(r"ecto"),  # Nixpacks matches the substring anywhere (§3.6)
@@ -976,6 +1053,14 @@ def _mix_ecto_span(text: str) -> Span:
             group = 1 if match.re.groups else 0
             return _offset_span(text, match.start(group), match.end(group))
     return Span(1, 1, 1, 2)
+
+
+def _mix_alias_span(text: str, name: str) -> Span:
+    """The name of alias `name` in mix.exs (`"ecto.deploy": [...]`), else its first mention."""
+    match = re.search(r"""["']?(""" + re.escape(name) + r""")["']?\s*:""", text)
+    if match is not None:
+        return _offset_span(text, match.start(1), match.end(1))
+    return _text_span(text, name)
 
 
 def _offset_span(text: str, start: int, end: int) -> Span:

@@ -104,3 +104,41 @@ def test_symlink_loops_do_not_hang(tmp_path: Path) -> None:
     os.symlink(tmp_path, tmp_path / "a" / "loop")
     os.symlink(tmp_path / "a" / "self.toml", tmp_path / "a" / "self.toml")
     assert list(_found(tmp_path)) == ["a/railway.toml"]
+
+
+def test_javascript_test_names(tmp_path: Path) -> None:
+    """Test files by name; setup-named files and runner configs for testguard to decide."""
+    _touch(
+        tmp_path,
+        "test/app.e2e-spec.ts",
+        "src/Button.test.tsx",
+        "src/api.spec.mjs",
+        "lib/util.test.cts",
+        "test/setup.ts",
+        "scripts/setup-dev-db.ts",
+        "tests/globalTeardown.mjs",
+        "jest.config.ts",
+        "test/jest-e2e.json",
+        "vitest.config.mts",
+        "vite.config.ts",
+        "vitest.workspace.ts",
+        ".mocharc.yml",
+        "src/index.ts",
+        "src/setup.py",
+    )
+    found = _found(tmp_path)
+    assert found == {
+        "test/app.e2e-spec.ts": "js-test-setup",
+        "src/Button.test.tsx": "js-test-setup",
+        "src/api.spec.mjs": "js-test-setup",
+        "lib/util.test.cts": "js-test-setup",
+        "test/setup.ts": "js-test-candidate",
+        "scripts/setup-dev-db.ts": "js-test-candidate",
+        "tests/globalTeardown.mjs": "js-test-candidate",
+        "jest.config.ts": "js-test-config",
+        "test/jest-e2e.json": "js-test-config",
+        "vitest.config.mts": "js-test-config",
+        "vite.config.ts": "js-test-config",
+        "vitest.workspace.ts": "js-test-config",
+        ".mocharc.yml": "js-test-config",
+    }

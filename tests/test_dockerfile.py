@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from railsafe.findings import Span
 from railsafe.loaders import Document, LoadError
 from railsafe.loaders.dockerfile import (
+    DEFAULT_PATH,
     dockerfile_instructions,
+    exec_elements,
     heredoc_scripts,
     image_layout,
     lineage,
@@ -290,3 +292,48 @@ def test_never_raises_and_positions_are_in_the_file(text: str) -> None:
                 assert lines[line - 1][column - 1] == ch
         for pair in pairs(instr):
             assert pair.name
+
+
+def test_image_layout_copy_into_directories_and_path(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+
+    def is_dir(path: str) -> bool:
+        return (tmp_path / path).is_dir()
+
+    text = (
+        "FROM python:3.12-slim AS base\nWORKDIR /code\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        "COPY scripts/entrypoint.sh /usr/local/bin/entrypoint\n"
+        "COPY scripts/run.sh /usr/local/bin\n"  # an existing directory: the file goes inside
+        "COPY scripts/wait.sh /code\n"  # the WORKDIR exists too
+        "ENV PATH=/opt/venv/bin:$PATH\n"
+        "FROM base\nENV PATH=\"/code/bin:${PATH}:$UNKNOWN/bin\"\nCMD [\"entrypoint\"]\n"
+    )
+    places, ends = image_layout(parse_dockerfile(text), is_dir)
+    pip = places[3]
+    # `COPY requirements.txt .` copies into the WORKDIR (BuildKit: "." is a directory)
+    assert dict(pip.paths) == {"/code/requirements.txt": "requirements.txt"}
+    assert pip.cwd() == ""
+    assert pip.path_dirs == DEFAULT_PATH
+    base = dict(ends[0].paths)
+    assert base["/usr/local/bin/entrypoint"] == "scripts/entrypoint.sh"
+    assert base["/usr/local/bin/run.sh"] == "scripts/run.sh"
+    assert base["/code/wait.sh"] == "scripts/wait.sh"
+    assert ends[0].path_dirs == ("/opt/venv/bin", *DEFAULT_PATH)
+    # inherited through FROM base; a part railsafe cannot resolve is left out
+    assert ends[1].path_dirs == ("/code/bin", "/opt/venv/bin", *DEFAULT_PATH)
+    assert places[-1].path_dirs == ends[1].path_dirs
+
+
+def test_exec_elements_positions() -> None:
+    [instr] = parse_dockerfile('CMD [ "sh", "-c", "echo \\"hi\\" && pytest" ]\n')
+    elements = exec_elements(instr)
+    assert elements is not None
+    assert [e.value for e in elements] == ["sh", "-c", 'echo "hi" && pytest']
+    third = elements[2]
+    # the escaped quote is written as two characters; each maps to where it starts
+    assert instr.args[third.open_quote] == '"' and instr.args[third.close_quote] == '"'
+    assert instr.args[third.chars[5]: third.chars[5] + 2] == '\\"'
+    assert instr.args[third.chars[-1]] == "t"
+    [shell] = parse_dockerfile("CMD pytest\n")
+    assert exec_elements(shell) is None

@@ -9,6 +9,7 @@ import pytest
 
 from railsafe.context import Context
 from railsafe.discover import discover
+from railsafe.findings import Span
 from railsafe.project import Command, Service, services
 from tests.conftest import FIXTURES
 
@@ -118,7 +119,9 @@ def test_dockerfile_path_selects_dockerfile(tmp_path: Path) -> None:
     plan = service.plan()
     assert texts(plan.build) == ["npm ci"]
     assert texts(plan.start) == ["./entry.sh", "node server.js"]
-    assert plan.start[1].at(3).line == 6 and plan.start[1].at(3).column == 5
+    # exec form: offsets map into the JSON strings (`node` is at columns 7-10)
+    assert plan.start[1].at(0, 4) == Span(6, 7, 6, 11)
+    assert plan.start[1].at(5, 14) == Span(6, 15, 6, 24)  # server.js
 
 
 @pytest.mark.parametrize("value", ["NIXPACKS", "nixpacks", "Nixpacks"])
@@ -527,8 +530,9 @@ def test_pr_environment_is_not_called_production(tmp_path: Path) -> None:
     pr, production, staging = sorted(
         _findings(tmp_path, "RS102"), key=lambda f: f.span.line
     )
-    assert "environment pr" in pr.message and "production" not in pr.message
-    assert "that environment's variables" in pr.message
+    assert "in every PR environment (the `pr` override, §2.2)" in pr.message
+    assert "production" not in pr.message
+    assert "each PR environment's own variables" in pr.message
     assert "production variables" in production.message
     assert "production" not in staging.message
     (flush,) = _findings(tmp_path, "RS103")
@@ -670,7 +674,7 @@ def test_elixir_default_is_reported_at_the_alias_or_dependency(tmp_path: Path) -
     aliases = '  defp aliases, do: ["ecto.setup": ["ecto.create", "ecto.migrate"]]\nend\n'
     with_alias = one(tmp_path / "a", {"mix.exs": mix + aliases, "nixpacks.toml": ""})
     (default,) = with_alias.plan().build
-    assert (default.span.line, default.span.column) == (6, 22)
+    assert default.span == Span(6, 23, 6, 33)  # the alias name, ecto.setup
     dep_only = one(tmp_path / "b", {"mix.exs": mix + "end\n", "nixpacks.toml": ""})
     (default,) = dep_only.plan().build
     assert (default.span.line, default.span.column) == (4, 8)  # :ecto_sql, not phoenix_ecto
@@ -719,3 +723,105 @@ def test_rs304_reads_the_variables_of_the_named_nixpacks_config(tmp_path: Path) 
     (finding,) = _findings(tmp_path, "RS304")
     assert "STRIPE_SECRET_KEY" in finding.message
     assert [r.path for r in finding.related] == ["ops/np.toml"]
+
+
+def test_dockerfile_commands_carry_the_image_path(tmp_path: Path) -> None:
+    """A bare ENTRYPOINT name is looked up in the image's PATH through `image_paths`."""
+    service = one(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY . .\n"
+            "COPY scripts/entrypoint.sh /usr/local/bin/\nENV PATH=/code/bin:$PATH\n"
+            'ENTRYPOINT ["entrypoint.sh"]\nCMD ["gunicorn", "app.wsgi"]\n',
+            "scripts/entrypoint.sh": "#!/bin/sh\nexec \"$@\"\n",
+        },
+    )
+    entry, cmd = service.plan().start
+    assert entry.text == "entrypoint.sh"
+    assert ("/usr/local/bin/entrypoint.sh", "scripts/entrypoint.sh") in entry.image_paths
+    assert ("/code", ".") in entry.image_paths
+    assert entry.image_path_env[:2] == ("/code/bin", "/usr/local/sbin")
+    assert "/usr/local/bin" in entry.image_path_env
+    assert cmd.image_path_env == entry.image_path_env
+
+
+def test_exec_form_shell_script_maps_inside_the_string(tmp_path: Path) -> None:
+    service = one(
+        tmp_path,
+        {"Dockerfile": "FROM python\nCMD [\"sh\", \"-c\", "
+                       "\"python manage.py flush --no-input && gunicorn x\"]\n"},
+    )
+    [cmd] = service.plan().start
+    assert cmd.text == "sh -c 'python manage.py flush --no-input && gunicorn x'"
+    start = cmd.text.index("python")
+    end = cmd.text.index(" && ")
+    # `python manage.py flush --no-input` is written at columns 19-51 of line 2
+    assert cmd.at(start, end) == Span(2, 19, 2, 52)
+    # the whole quoted word covers the JSON string, quotes included
+    assert cmd.at(6, len(cmd.text)) == Span(2, 18, 2, 67)
+
+
+def test_builder_defaults_cover_their_locating_text(tmp_path: Path) -> None:
+    service = one(
+        tmp_path,
+        {"package.json": '{\n  "scripts": {\n    "build": "tsc && jest"\n  }\n}\n'},
+    )
+    [build] = [c for c in service.plan().build if c.default]
+    assert build.at(0, 3) == Span(3, 5, 3, 12)  # the whole "build" key
+
+
+def test_mix_alias_defaults_cover_the_alias_name(tmp_path: Path) -> None:
+    mix = (
+        "defmodule A.MixProject do\n  defp aliases do\n    [\n"
+        '      "ecto.setup": ["ecto.create", "ecto.migrate"],\n'
+        '      "ecto.deploy": ["ecto.migrate"]\n    ]\n  end\n'
+        "  defp deps, do: [{:ecto_sql, \"~> 3.0\"}, {:postgrex, \">= 0.0.0\"}]\nend\n"
+    )
+    nix = one(tmp_path / "nix", {"mix.exs": mix, "railway.toml": "[build]\nbuilder = 'NIXPACKS'\n"})
+    rail = one(tmp_path / "rail", {"mix.exs": mix, "railway.toml": "[deploy]\n"})
+    [setup] = [c for c in nix.plan().build if c.default]
+    [deploy] = [c for c in rail.plan().build if c.default]
+    assert setup.at(0) == Span(4, 8, 4, 18)  # ecto.setup
+    assert deploy.at(0) == Span(5, 8, 5, 19)  # ecto.deploy
+
+
+def test_environment_overrides_point_at_the_overriding_key(tmp_path: Path) -> None:
+    service = one(
+        tmp_path,
+        {
+            "railway.toml": "[deploy]\nstartCommand = 'node a.js'\n\n"
+            "[environments.staging.deploy]\nstartCommand = 'node b.js'\n\n"
+            "[environments.pr.deploy]\nstartCommand = 'node c.js'\n",
+        },
+    )
+    [staging] = service.plan("staging").start
+    [pr] = service.plan("pr").start
+    [rel] = staging.provenance
+    assert (rel.span.line, rel.span.column) == (5, 1)
+    assert rel.message == "override for environment staging (§2.1)"
+    [rel] = pr.provenance
+    assert (rel.span.line, rel.span.column) == (8, 1)
+    assert "every PR environment" in rel.message and "§2.2" in rel.message
+    assert service.describe_environments(("pr",)) == (
+        "every PR environment (the `pr` override, §2.2)"
+    )
+    assert service.describe_environments((None, "staging")) == (
+        "every environment except PR environments (the `pr` override)"
+    )
+
+
+def test_rs103_names_the_database_a_command_names_itself(tmp_path: Path) -> None:
+    build(
+        tmp_path,
+        {
+            "railway.toml": "[deploy]\n"
+            "preDeployCommand = \"psql postgresql://admin:pw@db.acme.io:5432/prod "
+            "-c 'TRUNCATE sessions'\"\n"
+            "startCommand = \"psql $DATABASE_URL -c 'DROP TABLE x' && node a.js\"\n"
+        },
+    )
+    own, variables = sorted(_findings(tmp_path, "RS103"), key=lambda f: f.span.line)
+    assert "acts on the database its URL names (db.acme.io/prod)" in own.message
+    assert "whatever database the service variables name" not in own.message
+    assert "pw" not in own.message
+    assert "whatever database the service variables name" in variables.message

@@ -268,3 +268,123 @@ def test_pytest_ini_env_positions() -> None:
 def test_dotenv_entries_quotes_and_export() -> None:
     [entry] = dotenv_entries(".env", "export DATABASE_URL='postgres://h/db' # c\n")
     assert (entry.value, entry.span.column) == ("postgres://h/db", 22)
+
+
+# -- JavaScript: which reads reach a client, which files are test setup ----------------
+
+_CLIENT_LINE = "const pool = new Pool({ connectionString: process.env.TEST_DATABASE_URL });\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "counted"),
+    [
+        # presence checks and comparisons pass no value on
+        ("const hasDb = Boolean(process.env.DATABASE_URL);\n" + _CLIENT_LINE, False),
+        ("if (!process.env.DATABASE_URL) throw new Error('x');\n" + _CLIENT_LINE, False),
+        ("const d = process.env.DATABASE_URL ? describe : describe.skip;\n" + _CLIENT_LINE,
+         False),
+        ("if (process.env.DATABASE_URL === process.env.TEST_DATABASE_URL) {}\n" + _CLIENT_LINE,
+         False),
+        ("if (process.env.DATABASE_URL.includes('rlwy')) process.exit(1);\n" + _CLIENT_LINE,
+         False),
+        ("describe.skipIf(!process.env.DATABASE_URL)('db', () => {});\n" + _CLIENT_LINE, False),
+        ("const url = process.env.DATABASE_URL;\nconsole.log(url);\n" + _CLIENT_LINE, False),
+        # the value reaches the client: in its arguments, or through a variable
+        ("const pool = new Pool({ connectionString: process.env.DATABASE_URL });\n", True),
+        ("const url = process.env.DATABASE_URL ?? '';\nnew Pool({ connectionString: url });\n",
+         True),
+        ("const url: string = process.env.TEST_DATABASE_URL\n  || process.env.DATABASE_URL\n"
+         "const pool = new Pool({ connectionString: url })\n", True),
+        ("const connectionString = process.env.DATABASE_URL;\n"
+         "const pool = new Pool({ connectionString });\n", True),
+        ("const config = {\n  connection: process.env.DATABASE_URL,\n};\n"
+         "const db = knex(config);\n", True),
+        ("const getUrl = () => process.env.DATABASE_URL;\n"
+         "const pool = new Pool({ connectionString: getUrl() });\n", True),
+        ("function url() {\n  return process.env.DATABASE_URL;\n}\n"
+         "const pool = new Pool({ connectionString: url() });\n", True),
+        ("const url = `${process.env.DATABASE_URL}?sslmode=disable`;\n"
+         "const pool = new Pool({ connectionString: url });\n", True),
+        ("let ds;\nbeforeAll(async () => {\n"
+         "  ds = new DataSource({ type: 'postgres', url: process.env.DATABASE_URL });\n});\n",
+         True),
+        # written to the environment: whatever reads it next (Prisma) gets it
+        ("process.env.DATABASE_URL = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;\n"
+         "const p = new PrismaClient();\n", True),
+    ],
+)
+def test_js_read_counts_only_when_it_reaches_a_client(text: str, counted: bool) -> None:
+    setup = js.scan(text)
+    assert setup.client
+    assert bool(setup.prod_reads) is counted
+
+
+def test_js_runner_pin_silences_reads_and_implicit_prisma() -> None:
+    text = ("const prisma = new PrismaClient();\n"
+            "const pool = new Pool({ connectionString: process.env.DATABASE_URL });\n")
+    assert js.scan(text).prod_reads and js.scan(text).implicit
+    pinned = js.scan(text, pinned=frozenset({"DATABASE_URL"}))
+    assert pinned.prod_reads == [] and pinned.implicit == []
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, body in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+
+
+def test_js_configs_name_setup_files(tmp_path: Path) -> None:
+    from railsafe.context import Context
+    from railsafe.discover import discover
+    from railsafe.testguard import jsconfig
+    from railsafe.testguard.checks import _js_setup_files
+
+    _write(tmp_path, {
+        "api/jest.config.js": (
+            "module.exports = {\n  // setupFiles: ['./old.ts'],\n"
+            "  setupFiles: ['dotenv/config', '<rootDir>/support/env'],\n"
+            "  globalSetup: './support/reset.ts',\n};\n"
+        ),
+        "api/support/env.ts": "", "api/support/reset.ts": "", "api/old.ts": "",
+        "web/package.json": '{"jest": {"setupFilesAfterEnv": ["./jest.setup.js"]}}',
+        "web/jest.setup.js": "",
+        "worker/.mocharc.yml": "require:\n  - ts-node/register\n  - hooks/db.js\n",
+        "worker/hooks/db.js": "",
+        "svc/vitest.config.ts": (
+            "export default defineConfig({ test: {\n"
+            "  env: { DATABASE_URL: 'postgresql://localhost:5432/svc_test', PORT: '0' },\n"
+            "  setupFiles: ['./db/setup.ts'], globalSetup: ['./db/global.ts'] } });\n"
+        ),
+        "svc/db/setup.ts": "", "svc/db/global.ts": "", "svc/test/a.test.ts": "",
+        "scripts/setup-dev-db.ts": "", "test/setup-db.ts": "", "src/teardown.ts": "",
+    })
+    ctx = Context(discover([tmp_path]))
+    assert jsconfig.named_files(ctx) == {
+        "api/support/env.ts": False, "api/support/reset.ts": True,
+        "web/jest.setup.js": False, "worker/hooks/db.js": False,
+        "svc/db/setup.ts": False, "svc/db/global.ts": True,
+    }
+    # test.env reaches the test files and setup files, not globalSetup (the main process)
+    assert jsconfig.pinned_for(ctx, "svc/db/setup.ts") == {"DATABASE_URL"}
+    assert jsconfig.pinned_for(ctx, "svc/test/a.test.ts") == {"DATABASE_URL"}
+    assert jsconfig.pinned_for(ctx, "svc/db/global.ts") == frozenset()
+    assert jsconfig.pinned_for(ctx, "api/support/env.ts") == frozenset()
+    files = [relpath for relpath, _ in _js_setup_files(ctx)]
+    assert "scripts/setup-dev-db.ts" not in files and "src/teardown.ts" not in files
+    assert "test/setup-db.ts" in files and "svc/test/a.test.ts" in files
+    assert "api/old.ts" not in files  # only in a comment
+
+
+def test_js_vitest_env_with_a_production_url_pins_nothing(tmp_path: Path) -> None:
+    from railsafe.context import Context
+    from railsafe.discover import discover
+    from railsafe.testguard import jsconfig
+
+    _write(tmp_path, {
+        "vitest.config.ts": "export default { test: { env: { DATABASE_URL: "
+                            "'postgresql://u:p@db.proxy.rlwy.net:5432/railway' } } };\n",
+        "test/a.test.ts": "",
+    })
+    ctx = Context(discover([tmp_path]))
+    assert jsconfig.pinned_for(ctx, "test/a.test.ts") == frozenset()

@@ -37,12 +37,15 @@ if TYPE_CHECKING:
     from railsafe.loaders import Document
 
 __all__ = [
+    "DEFAULT_PATH",
+    "ExecElement",
     "Heredoc",
     "Instruction",
     "Pair",
     "Place",
     "Stage",
     "dockerfile_instructions",
+    "exec_elements",
     "heredoc_scripts",
     "image_layout",
     "lineage",
@@ -192,6 +195,80 @@ def _exec_form(command: str) -> tuple[str, ...] | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     return None
+
+
+@dataclass(frozen=True)
+class ExecElement:
+    """One string of an exec-form array; offsets index `Instruction.args`."""
+
+    value: str
+    open_quote: int  # offset of the opening `"`
+    close_quote: int  # offset of the closing `"`
+    chars: tuple[int, ...]  # offset where each character of `value` is written
+
+
+_JSON_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\",
+                 "/": "/"}
+
+
+def exec_elements(instr: Instruction) -> tuple[ExecElement, ...] | None:
+    """Where each string of an exec-form RUN / CMD / ENTRYPOINT is written, or None.
+
+    None when the instruction is not in exec form, or the array is not the
+    plain JSON this reader follows (the caller then has no exact positions).
+    """
+    if instr.exec_form is None:
+        return None
+    args, i = instr.args, instr.command_offset
+    n = len(args)
+    while i < n and args[i] in " \t\r\n":
+        i += 1
+    if i >= n or args[i] != "[":
+        return None
+    i += 1
+    out: list[ExecElement] = []
+    while i < n:
+        ch = args[i]
+        if ch in " \t\r\n,":
+            i += 1
+            continue
+        if ch == "]":
+            break
+        if ch != '"':
+            return None
+        start, i = i, i + 1
+        chars: list[int] = []
+        value: list[str] = []
+        while i < n and args[i] != '"':
+            if args[i] == "\\" and i + 1 < n:
+                esc = args[i + 1]
+                if esc == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", args[i + 2: i + 6]):
+                    code, width = int(args[i + 2: i + 6], 16), 6
+                    low = args[i + 6: i + 12]
+                    low_surrogate = re.fullmatch(r"\\u[dD][c-fC-F][0-9A-Fa-f]{2}", low)
+                    if 0xD800 <= code < 0xDC00 and low_surrogate:
+                        code = 0x10000 + ((code - 0xD800) << 10) + (int(low[2:], 16) - 0xDC00)
+                        width = 12
+                    value.append(chr(code))
+                    chars.append(i)
+                    i += width
+                    continue
+                if esc not in _JSON_ESCAPES:
+                    return None
+                value.append(_JSON_ESCAPES[esc])
+                chars.append(i)
+                i += 2
+                continue
+            value.append(args[i])
+            chars.append(i)
+            i += 1
+        if i >= n:
+            return None
+        out.append(ExecElement("".join(value), start, i, tuple(chars)))
+        i += 1
+    if tuple(e.value for e in out) != instr.exec_form:
+        return None
+    return tuple(out)
 
 
 class _Builder:
@@ -437,6 +514,17 @@ def pairs(instr: Instruction) -> list[Pair]:
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _GLOB = re.compile(r"[*?\[]")
 
+# docs/facts.md F12: the PATH of an image that sets none (BuildKit's
+# `system.DefaultPathEnvUnix`, also what the official Debian-based images set)
+DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+# directories every Linux base image has: a file COPY'd onto one without a
+# trailing slash lands inside it (fsutil `prepareTargetDir`, docs/facts.md F13)
+_BASE_DIRS = frozenset({
+    "/", "/bin", "/etc", "/home", "/opt", "/root", "/sbin", "/srv", "/tmp", "/usr", "/usr/bin",
+    "/usr/local", "/usr/local/bin", "/usr/local/sbin", "/usr/sbin", "/usr/share", "/usr/src",
+    "/var",
+})
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -615,6 +703,8 @@ class Place:
     workdir: str | None  # None when it holds a variable railsafe cannot resolve
     paths: tuple[tuple[str, str], ...] = ()
     args: tuple[str, ...] = ()  # ARG names declared in the stage so far
+    # the image's PATH directories (ENV PATH=..., else the default PATH), in order
+    path_dirs: tuple[str, ...] = DEFAULT_PATH
 
     def to_context(self, image_path: str) -> str | None:
         """The build-context path an absolute image path comes from, or None."""
@@ -665,6 +755,34 @@ def _copy_words(instr: Instruction) -> list[str]:
     return [unquote(command[s:e]) for s, e in split_words(command)]
 
 
+_End = tuple[str | None, dict[str, str], dict[str, str], set[str]]
+
+
+def _path_dirs(env: dict[str, str]) -> tuple[str, ...]:
+    value = env.get("PATH")
+    if value is None:
+        return DEFAULT_PATH
+    return tuple(d for d in value.split(":") if d.startswith("/") and "$" not in d)
+
+
+def _set_path(raw: str, known: dict[str, str], env: dict[str, str]) -> None:
+    """`ENV PATH=/opt/venv/bin:$PATH`: the parts railsafe can resolve, in order."""
+    parts = []
+    for part in raw.split(":"):
+        value = _expand(part, known)
+        if value is not None:
+            parts.append(value)
+    env["PATH"] = ":".join(p for p in parts if p)
+
+
+def _parents(path: str) -> set[str]:
+    out = set()
+    while path not in ("/", ""):
+        path = posixpath.dirname(path)
+        out.add(path)
+    return out
+
+
 def image_layout(
     instructions: list[Instruction], is_dir: Callable[[str], bool]
 ) -> tuple[list[Place], dict[int, Place]]:
@@ -674,10 +792,11 @@ def image_layout(
     """
     known_global = _global_args(instructions)
     aliases: dict[str, int] = {}
-    ends: dict[int, tuple[str | None, dict[str, str], dict[str, str]]] = {}
+    ends: dict[int, _End] = {}
     workdir: str | None = "/"
     paths: dict[str, str] = {}
     env: dict[str, str] = {}
+    dirs: set[str] = set()  # directories the stage made (WORKDIR, COPY of a directory)
     args: list[str] = []
     arg_values: dict[str, str] = {}
     places: list[Place] = []
@@ -685,7 +804,7 @@ def image_layout(
     for instr in instructions:
         if instr.keyword == "FROM":
             if stage >= 0:
-                ends[stage] = (workdir, dict(paths), dict(env))
+                ends[stage] = (workdir, dict(paths), dict(env), set(dirs))
             stage = instr.stage
             words = [unquote(instr.command[s:e]) for s, e in split_words(instr.command)]
             base = (_expand(words[0], known_global) or words[0]) if words else ""
@@ -693,12 +812,13 @@ def image_layout(
             if len(words) >= 3 and words[1].lower() == "as":
                 aliases[words[2].lower()] = stage
             if parent is not None and parent in ends:
-                workdir, inherited, inherited_env = ends[parent]
-                paths, env = dict(inherited), dict(inherited_env)
+                workdir, inherited, inherited_env, inherited_dirs = ends[parent]
+                paths, env, dirs = dict(inherited), dict(inherited_env), set(inherited_dirs)
             else:
-                workdir, paths, env = "/", {}, {}
+                # an external image: its own PATH, taken as the default (docs/facts.md F12)
+                workdir, paths, env, dirs = "/", {}, {"PATH": ":".join(DEFAULT_PATH)}, set()
             args, arg_values = [], {}
-        places.append(Place(workdir, tuple(sorted(paths.items())), tuple(args)))
+        places.append(Place(workdir, tuple(sorted(paths.items())), tuple(args), _path_dirs(env)))
         if stage < 0:
             continue
         known = {**arg_values, **env}
@@ -711,6 +831,9 @@ def image_layout(
                     arg_values[pair.name] = value
         elif instr.keyword == "ENV":
             for pair in pairs(instr):
+                if pair.name == "PATH":
+                    _set_path(pair.value or "", known, env)
+                    continue
                 value = _expand(pair.value or "", known)
                 if value is not None:
                     env[pair.name] = value
@@ -722,16 +845,27 @@ def image_layout(
                 workdir = None
             else:
                 workdir = posixpath.normpath(posixpath.join(workdir or "/", target))
+                dirs.add(workdir)
         elif instr.keyword in ("COPY", "ADD") and not instr.heredocs:
             if any(f.startswith("--parents") for f in instr.flags):
                 continue
-            _copy(instr, _copy_words(instr), workdir, paths, known, aliases, ends, is_dir)
+            _copy(instr, _copy_words(instr), workdir, paths, dirs, known, aliases, ends, is_dir)
     if stage >= 0:
-        ends[stage] = (workdir, dict(paths), dict(env))
+        ends[stage] = (workdir, dict(paths), dict(env), set(dirs))
     final = {
-        index: Place(wd, tuple(sorted(p.items()))) for index, (wd, p, _e) in ends.items()
+        index: Place(wd, tuple(sorted(p.items())), (), _path_dirs(e))
+        for index, (wd, p, e, _d) in ends.items()
     }
     return places, final
+
+
+def _existing_dir(dest: str, paths: dict[str, str], dirs: set[str]) -> bool:
+    """Is `dest` a directory of the image already (so a file copied onto it goes inside)?"""
+    if dest in _BASE_DIRS or dest in dirs:
+        return True
+    return any(dest in _parents(image) for image in paths) or any(
+        dest in _parents(d) for d in dirs
+    )
 
 
 def _copy(
@@ -739,9 +873,10 @@ def _copy(
     words: list[str],
     workdir: str | None,
     paths: dict[str, str],
+    dirs: set[str],
     known: dict[str, str],
     aliases: dict[str, int],
-    ends: dict[int, tuple[str | None, dict[str, str], dict[str, str]]],
+    ends: dict[int, _End],
     is_dir: Callable[[str], bool],
 ) -> None:
     if len(words) < 2:
@@ -753,8 +888,12 @@ def _copy(
         if workdir is None:
             return
         dest = posixpath.join(workdir, dest)
-    into_dir = words[-1].endswith("/") or len(words) > 2
+    # BuildKit: a destination of "." or ending in "/" is a directory (dispatchCopy);
+    # several sources go into one; so does a file copied onto an existing directory
+    raw_dest = words[-1]
     dest = posixpath.normpath(dest)
+    into_dir = (raw_dest.endswith("/") or raw_dest in (".", "..") or len(words) > 2
+                or _existing_dir(dest, paths, dirs))
     sources = words[:-1]
     froms = _flag_values(instr, "from")
     if froms:
@@ -778,6 +917,8 @@ def _copy(
                 rest = _under(image, src_abs)
                 if rest:
                     paths[posixpath.join(target, rest)] = context
+            if src_is_dir:
+                dirs.add(target)
         return
     for src in sources:
         if _GLOB.search(src) or "$" in src or "://" in src or src.startswith("git@"):
@@ -787,6 +928,7 @@ def _copy(
             continue
         if is_dir(rel):
             paths[dest] = rel
+            dirs.add(dest)
         else:
             target = posixpath.join(dest, posixpath.basename(rel)) if into_dir else dest
             paths[target] = rel

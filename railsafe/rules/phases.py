@@ -54,18 +54,31 @@ class _Recording(Context):
         return doc
 
 
+def _resolver_takes_path_env() -> bool:
+    """Whether RepoResolver looks bare names up in the image's PATH (`image_path_env`)."""
+    import inspect
+
+    from railsafe.commands import RepoResolver
+
+    return "image_path_env" in inspect.signature(RepoResolver).parameters
+
+
 def _analyze_all(ctx: Context) -> Iterator[Analyzed]:
     from railsafe.commands import RepoResolver, analyze
 
     recording = _Recording(ctx)
-    memo: dict[tuple[Path, str, tuple[tuple[str, str], ...], str], Any] = {}
+    path_env = _resolver_takes_path_env()
+    memo: dict[tuple[Path, str, tuple[tuple[str, str], ...], tuple[str, ...], str], Any] = {}
     for service in services(ctx):
         for cmd, envs in service.unique_commands():
-            key = (service.root, cmd.cwd or "", cmd.image_paths, cmd.text)
+            key = (service.root, cmd.cwd or "", cmd.image_paths, cmd.image_path_env, cmd.text)
             if key not in memo:
                 recording.why = f"{cmd.label} runs it in the {cmd.phase} phase"
+                extra: dict[str, Any] = {}
+                if path_env and cmd.image_path_env:  # a Dockerfile command: the image's PATH
+                    extra["image_path_env"] = cmd.image_path_env
                 resolver = RepoResolver(
-                    recording, service.root, image_paths=dict(cmd.image_paths)
+                    recording, service.root, image_paths=dict(cmd.image_paths), **extra
                 )
                 if cmd.cwd:  # a Dockerfile WORKDIR, mapped to the repository
                     resolver = resolver.at(cmd.cwd)
@@ -176,12 +189,12 @@ def _phase_hits(
     ctx: Context,
     category: str,
     phases: tuple[str, ...],
-    why: str | Callable[[Analyzed], str],
+    why: str | Callable[[Analyzed, Any], str],
     fix: Callable[[str], str],
 ) -> Iterator[Hit]:
     """One hit per detection of `category` in `phases`: what runs where, and why it matters."""
     for item, det, span in _detections(ctx, category, phases):
-        reason = why(item) if callable(why) else why
+        reason = why(item, det) if callable(why) else why
         yield Hit(
             item.command.path,
             span,
@@ -192,7 +205,7 @@ def _phase_hits(
         )
 
 
-def _build_variables(item: Analyzed) -> str:
+def _build_variables(item: Analyzed, detection: Any = None) -> str:
     """What service variables a build command sees, by builder (railway-facts §5.1)."""
     cmd, service = item.command, item.service
     builders = {service.plan(e).builder.name for e in item.environments}
@@ -228,7 +241,7 @@ def _is_production(environments: tuple[str | None, ...]) -> bool:
     return any(e is None or e.lower() == "production" for e in environments)
 
 
-def _deploy_variables(item: Analyzed) -> str:
+def _deploy_variables(item: Analyzed, detection: Any = None) -> str:
     """'production variables', or the named environments' own (PR environments, §2.2)."""
     envs = item.environments
     if _is_production(envs):
@@ -236,11 +249,37 @@ def _deploy_variables(item: Analyzed) -> str:
             "this phase runs on the private network with production variables "
             "(railway-facts §7.1)"
         )
-    whose = "that environment's" if len(envs) == 1 else "those environments'"
+    if envs == ("pr",):  # the `pr` override: every PR environment (railway-facts §2.2)
+        whose = "each PR environment's own"
+    else:
+        whose = "that environment's" if len(envs) == 1 else "those environments'"
     return (
         f"this phase runs on the private network with {whose} variables "
         "(railway-facts §7.1, §2.2)"
     )
+
+
+_DB_URL = re.compile(
+    r"\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|sqlserver|mssql|"
+    r"cockroachdb)://(?:[^\s@'\"/]*@)?(?P<host>[^\s/'\"?:@]+)(?::\d+)?(?P<path>/[^\s'\"?]*)?"
+)
+
+
+def _destructive_target(item: Analyzed, detection: Any) -> str:
+    """Which database a destructive command acts on: the one its URL names, if it has one."""
+    words = " ".join(
+        t for t in (str(getattr(detection, "text", "") or ""),
+                    item.command.text[detection.start: detection.end]) if t
+    )
+    for match in _DB_URL.finditer(words):
+        if "$" in match[0] or "{{" in match[0]:
+            continue  # a variable: whatever the service variables name
+        where = match["host"] + (match["path"] or "")
+        return (
+            f"it acts on the database its URL names ({where}), whatever the service "
+            "variables say, every time this phase runs (railway-facts §5, §7.1)"
+        )
+    return "it acts on whatever database the service variables name (railway-facts §5, §7.1)"
 
 
 @rule("RS101", "tests-in-build", Severity.ERROR)
@@ -296,8 +335,10 @@ def tests_in_deploy(ctx: Context) -> Iterator[Hit]:
     (base or an `environments.<name>` override), in `nixpacks.toml`
     `start.cmd` or `railpack.json` `deploy.startCommand`, in the Procfile
     entry the builder starts, in the final image's `CMD` / `ENTRYPOINT` (also
-    inherited from the stage it is built `FROM`, and the script an absolute
-    in-image path such as `/rails/bin/docker-entrypoint` names), in the
+    inherited from the stage it is built `FROM`, the script an absolute
+    in-image path such as `/rails/bin/docker-entrypoint` names, and the one a
+    bare name such as `entrypoint` finds in the image's `PATH` where `COPY` put
+    it: docs/facts.md F12, F13), in the
     builder's default start (Nixpacks' bare `bundle exec rake` runs the
     default rake task, often `test`/`spec`), or in a script those call.
 
@@ -338,7 +379,9 @@ def destructive_db_command(ctx: Context) -> Iterator[Hit]:
     reset`, `prisma db push --force-reset`, `alembic downgrade`, `manage.py
     flush`, `rails db:drop|reset|schema:load`, `mix ecto.reset`, `php artisan
     migrate:fresh`, `psql -c "DROP ..."` and the rest of the detection table,
-    in any phase (build, pre-deploy, start), directly or through a script.
+    in any phase (build, pre-deploy, start), directly or through a script. A
+    command that names its database itself (`psql postgresql://...@db.example.com/prod
+    -c "TRUNCATE ..."`) acts on that database, and the message says so.
 
     ## Why it matters on Railway
     Each phase sees the service's variables, `DATABASE_URL` included
@@ -356,7 +399,7 @@ def destructive_db_command(ctx: Context) -> Iterator[Hit]:
         ctx,
         "destructive-db",
         ("build", "pre-deploy", "start"),
-        "it acts on whatever database the service variables name (railway-facts §5, §7.1)",
+        _destructive_target,
         lambda _: "Remove it from the deployment; use forward migrations in preDeployCommand.",
     )
 

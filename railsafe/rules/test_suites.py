@@ -12,7 +12,21 @@ from railsafe.findings import Severity
 from railsafe.rules import Hit, rule
 
 # the files the test-suite analysis reads; without any of them there is nothing to check
-TEST_SETUP_KINDS = ("python-test", "python-settings", "env-file", "pytest-config", "js-test-setup")
+TEST_SETUP_KINDS = (
+    "python-test", "python-settings", "env-file", "pytest-config", "js-test-setup",
+    "js-test-candidate", "js-test-config",
+)
+
+
+def _has_test_setup(ctx: Context) -> bool:
+    """Test code or settings in the tree, or a package.json with a jest / mocha config."""
+    if ctx.files(*TEST_SETUP_KINDS):
+        return True
+    for source in ctx.files("package-json"):
+        data = ctx.load(source).data
+        if isinstance(data, dict) and ("jest" in data or "mocha" in data):
+            return True
+    return False
 
 
 @rule("RS201", "test-db-falls-back-to-production", Severity.ERROR)
@@ -20,8 +34,11 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     """The test suite's database URL can resolve to DATABASE_URL and a fixture wipes it.
 
     ## What it finds
-    A test setup (conftest.py, test modules, Django/Flask test settings, a jest or
-    vitest setup file) whose database URL can come from `DATABASE_URL` or another
+    A test setup (conftest.py, test modules, Django/Flask test settings; in
+    JavaScript a `*.test.*` / `*.spec.*` / `*.e2e-spec.*` file, a file a jest, vitest
+    or mocha config names as setup, or a file with setup or teardown in its name in
+    a `test/`, `tests/`, `__tests__/`, `e2e/` or `spec/` directory) whose database
+    URL can come from `DATABASE_URL` or another
     production database variable, directly (`os.environ["DATABASE_URL"]`,
     pydantic-settings `database_url`, also on a settings object a fixture creates
     with `get_settings()`, `dj_database_url.config()`, `process.env.DATABASE_URL`,
@@ -42,7 +59,12 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     (`os.environ.setdefault`, pytest-env `D:`, `if "DATABASE_URL" not in
     os.environ: ...`) keeps a `DATABASE_URL` that is already set, so it does not
     make the suite safe; a URL rewritten to a test database
-    (`if "test" not in url: url = url.rsplit("/", 1)[0] + "/app_test"`) does.
+    (`if "test" not in url: url = url.rsplit("/", 1)[0] + "/app_test"`) does, and
+    so does a vitest `test.env` that sets `DATABASE_URL` to a test database, for
+    the test and setup files that config covers (not `globalSetup`, which runs
+    outside it: docs/facts.md F11). In JavaScript a read counts only when its value
+    reaches the client; `Boolean(process.env.DATABASE_URL)`, a comparison or another
+    presence check does not.
 
     The finding sits on the variable read; the destructive call is a related
     location. When the read is in application code (a settings class, an engine
@@ -63,7 +85,7 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     (`new PrismaClient({ datasourceUrl: url })`). railsafe's pytest plugin refuses
     such sessions at start-up.
     """
-    if not (ctx.files(*TEST_SETUP_KINDS)):
+    if not _has_test_setup(ctx):
         return
     from railsafe.testguard.checks import test_db_falls_back_to_production as check
 
@@ -100,7 +122,7 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     `env = DATABASE_URL=postgresql://localhost/app_test`, without `D:`). railsafe's
     pytest plugin refuses production-looking URLs at session start.
     """
-    if not (ctx.files(*TEST_SETUP_KINDS)):
+    if not _has_test_setup(ctx):
         return
     from railsafe.testguard.checks import test_db_may_be_production as check
 
@@ -141,7 +163,7 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     `sqlite:///:memory:`), and keep production credentials out of files tests load.
     If the URL holds a password that was committed, rotate it.
     """
-    if not (ctx.files(*TEST_SETUP_KINDS)):
+    if not _has_test_setup(ctx):
         return
     from railsafe.testguard.checks import production_url_in_test_settings as check
 

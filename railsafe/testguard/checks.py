@@ -13,7 +13,7 @@ from railsafe.context import Context
 from railsafe.findings import Related, Span
 from railsafe.redact import redact
 from railsafe.rules import Hit
-from railsafe.testguard import js
+from railsafe.testguard import js, jsconfig
 from railsafe.testguard.analysis import (
     Analysis,
     Connection,
@@ -148,14 +148,34 @@ def _subject(analysis: Analysis, exposure: _Exposure) -> str:
             "database on Railway")
 
 
+def _js_setup_files(ctx: Context) -> list[tuple[str, Path]]:
+    """(relpath, path) of every JavaScript test setup and test file.
+
+    Test files (`*.test.*`, `*.spec.*`, `*.e2e-spec.*`) by name; files a jest /
+    vitest / mocha config names; and files with setup / teardown in their name
+    inside a test directory (`test/`, `tests/`, `__tests__/`, `e2e/`, `spec/`).
+    A `scripts/setup-dev-db.ts` that no config names is not test setup.
+    """
+    out: dict[str, Path] = {}
+    for source in ctx.files("js-test-setup"):
+        out[source.relpath] = source.path
+    for source in ctx.files("js-test-candidate"):
+        if jsconfig.in_test_directory(source.relpath):
+            out[source.relpath] = source.path
+    for relpath in jsconfig.named_files(ctx):
+        out.setdefault(relpath, ctx.root / relpath)
+    return sorted(out.items())
+
+
 def _js_setups(ctx: Context) -> list[tuple[str, js.JsSetup]]:
     def build() -> list[tuple[str, js.JsSetup]]:
         out = []
-        for source in ctx.files("js-test-setup"):
-            doc = ctx.load(source)
-            if doc.error is None:
-                imported = _js_imports(ctx, source.path, doc.text)
-                out.append((doc.relpath, js.scan(doc.text, imported)))
+        for _, path in _js_setup_files(ctx):
+            doc = ctx.document_at(path)
+            if doc is not None and doc.error is None:
+                imported = _js_imports(ctx, path, doc.text)
+                pinned = jsconfig.pinned_for(ctx, doc.relpath)
+                out.append((doc.relpath, js.scan(doc.text, imported, pinned)))
         return out
 
     return ctx.cached("testguard.js", build)

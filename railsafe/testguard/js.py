@@ -1,7 +1,10 @@
-"""jest / vitest setup files: a light, conservative scan (no JavaScript parser).
+"""jest / vitest / mocha setup and test files: a light, conservative scan (no JavaScript parser).
 
-Reports a setup file only when it reads a production database variable
-(`process.env.DATABASE_URL`, not only `TEST_DATABASE_URL`), or builds a
+Which files are scanned is decided in `railsafe.testguard.checks` with the
+runner configs (`railsafe.testguard.jsconfig`). A file is reported only when it
+reads a production database variable (`process.env.DATABASE_URL`, not only
+`TEST_DATABASE_URL`) whose value reaches a client (its arguments, or a variable
+passed on to it: not a presence check such as `Boolean(process.env.X)`), or builds a
 `new PrismaClient()` without a datasource URL (Prisma then reads `DATABASE_URL`
 itself), builds a database client in the same file or in a module it imports
 with a relative path, and (for the destructive case) truncates, drops, deletes
@@ -14,6 +17,7 @@ is not a production read. A file that throws or exits on a check mentioning
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 
 from railsafe.findings import Span
@@ -23,11 +27,13 @@ _ENV_READ = re.compile(
     r"process\.env(?:\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"](?P<b>[A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
 )
 _CLIENT = re.compile(
-    r"\bnew\s+(?:Pool|Client|PrismaClient|Sequelize|MongoClient|Kysely|PostgresDialect)\b|"
-    r"\b(?:postgres|drizzle|knex|createClient|createPool|createConnection|neon|connect)\s*\(|"
-    # any factory handed the URL straight from the environment: createDb(process.env.X)
-    r"\b[A-Za-z_$][\w$]*\s*\(\s*process\.env\b"
+    r"\bnew\s+(?:Pool|Client|PrismaClient|Sequelize|MongoClient|Kysely|PostgresDialect|"
+    r"DataSource|MikroORM)\b|"
+    r"\b(?:postgres|drizzle|knex|createClient|createPool|createConnection|neon|connect|"
+    r"MikroORM\.init)\s*\("
 )
+# any factory handed the URL straight from the environment: createDb(process.env.X)
+_FACTORY = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\(\s*process\.env\b")
 _DESTRUCTIVE = (
     (re.compile(r"\b(?:TRUNCATE|DROP\s+(?:TABLE|SCHEMA|DATABASE|OWNED))\b", re.I), "{m} SQL"),
     (re.compile(r"\bmigrate\s+reset\b|--force-reset\b"), "a migration reset ({m})"),
@@ -119,10 +125,204 @@ def _implicit_prisma(code: str) -> list[tuple[int, int]]:
     return out
 
 
-def scan(text: str, imported: tuple[Imported, ...] = ()) -> JsSetup:
-    code = _blank_comments(text)
-    found = JsSetup()
-    pinned: set[str] = set()  # set to a test database above the current position
+# -- does a read reach a client? ----------------------------------------------------
+#
+# A production read counts only when its value can reach a database client: inside
+# the arguments of a call (`new Pool({ connectionString: process.env.X })`,
+# `createDb(process.env.X)`), or assigned to a variable (or an environment variable)
+# that does, followed through a few assignments. A presence check
+# (`Boolean(process.env.X)`, `!process.env.X`, `process.env.X ? a : b`, a
+# comparison, `.includes(...)`) does not pass the value on.
+
+# calls whose arguments do not become a connection
+_NOT_CLIENT = frozenset({
+    "Boolean", "String", "Number", "parseInt", "parseFloat", "isNaN", "URL", "URLSearchParams",
+    "Error", "TypeError", "RangeError", "log", "warn", "error", "info", "debug", "trace",
+    "assert", "expect", "ok", "equal", "strictEqual", "deepEqual", "includes", "startsWith",
+    "endsWith", "match", "test", "indexOf", "search", "skipIf", "runIf", "describe", "it",
+    "if", "while", "for", "switch", "catch", "typeof", "encodeURIComponent",
+    "decodeURIComponent", "stringify", "exit", "fetch", "setTimeout", "setInterval", "require",
+})
+_KEYWORD_PARENS = frozenset({"if", "while", "for", "switch", "catch"})
+_PRESENCE_AFTER = re.compile(
+    r"\s*(?:[!=]==?|[<>]=?(?!>)|&&|\?(?![?.])|(?:\?\.|\.)\s*(?:includes|startsWith|endsWith|"
+    r"match|test|indexOf|search|length)\b)"
+)
+_PRESENCE_BEFORE = re.compile(r"(?:!|\btypeof|\bvoid|\bdelete|[!=]==?|(?<!=)[<>]=?)\s*$")
+_CALLEE = re.compile(
+    r"(?:\b(new)\s+)?([A-Za-z_$][\w$]*(?:\s*\??\.\s*[A-Za-z_$][\w$]*)*)\s*(?:\?\.)?\s*$"
+)
+_DECLARED = re.compile(
+    r"\s*(?:export\s+)?(?:(?:const|let|var)\s+)?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)"
+    r"\s*(?::[^=;]*)?(?<![=!<>])=(?![=>])"
+)
+_CONT_END = frozenset("=([{,+-*/%&|?:!<>.")
+_CONT_START = frozenset(".?:)]}+-*/%&|,=<>")
+
+
+def _mask_strings(code: str) -> str:
+    """String and template contents replaced by spaces (quotes kept, offsets kept)."""
+    out = list(code)
+    i, n = 0, len(code)
+    while i < n:
+        ch = code[i]
+        if ch in "'\"`":
+            j = i + 1
+            while j < n and code[j] != ch and (ch == "`" or code[j] != "\n"):
+                if code[j] == "\\":
+                    out[j] = " "
+                    j += 1
+                if j < n and code[j] != "\n":
+                    out[j] = " "
+                j += 1
+            i = j + 1
+            continue
+        i += 1
+    return "".join(out)
+
+
+class _Flow:
+    def __init__(self, code: str) -> None:
+        self.code = _mask_strings(code)
+        self.opener: dict[int, int] = {}  # close -> open
+        # the innermost bracket open at each offset (-1: none); a closing bracket
+        # still belongs to its pair, an opening one to the pair around it
+        self.inside = array("l", [-1]) * (len(self.code) + 1)
+        stack: list[int] = []
+        for i, ch in enumerate(self.code):
+            self.inside[i] = stack[-1] if stack else -1
+            if ch in "([{":
+                stack.append(i)
+            elif ch in ")]}" and stack and "([{"[")]}".index(ch)] == self.code[stack[-1]]:
+                self.opener[i] = stack.pop()
+        self.inside[len(self.code)] = stack[-1] if stack else -1
+
+        self.closed = set(self.opener.values())
+
+    def _enclosing(self, pos: int) -> int | None:
+        found = self.inside[pos] if 0 <= pos < len(self.inside) else -1
+        while found >= 0 and found not in self.closed:  # never closed: not a pair
+            found = self.inside[found]
+        return None if found < 0 else found
+
+    def _before(self, pos: int) -> str:
+        return self.code[max(0, pos - 200): pos]
+
+    def _is_block(self, brace: int) -> bool:
+        before = self._before(brace).rstrip()
+        if not before:
+            return True
+        if before.endswith("=>") or before[-1] in ");{}":
+            return True
+        if before[-1] in "(,:=[?&|!+":
+            return False
+        return not re.search(r"\b(?:return|yield|await|default)$", before)
+
+    def _statement_start(self, pos: int) -> int:
+        depth, i = 0, pos - 1
+        code = self.code
+        while i >= 0:
+            ch = code[i]
+            if ch in ")]}":
+                if depth == 0 and ch == "}" and i in self.opener and self._is_block(self.opener[i]):
+                    return i + 1
+                depth += 1
+            elif ch in "([{":
+                if depth == 0:
+                    return i + 1
+                depth -= 1
+            elif depth == 0 and ch == ";":
+                return i + 1
+            elif depth == 0 and ch == "\n":
+                j = i - 1
+                while j >= 0 and code[j] in " \t\r\n":
+                    j -= 1
+                after = code[i + 1: pos].lstrip()
+                if j >= 0 and code[j] not in _CONT_END and after and after[0] not in _CONT_START:
+                    return i + 1
+            i -= 1
+        return 0
+
+    def reaches(self, start: int, end: int, seen: frozenset[str] = frozenset()) -> bool:
+        code = self.code
+        if _PRESENCE_AFTER.match(code, end) or _PRESENCE_BEFORE.search(self._before(start)):
+            return False
+        pos = start
+        while True:
+            opening = self._enclosing(pos)
+            if opening is None:
+                break
+            ch = code[opening]
+            if ch == "(":
+                callee = _CALLEE.search(self._before(opening))
+                if callee is None:  # a grouping parenthesis
+                    pos = opening
+                    continue
+                name = re.split(r"\s*\??\.\s*", callee[2])[-1]
+                if name in _KEYWORD_PARENS or name in _NOT_CLIENT:
+                    return False
+                if name in ("return", "await", "yield", "typeof", "void", "in", "of"):
+                    pos = opening
+                    continue
+                return True
+            if ch == "[" or not self._is_block(opening):
+                pos = opening
+                continue
+            break
+        statement = self._statement_start(pos)
+        head = code[statement:pos]
+        declared = _DECLARED.match(head)
+        if declared is not None:
+            target = declared[1]
+            if target.startswith("process.env."):
+                return True  # an environment variable: whatever reads it later gets it
+            return self._name_reaches(target, seen)
+        # a returned or exported value can reach a client elsewhere
+        return bool(re.match(r"\s*(?:return\b|export\s+default\b|module\.exports\b)", head)) \
+            or head.rstrip().endswith("=>")
+
+    def _name_reaches(self, name: str, seen: frozenset[str]) -> bool:
+        """Does variable `name` reach a client anywhere it is used (not assigned)?"""
+        if name in seen or len(seen) > 4:
+            return False
+        seen = seen | {name}
+        pattern = re.compile(r"(?<![\w$.])" + re.escape(name) + r"(?![\w$])")
+        for match in pattern.finditer(self.code):
+            after = self.code[match.end(): match.end() + 3]
+            if re.match(r"\s*=(?![=>])", after):
+                continue  # reassigned here
+            if re.match(r"\s*:(?!:)", self.code[match.end():]) and \
+                    self._before(match.start()).rstrip()[-1:] in ("{", ","):
+                continue  # an object key, not the variable
+            if self.reaches(match.start(), match.end(), seen):
+                return True
+        return False
+
+
+def _has_client(code: str) -> bool:
+    return bool(_CLIENT.search(code)) or any(
+        m[1] not in _NOT_CLIENT for m in _FACTORY.finditer(code))
+
+
+def _pins_after(code: str, pinned: set[str]) -> set[str]:
+    """The variables pinned to a test database at the end of the file."""
+    for match in _ENV_READ.finditer(code):
+        assigned = _ASSIGNED.match(code, match.end())
+        if assigned:
+            name = (match["a"] or match["b"]).upper()
+            value = assigned["value"]
+            if value is not None and looks_like_db_url(value) and classify(value).problem is None:
+                pinned.add(name)
+            else:
+                pinned.discard(name)
+    return pinned
+
+
+def _flowing_reads(code: str, pinned: set[str]) -> list[tuple[str, int, int]]:
+    """Production reads whose value reaches a client: (variable, start, end)."""
+    flow: _Flow | None = None
+    out = []
+    pinned = set(pinned)
     for match in _ENV_READ.finditer(code):
         name = match["a"] or match["b"]
         assigned = _ASSIGNED.match(code, match.end())
@@ -134,23 +334,35 @@ def scan(text: str, imported: tuple[Imported, ...] = ()) -> JsSetup:
                 pinned.discard(name.upper())
             continue
         if is_production_variable(name) and name.upper() not in pinned:
-            found.prod_reads.append((name, _span(code, match.start(), match.end())))
+            flow = flow or _Flow(code)
+            if flow.reaches(match.start(), match.end()):
+                out.append((name, match.start(), match.end()))
+    return out
+
+
+def scan(
+    text: str, imported: tuple[Imported, ...] = (), pinned: frozenset[str] = frozenset()
+) -> JsSetup:
+    """`pinned`: variables the test runner's config sets to a test database (vitest `test.env`)."""
+    code = _blank_comments(text)
+    found = JsSetup()
+    found.prod_reads = [(name, _span(code, start, end))
+                        for name, start, end in _flowing_reads(code, set(pinned))]
+    final = _pins_after(code, set(pinned))
     if _DOTENV_OVERRIDE.search(code):
-        pinned.add("DATABASE_URL")  # a .env.test file (RS203 judges it) overrides the rest
+        final.add("DATABASE_URL")  # a .env.test file (RS203 judges it) overrides the rest
     for module in imported:  # a client module the setup imports: located at the import
-        for match in _ENV_READ.finditer(_blank_comments(module.text)):
-            name = match["a"] or match["b"]
-            if is_production_variable(name) and name.upper() not in pinned:
-                found.prod_reads.append((f"{name} (read in {module.relpath})", module.span))
-                break
-    if "DATABASE_URL" not in pinned:
+        reads = _flowing_reads(_blank_comments(module.text), final)
+        if reads:
+            found.prod_reads.append((f"{reads[0][0]} (read in {module.relpath})", module.span))
+    if "DATABASE_URL" not in final:
         found.implicit = [("`new PrismaClient()`", _span(code, start, end))
                           for start, end in _implicit_prisma(code)]
         for module in imported:
             if _implicit_prisma(_blank_comments(module.text)):
                 found.implicit.append((f"`new PrismaClient()` in {module.relpath}", module.span))
-    found.client = bool(_CLIENT.search(code)) or any(
-        _CLIENT.search(_blank_comments(m.text)) for m in imported)
+    found.client = _has_client(code) or any(
+        _has_client(_blank_comments(m.text)) for m in imported)
     for pattern, label in _DESTRUCTIVE:
         for match in pattern.finditer(code):
             words = " ".join(match[0].split())
