@@ -1055,3 +1055,559 @@ def _x_script(tmp_path: Path, resolver: RepoResolver) -> RepoResolver:
     (tmp_path / "scripts").mkdir(exist_ok=True)
     (tmp_path / "scripts" / "x.sh").write_text("pytest\n")
     return RepoResolver(Context(discover([tmp_path])), resolver.service_dir)
+
+
+# --- commands that print SQL or run no test ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "liquibase rollback-count-sql 1",
+        "alembic downgrade head:base --sql > downgrade.sql",
+        "python manage.py sqlflush",
+        "php artisan migrate:rollback --pretend",
+        "php artisan migrate:refresh --pretend",
+        "jest --clearCache && tsc",
+        "npx jest --listTests",
+        "jest --showConfig",
+        "npx vitest --version && vite build",
+        "go test -run XXX -c -o /dev/null ./...",
+        "go test -list . ./...",
+        "pytest --collect-only -q",
+        "pytest --co",
+        "pytest --fixtures",
+        "pytest --markers",
+        "./gradlew build -x check",
+        "python -c \"import app; print('TRUNCATE')\"",
+        "sqlx migrate revert --dry-run",
+        "atlas migrate down --url x --dry-run",
+    ],
+)
+def test_commands_that_only_print_or_list(command: str) -> None:
+    assert analyze(command).detections == (), command
+
+
+def test_a_skip_flag_turned_off_does_not_skip() -> None:
+    (found,) = analyze("mvn -B -DskipTests=false package").detections
+    assert found.what == "mvn package"
+    assert analyze("mvn -B -DskipTests=true package").detections == ()
+    assert analyze("go test -c=false ./...").detections != ()
+
+
+@pytest.mark.parametrize(
+    ("code", "hit"),
+    [
+        ("print('TRUNCATE')", None),
+        ("log.info('DROP TABLE users skipped')", None),
+        ("cur.execute('DROP TABLE users')", "DROP TABLE"),
+        ("sql = 'TRUNCATE users'\nprint(sql)", None),
+        ("sql = 'TRUNCATE users'\ncur.execute(sql)", "TRUNCATE"),
+        ("q = 'DROP TABLE ' + name\nstmt = q\nconn.execute(stmt)", "DROP TABLE"),
+        ("conn.execute(text('DROP SCHEMA public CASCADE'))", "DROP SCHEMA"),
+        ("stmt = sa.text('TRUNCATE t')\nawait session.execute(stmt)", "TRUNCATE"),
+        ("cur.executemany('DELETE FROM users', [])", "DELETE FROM"),
+        ("cur.execute('DELETE FROM users WHERE id = %s' % x)", None),
+        ("cur.execute('TRUNCATE %s' % table)", "TRUNCATE"),
+        ("cur.execute(sql.SQL('DROP TABLE {}').format(sql.Identifier(t)))", "DROP TABLE"),
+        ("db.drop_all()", "drop_all()"),
+        ("Base.metadata.drop_all(bind=engine)", "drop_all()"),
+    ],
+)
+def test_python_sql_must_reach_an_execute_call(code: str, hit: str | None) -> None:
+    from railsafe.commands.table import python_hit
+
+    assert python_hit(code) == hit
+
+
+# --- npm-run-all, concurrently, node's runner ------------------------------------------------
+
+RUNNER_SCRIPTS = {
+    "test": "jest",
+    "test:unit": "vitest run",
+    "test:unit:slow": "mocha",
+    "lint": "eslint .",
+    "compile": "tsc",
+    "typecheck": "tsc --noEmit",
+    "test:types": "tsc --noEmit",
+    "test-e2e": "playwright test",
+    "db:reset": "prisma migrate reset --force",
+}
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        ("run-s lint test compile", {"jest"}),
+        ("run-p typecheck test:types compile", set()),
+        ("run-p lint test:*", {"vitest"}),  # `test:*` is one level: not `test`
+        ("npm-run-all --parallel lint test:* --sequential compile", {"vitest"}),
+        ("npm-run-all -s test:**", {"jest", "vitest", "mocha"}),  # `**`: zero or more
+        ("npm-run-all -p lint 'test -- --ci'", {"jest"}),
+        ("npm-run-all --serial 'test{,-e2e}'", {"jest", "playwright test"}),
+        ("npx run-s compile db:reset", {"prisma migrate reset"}),
+        ('concurrently "npm:test" "npm:compile"', {"jest"}),
+        ("concurrently -n a,b -c red,blue npm:lint 'yarn:test:unit'", {"vitest"}),
+        ('concurrently "npm:test:*(!slow)"', {"vitest"}),
+        ('concurrently "npm:test-*"', {"playwright test"}),
+        ("concurrently 'tsc -w' 'node --test'", {"node --test"}),
+        ('concurrently --kill-others "pytest -x" "tsc"', {"pytest"}),
+        ("concurrently --teardown 'npm run db:reset' 'tsc'", {"prisma migrate reset"}),
+        ("node --run test", {"jest"}),
+        ("node --test && tsc", {"node --test"}),
+        ("node --test src/", {"node --test"}),
+        ("npx tsx --test src/**/*.test.ts", {"tsx --test"}),
+        ("bun test", {"bun test"}),
+        ("deno test -A", {"deno test"}),
+        ("node server.js --test", set()),
+    ],
+)
+def test_script_runners(tmp_path: Path, build: str, expected: set[str]) -> None:
+    scripts = {**RUNNER_SCRIPTS, "build": build}
+    _, resolver = _repo(tmp_path, {"package.json": _package(scripts)})
+    result = analyze("npm run build", resolver)
+    assert result.unparsable == ()
+    assert {d.what for d in result.detections} == expected, result
+
+
+def test_script_runner_chain_points_at_the_followed_script(tmp_path: Path) -> None:
+    package = _package({**RUNNER_SCRIPTS, "build": "concurrently npm:test npm:compile"})
+    _, resolver = _repo(tmp_path, {"package.json": package})
+    (found,) = analyze("npm run build", resolver).detections
+    assert [s.label for s in found.chain] == [
+        "package.json scripts.build",
+        "package.json scripts.test",
+    ]
+    line, column = _find(package, "npm:test")
+    assert (found.chain[0].span.line, found.chain[0].span.column) == (line, column)
+
+
+def test_runner_arguments_reach_the_script(tmp_path: Path) -> None:
+    scripts = {"manage": "python manage.py", "build": "run-s 'manage -- flush --no-input'"}
+    _, resolver = _repo(tmp_path, {"package.json": _package(scripts)})
+    assert [d.what for d in analyze("npm run build", resolver).detections] == ["manage.py flush"]
+    scripts["build"] = "concurrently 'npm:manage -- flush'"
+    _, resolver = _repo(tmp_path / "b", {"package.json": _package(scripts)})
+    assert [d.what for d in analyze("npm run build", resolver).detections] == ["manage.py flush"]
+    scripts["build"] = "node --run manage -- flush"
+    _, resolver = _repo(tmp_path / "c", {"package.json": _package(scripts)})
+    assert [d.what for d in analyze("npm run build", resolver).detections] == ["manage.py flush"]
+
+
+def test_concurrently_full_commands_keep_their_offsets() -> None:
+    command = "concurrently 'tsc -w' 'python -m pytest -q'"
+    (found,) = analyze(command).detections
+    assert command[found.start : found.end] == "python -m pytest -q"
+
+
+def test_script_runners_without_a_repository_go_by_the_name() -> None:
+    whats = {d.what for d in analyze("run-s lint test build").detections}
+    assert whats == {"npm run test"}
+    assert {d.what for d in analyze("concurrently npm:test:unit npm:build").detections} == {
+        "npm run test:unit"
+    }
+    assert analyze("run-p lint build").detections == ()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [
+        ("test:*", "test:unit", True),
+        ("test:*", "test", False),
+        ("test:*", "test:unit:slow", False),
+        ("test:**", "test:unit:slow", True),
+        ("*", "build", True),
+        ("*", "test:unit", False),
+        ("build:{a,b}", "build:b", True),
+        ("lint", "lint", True),
+    ],
+)
+def test_npm_run_all_globs(pattern: str, name: str, matches: bool) -> None:
+    from railsafe.commands.runners import task_glob_match
+
+    assert task_glob_match(pattern, name) is matches
+
+
+# --- Nx and Lerna ------------------------------------------------------------------------------
+
+
+def _nx_repo(tmp_path: Path) -> RepoResolver:
+    files = {
+        "nx.json": json.dumps(
+            {"targetDefaults": {"build": {"dependsOn": ["^build"]}, "test": {"cache": True}}}
+        ),
+        "package.json": json.dumps({"name": "nxws", "scripts": {"build": "nx run-many -t build"}}),
+        "apps/api/project.json": json.dumps(
+            {
+                "name": "api",
+                "implicitDependencies": ["db"],
+                "targets": {
+                    "build": {"executor": "@nx/esbuild:esbuild"},
+                    "test": {"executor": "@nx/jest:jest"},
+                    "seed": {
+                        "executor": "nx:run-commands",
+                        "options": {"command": "prisma migrate reset --force", "cwd": "apps/api"},
+                    },
+                    "lint": {"command": "eslint ."},
+                },
+            },
+            indent=2,
+        ),
+        "libs/db/project.json": json.dumps(
+            {
+                "name": "db",
+                "targets": {
+                    "build": {
+                        "executor": "nx:run-commands",
+                        "options": {"commands": ["tsc", {"command": "vitest run"}]},
+                    },
+                    "e2e": {"executor": "@acme/custom:thing"},
+                },
+            },
+            indent=2,
+        ),
+    }
+    _, resolver = _repo(tmp_path, files)
+    return resolver
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("npx nx run-many -t lint test build", {"nx test (@nx/jest:jest)", "vitest"}),
+        ("nx run-many --targets=lint,build", {"vitest"}),
+        ("nx run-many --target=build --projects=api", {"vitest"}),  # ^build: db's build
+        ("nx run-many -t build -p api --exclude-task-dependencies", set()),
+        ("nx run-many -t build --exclude db", {"vitest"}),  # api's ^build still runs db's
+        ("nx run-many -t build --exclude db --exclude-task-dependencies", set()),
+        ("nx affected -t test", {"nx test (@nx/jest:jest)"}),
+        ("nx build api", {"vitest"}),
+        ("nx run api:seed", {"prisma migrate reset"}),
+        ("nx run db:e2e", {"nx e2e (@acme/custom:thing)"}),
+        ("nx test db", {"nx run test"}),  # no such target: a plugin may infer it
+        ("nx graph", set()),
+        ("nx run-many -t build --dry-run", set()),
+        ("pnpm nx run-many -t test", {"nx test (@nx/jest:jest)"}),
+    ],
+)
+def test_nx_targets(tmp_path: Path, command: str, expected: set[str]) -> None:
+    resolver = _nx_repo(tmp_path)
+    result = analyze(command, resolver)
+    assert result.unparsable == ()
+    assert {d.what for d in result.detections} == expected, result
+
+
+def test_nx_chains_point_at_project_json(tmp_path: Path) -> None:
+    resolver = _nx_repo(tmp_path)
+    (found,) = analyze("nx run api:seed", resolver).detections
+    (step,) = found.chain
+    assert step.path == "apps/api/project.json"
+    assert step.label == "apps/api/project.json targets.seed.options.command"
+    text = (tmp_path / "apps/api/project.json").read_text()
+    line, column = _find(text, "prisma migrate reset")
+    assert (step.span.line, step.span.column) == (line, column)
+    (found,) = analyze("nx test api", resolver).detections
+    assert [s.label for s in found.chain] == ["apps/api/project.json targets.test"]
+    # run-commands run in the workspace root unless `cwd` says otherwise
+    assert resolver.at("libs/db").nx_target("build").cwd == "../.."  # type: ignore[union-attr]
+    assert resolver.at("apps/api").nx_target("seed").cwd == "."  # type: ignore[union-attr]
+
+
+def test_nx_and_lerna_in_a_package_workspace(tmp_path: Path) -> None:
+    files = {
+        "package.json": json.dumps(
+            {"name": "root", "private": True, "workspaces": ["packages/*", "apps/*"]}
+        ),
+        "packages/lib/package.json": json.dumps(
+            {"name": "@x/lib", "scripts": {"build": "vitest run && tsc", "test": "vitest run"}}
+        ),
+        "apps/web/package.json": json.dumps(
+            {"name": "web", "dependencies": {"@x/lib": "*"}, "scripts": {"build": "next build"}}
+        ),
+    }
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze("npx nx run-many -t build", resolver).detections
+    assert found.what == "vitest"
+    assert found.chain[-1].label == "packages/lib/package.json scripts.build"
+    assert analyze("nx build web", resolver).detections == ()  # no nx.json: no dependsOn
+    (found,) = analyze("nx build @x/lib", resolver).detections
+    assert found.what == "vitest"
+    for command in ("lerna run build", "npx lerna run build --stream", "lerna run test,build"):
+        (found,) = {(d.what, d.chain[-1].path) for d in analyze(command, resolver).detections}
+        assert found == ("vitest", "packages/lib/package.json"), command
+    assert analyze("lerna run build --scope web", resolver).detections == ()
+    assert analyze("lerna run build --ignore '@x/*'", resolver).detections == ()
+    assert analyze("lerna run lint", resolver).detections == ()
+    assert analyze("lerna bootstrap", resolver).detections == ()
+    (found,) = analyze("lerna run test").detections  # without a repository: by the name
+    assert found.what == "lerna run test"
+
+
+def test_lerna_json_packages(tmp_path: Path) -> None:
+    files = {
+        "lerna.json": json.dumps({"packages": ["modules/*"]}),
+        "package.json": json.dumps({"name": "root"}),
+        "modules/a/package.json": json.dumps({"name": "a", "scripts": {"build": "jest"}}),
+        "packages/b/package.json": json.dumps({"name": "b", "scripts": {"build": "mocha"}}),
+    }
+    _, resolver = _repo(tmp_path, files)
+    assert {d.what for d in analyze("lerna run build", resolver).detections} == {"jest"}
+
+
+# --- seeders ---------------------------------------------------------------------------------
+
+KNEX_SEED = """\
+/**
+ * @param { import("knex").Knex } knex
+ */
+exports.seed = async function(knex) {
+  // Deletes ALL existing entries
+  await knex('table_name').del()
+  await knex('table_name').insert([{id: 1, colName: 'rowValue1'}]);
+};
+"""
+KNEX_SEED_WHERE = """\
+exports.seed = async (knex) => {
+  await knex('users').where({ email: 'demo@example.com' }).del();
+  await knex('users').whereIn('id', [1, 2]).delete();
+  // await knex('users').truncate()
+  cache.delete();
+  await knex('users').insert({ email: 'demo@example.com' });
+};
+"""
+
+
+def test_knex_seed_run_reads_the_seed_files(tmp_path: Path) -> None:
+    files = {
+        "package.json": _package(
+            {"start": "knex migrate:latest && knex seed:run && node index.js"}
+        ),
+        "seeds/01_users.js": KNEX_SEED,
+        "seeds/02_demo.js": KNEX_SEED_WHERE,
+        "seeds/README.md": "knex('x').del()",
+    }
+    _, resolver = _repo(tmp_path, files)
+    result = analyze("npm start", resolver)
+    found = [d for d in result.detections if d.category == "destructive-db"]
+    assert [d.what for d in found] == ["knex seed:run: knex('table_name').del()"]
+    assert [s.label for s in found[0].chain] == [
+        "package.json scripts.start",
+        "seeds/01_users.js:6",
+    ]
+    assert found[0].chain[-1].span == Span(6, 9, 6, 9 + len("knex('table_name').del()"))
+    assert analyze("knex seed:run --specific 02_demo.js", resolver).detections == ()
+    assert analyze("knex seed:run").detections == ()  # no repository: nothing to read
+
+
+def test_knex_seed_directory_from_the_knexfile(tmp_path: Path) -> None:
+    knexfile = """\
+const path = require('path');
+module.exports = {
+  production: {
+    client: 'pg',
+    connection: process.env.DATABASE_URL,
+    migrations: { directory: './db/migrations' },
+    seeds: { directory: path.join(__dirname, 'db', 'seeds') },
+  },
+  development: { client: 'pg', seeds: { directory: './db/dev-seeds' } },
+};
+"""
+    files = {
+        "knexfile.js": knexfile,
+        "db/dev-seeds/a.js": "exports.seed = (knex) => knex('t').truncate();\n",
+        "seeds/b.js": KNEX_SEED,  # not the configured directory
+    }
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze("npx knex seed:run --env production", resolver).detections
+    assert found.what == "knex seed:run: knex('t').truncate()"
+    assert found.chain[-1].label == "db/dev-seeds/a.js:1"
+
+
+SEQUELIZE_SEEDER = """\
+'use strict';
+module.exports = {
+  async up (queryInterface, Sequelize) {
+    await queryInterface.bulkDelete('People', null, {});
+    await queryInterface.bulkInsert('People', [{ name: 'John Doe' }], {});
+  },
+  async down (queryInterface, Sequelize) {
+    await queryInterface.bulkDelete('People', null, {});
+  }
+};
+"""
+SEQUELIZE_SEEDER_SAFE = """\
+module.exports = {
+  up: async (queryInterface) => {
+    await queryInterface.bulkDelete('Roles', { name: 'demo' });
+    await queryInterface.bulkInsert('Roles', [{ name: 'demo' }]);
+  },
+  down: (queryInterface) => queryInterface.bulkDelete('Roles', null, {}),
+};
+"""
+
+
+def test_sequelize_seeders_up_only(tmp_path: Path) -> None:
+    files = {
+        "seeders/20240101-people.js": SEQUELIZE_SEEDER,
+        "seeders/20240102-roles.js": SEQUELIZE_SEEDER_SAFE,
+    }
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze("npx sequelize-cli db:seed:all", resolver).detections
+    assert found.what == "sequelize db:seed:all: queryInterface.bulkDelete('People', null, {})"
+    assert found.chain[-1].label == "seeders/20240101-people.js:4"
+    assert analyze("npx sequelize-cli db:seed --seed 20240102-roles.js", resolver).detections == ()
+    # `.sequelizerc` moves the seeders
+    files = {
+        ".sequelizerc": "const path = require('path');\nmodule.exports = {\n"
+        "  'seeders-path': path.resolve('db', 'seeders'),\n};\n",
+        "db/seeders/x.js": SEQUELIZE_SEEDER,
+    }
+    _, resolver = _repo(tmp_path / "rc", files)
+    assert analyze("sequelize db:seed:all", resolver).detections != ()
+
+
+PRISMA_SEED = """\
+import { PrismaClient } from '@prisma/client'
+const prisma = new PrismaClient()
+async function main() {
+  await prisma.post.deleteMany()
+  await prisma.user.deleteMany({ where: { email: { contains: 'test' } } })
+  await prisma.$executeRaw`TRUNCATE TABLE "Session" CASCADE`
+  await prisma.user.create({ data: { email: 'a@b.c' } })
+}
+main()
+"""
+
+
+def test_prisma_db_seed_and_seed_scripts(tmp_path: Path) -> None:
+    package = json.dumps(
+        {
+            "name": "app",
+            "scripts": {
+                "seed": "tsx prisma/seed.ts",
+                "db:seed": "node --loader ts-node/esm prisma/seed.ts",
+                "start": "node prisma/seed.ts",  # not a seed script: not read
+            },
+            "prisma": {
+                "seed": "ts-node --compiler-options {\"module\":\"CommonJS\"} prisma/seed.ts"
+            },
+        },
+        indent=2,
+    )
+    _, resolver = _repo(tmp_path, {"package.json": package, "prisma/seed.ts": PRISMA_SEED})
+    result = analyze("npx prisma db seed", resolver)
+    assert [d.what for d in result.detections] == [
+        'ts-node --compiler-options {"module":"CommonJS"} prisma/seed.ts: '
+        "prisma.post.deleteMany()",
+        'ts-node --compiler-options {"module":"CommonJS"} prisma/seed.ts: '
+        'prisma.$executeRaw`TRUNCATE TABLE "Session" CASCADE`',
+    ]
+    assert [s.label for s in result.detections[0].chain] == [
+        "package.json prisma.seed",
+        "prisma/seed.ts:4",
+    ]
+    (first, _) = analyze("npm run seed", resolver).detections
+    assert first.what == "tsx prisma/seed.ts: prisma.post.deleteMany()"
+    assert analyze("npm run db:seed", resolver).detections != ()
+    assert analyze("npm start", resolver).detections == ()
+    # prisma.config.ts
+    config = "export default defineConfig({\n  migrations: { seed: 'tsx prisma/seed.ts' },\n})\n"
+    files = {"prisma.config.ts": config, "prisma/seed.ts": PRISMA_SEED}
+    _, resolver = _repo(tmp_path / "cfg", files)
+    found = analyze("prisma db seed", resolver).detections
+    assert [s.label for s in found[0].chain] == ["prisma.config.ts", "prisma/seed.ts:4"]
+    assert found[0].chain[0].span == Span(2, 24, 2, 24 + len("tsx prisma/seed.ts"))
+
+
+def test_js_seed_scan() -> None:
+    from railsafe.commands.seeds import scan
+    from railsafe.commands.table import sql_hit
+
+    def hits(code: str, only_up: bool = False) -> list[str]:
+        return [s for _, _, s in scan(code, sql_hit, only_up)]
+
+    assert hits("await knex('a').del();") == ["knex('a').del()"]
+    assert hits("return knex.table('a').truncate()") == ["knex.table('a').truncate()"]
+    assert hits("await db('a').where('id', 1).del()") == []
+    assert hits("redis.del('key'); map.delete(k); set.delete()") == []
+    assert hits("await User.deleteMany({})") == ["User.deleteMany({})"]
+    assert hits("await prisma.user.deleteMany({ where: {} })") == [
+        "prisma.user.deleteMany({ where: {} })"
+    ]
+    assert hits("await prisma.user.deleteMany({ where: { id: 1 } })") == []
+    assert hits("await knex.raw('TRUNCATE users CASCADE')") == [
+        "knex.raw('TRUNCATE users CASCADE')"
+    ]
+    assert hits("await knex.raw('SELECT 1')") == []
+    assert hits("await User.destroy({ truncate: true })") == ["User.destroy({ truncate: true })"]
+    assert hits("await knex('users')\n  .where('id', 1)\n  .del()\n") == []
+    assert hits("await knex('users')\n  .del()\nawait knex('x').where('a', 1).del()") == [
+        "knex('users') .del()"
+    ]
+    assert hits("/* await knex('a').del() */ const x = 1") == []
+    assert hits("const s = \"knex('a').del()\"") == []
+
+
+# --- turbo dependsOn, PATH ---------------------------------------------------------------------
+
+
+def test_turbo_depends_on_entry_is_in_the_chain(tmp_path: Path) -> None:
+    turbo = (
+        '{\n  "tasks": {\n    "build": { "dependsOn": ["^build", "test"] },\n'
+        '    "test": {}\n  }\n}\n'
+    )
+    files = {
+        "package.json": json.dumps(
+            {"name": "mono", "workspaces": ["apps/*"], "scripts": {"build": "turbo run build"}}
+        ),
+        "turbo.json": turbo,
+        "apps/api/package.json": json.dumps(
+            {"name": "api", "scripts": {"build": "tsc", "test": "vitest run"}}
+        ),
+    }
+    _, resolver = _repo(tmp_path, files)
+    (found,) = analyze("npm run build", resolver).detections
+    assert [s.label for s in found.chain] == [
+        "package.json scripts.build",
+        'turbo.json tasks.build.dependsOn "test"',
+        "apps/api/package.json scripts.test",
+    ]
+    line, column = _find(turbo, '"test"')
+    assert found.chain[1].span == Span(line, column, line, column + len('"test"'))
+    assert found.chain[1].path == "turbo.json"
+
+
+ENTRY_SH = "#!/usr/bin/env bash\nset -e\npython manage.py flush --no-input\nexec \"$@\"\n"
+
+
+def test_bare_names_are_looked_up_through_path(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "entrypoint.sh").write_text(ENTRY_SH)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "migrate-all").write_text("alembic upgrade head\n")
+    ctx = Context(discover([tmp_path]))
+    # `COPY scripts/entrypoint.sh /usr/local/bin/entrypoint` + `ENTRYPOINT ["entrypoint"]`
+    resolver = RepoResolver(
+        ctx, tmp_path, image_paths={"/usr/local/bin/entrypoint": "scripts/entrypoint.sh"}
+    )
+    assert resolver.which("entrypoint") == "/usr/local/bin/entrypoint"
+    (found,) = analyze("entrypoint gunicorn app:app", resolver).detections
+    assert found.what == "manage.py flush"
+    assert [s.label for s in found.chain] == ["scripts/entrypoint.sh:3"]
+    assert analyze("entrypoint", RepoResolver(ctx, tmp_path)).detections == ()  # not copied
+    assert resolver.which("gunicorn") is None
+    # a directory copied onto a directory of PATH, and the image's own PATH
+    resolver = RepoResolver(
+        ctx, tmp_path, image_paths={"/opt/tools": "bin", "/usr/local/bin/": "scripts"}
+    )
+    assert analyze("entrypoint.sh", resolver).detections != ()
+    assert analyze("migrate-all", resolver).detections == ()  # /opt/tools is not on PATH
+    resolver = RepoResolver(
+        ctx, tmp_path, image_paths={"/opt/tools": "bin"}, image_path_env=("/opt/tools", "$HOME/x")
+    )
+    (found,) = analyze("migrate-all", resolver).detections
+    assert found.what == "alembic upgrade"
+    assert resolver.at("bin").which("migrate-all") == "/opt/tools/migrate-all"
+    # a table tool is never looked up
+    resolver = RepoResolver(ctx, tmp_path, image_paths={"/usr/local/bin/pytest": "bin/migrate-all"})
+    assert [d.what for d in analyze("pytest", resolver).detections] == ["pytest"]

@@ -3,13 +3,19 @@
 `analyze(command, resolver)` parses a command with tree-sitter-bash, follows
 `npm run X` / `yarn X` / `pnpm X` / `bun run X` into package.json (with the arguments
 passed on, pre/post scripts, and workspace-scoped runs: `pnpm --filter`, `npm -w`,
-`yarn workspace`, `turbo run` into the workspace packages' package.json), `make X`
-into the Makefile, `mix X` into mix.exs aliases and `./script.sh` / `bash script.sh` /
-`source f` into script files (functions they define included; through the resolver,
-to a bounded depth, with cycle detection), and reports every test run, destructive
-database command and migration from the table in railsafe/data/detections.toml (SQL
-given to a client, inline Python that drops tables), each with the chain of files that
-led to it.
+`yarn workspace`, `turbo run` into the workspace packages' package.json, with the
+turbo.json `dependsOn` entries that pull tasks in), script runners (npm-run-all /
+run-s / run-p, concurrently, `node --run`: runners.py), Nx targets and `lerna run`
+(runners.py, monorepo.py), `make X` into the Makefile, `mix X` into mix.exs aliases,
+`./script.sh` / `bash script.sh` / `source f` into script files (functions they define
+included) and a bare program name through the image's PATH (`ENTRYPOINT
+["entrypoint"]`); seeders (`knex seed:run`, `sequelize db:seed:all`, `prisma db seed`,
+`npm run seed`) into the seed files that delete every row (seeds.py). Through the
+resolver, to a bounded depth, with cycle detection. It reports every test run,
+destructive database command and migration from the table in
+railsafe/data/detections.toml (SQL given to a client, inline Python that executes
+destructive SQL or drops tables: pycode.py), each with the chain of files that led
+to it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from railsafe.commands.analysis import analyze
 from railsafe.commands.model import (
     Analysis,
     Detection,
+    NxTarget,
     Resolver,
     Step,
     Unparsable,
@@ -28,6 +35,7 @@ from railsafe.commands.resolver import RepoResolver
 __all__ = [
     "Analysis",
     "Detection",
+    "NxTarget",
     "RepoResolver",
     "Resolver",
     "Step",

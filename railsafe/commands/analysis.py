@@ -24,6 +24,11 @@ What the walker relies on about the tools it follows:
   the tasks turbo.json `dependsOn` adds) run the scripts of the workspace packages
   (RepoResolver.workspace_packages); recursive runs skip the packages without the
   script. pnpm and turbo do not run the workspace root's own script in a recursive run.
+- Script runners, Nx and Lerna: see railsafe/commands/runners.py; seeders:
+  railsafe/commands/seeds.py.
+- A bare program name (`entrypoint`) is looked up through the image's PATH
+  (RepoResolver.which: `image_paths`, `image_path_env`) before `name.sh` is tried in
+  the working directory.
 - Mix aliases (mix.exs `aliases`) replace the task of that name; an alias naming its
   own name runs the task (`test: ["ecto.create", "test"]`).
 - GNU make drops a circular prerequisite ("Circular build <- deps dependency
@@ -149,9 +154,17 @@ _TURBO_COMMANDS = frozenset(
         "config",
     }
 )
+# node options after which the next word is not the program file
+_NODE_NOT_A_FILE = frozenset({"--test", "--run", "-e", "--eval", "-p", "--print"})
 _MAKE_VAR = re.compile(
     r"^\s*(?:export\s+|override\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*(?:\?|:{1,3}|\+|!)?=\s*(.*)$"
 )
+
+# commands followed by railsafe/commands/runners.py and seeds.py (imported on first use)
+_RUNNER_NAMES = frozenset(
+    {"npm-run-all", "npm-run-all2", "run-s", "run-p", "concurrently", "nx", "lerna", "node"}
+)
+_SEEDER_NAMES = frozenset({"knex", "sequelize", "sequelize-cli", "prisma"})
 
 _parser: Any = None
 
@@ -247,6 +260,7 @@ class _Frame:
     chain: tuple[Step, ...] = ()  # the last Step is the file `origin` belongs to
     visiting: frozenset[tuple[str, ...]] = frozenset()
     strings: int = 0  # nesting of `sh -c '...'`
+    seed: bool = False  # a seed script's text: the JavaScript files it runs are read
 
 
 @dataclass
@@ -572,10 +586,19 @@ class _Walker:
         return unit.o(start), unit.o(end)
 
     def detect(
-        self, unit: _Unit, category: str, what: str, start: int, end: int, text: str
+        self,
+        unit: _Unit,
+        category: str,
+        what: str,
+        start: int,
+        end: int,
+        text: str,
+        via: tuple[Step, ...] = (),
     ) -> None:
+        """Report a detection at unit[start:end]; `via`: Steps past the unit's chain
+        (the project.json target, the seed file line)."""
         a, b = self._anchor(unit, start, end)
-        found = Detection(category, what, a, b, self._chain(unit, start, end), text)
+        found = Detection(category, what, a, b, (*self._chain(unit, start, end), *via), text)
         if found not in self.detections:
             self.detections.append(found)
 
@@ -829,6 +852,10 @@ class _Walker:
         assigns: tuple[str, ...] = (),
     ) -> None:
         start = words[0].start
+        if unit.frame.seed:  # a seed script: the JavaScript file it runs is read
+            from railsafe.commands import seeds
+
+            seeds.run_js(self, words, unit, env, start, end)
         words, more = self.unwrap(words)
         assigns = (*assigns, *more)
         if not words or words[0].text is None:
@@ -861,10 +888,26 @@ class _Walker:
         if name == "turbo":
             self.turbo(args, unit, env, start, end)
             return
+        if name in _RUNNER_NAMES:
+            from railsafe.commands import runners
+
+            if runners.run(self, name, words, unit, env, start, end):
+                return
         if name == "mix" and self.mix(words, unit, env, start, end):
             return
+        if name in _SEEDER_NAMES:  # the seed files a seeder runs
+            from railsafe.commands import seeds
+
+            seeds.seed(self, name, words, unit, env, start, end)
         if self.match(words, unit, env, redirects, start, end, stdin, assigns):
             return
+        if "/" not in name_raw and name_raw not in self.table.names:
+            # a bare name runs what PATH finds: a script the image copied there
+            # (`COPY scripts/entrypoint.sh /usr/local/bin/entrypoint`)
+            found = self._ask(".", "which", name_raw)
+            if isinstance(found, str):
+                self.script(found, unit, env, start, end, same_shell=False)
+                return
         if "/" in name_raw or name_raw.endswith(".sh"):
             self.script(name_raw, unit, env, start, end, same_shell=False)
 
@@ -1023,6 +1066,10 @@ class _Walker:
             i = _skip_options(words, 1, takes)
             if name == "deno" or i >= n or words[i].text is None:
                 return None
+            if name == "node" and any(
+                (w.text or "").split("=", 1)[0] in _NODE_NOT_A_FILE for w in words[1:i]
+            ):
+                return None  # `node --test src/`: the test runner; `node --run x`: a script
             target = words[i]
             if name == "node" and "/" not in (target.text or ""):
                 return None  # `node server.js`: a program, not a tool we know
@@ -1388,7 +1435,7 @@ class _Walker:
 
     def _runs_pre_post(self, pm: str, cwd: str | None) -> bool:
         """Whether `<pm> run x` also runs `prex` and `postx` (see `analyze`)."""
-        if pm == "bun":
+        if pm not in ("npm", "yarn", "pnpm"):  # bun, `node --run`, `deno task`
             return False
         if pm == "yarn":
             used = self._ask(cwd, "package_manager")
@@ -1409,7 +1456,10 @@ class _Walker:
         end: int,
         invocation: str,
         bins: bool,
+        via: tuple[Step, ...] = (),
     ) -> None:
+        """Follow `<pm> run <script>` into package.json. `via`: Steps that lead from the
+        invocation to the script (a turbo.json `dependsOn` entry, an Nx target)."""
         if selection:
             where = self.packages_for(cwd, selection)
             if where is None:  # another workspace we cannot see: by the script's name
@@ -1446,7 +1496,10 @@ class _Walker:
                 followed = True
                 text, step = got
                 frame = replace(
-                    frame, origin=_JsonValueOrigin(text, step), chain=(*frame.chain, step)
+                    frame,
+                    origin=_JsonValueOrigin(text, step),
+                    chain=(*frame.chain, *via, step),
+                    seed=_is_seed_script(name),
                 )
                 offsets = None
                 if name == script and extra:
@@ -1528,40 +1581,54 @@ class _Walker:
         selection.everything = not filters
         chosen = _select_packages(packages, selection) if filters else members
         by_name = {p.name: p for p in packages if p.name}
-        todo = [(p, task) for task in tasks for p in chosen]
+        # (package, task, the turbo.json dependsOn entries that pulled it in)
+        todo: list[tuple[Any, str, tuple[Step, ...]]] = [
+            (p, task, ()) for task in tasks for p in chosen
+        ]
         seen: set[tuple[str, str]] = set()
-        runs: list[tuple[Any, str]] = []
+        runs: list[tuple[Any, str, tuple[Step, ...]]] = []
         while todo:
-            package, task = todo.pop(0)
+            package, task, via = todo.pop(0)
             if (package.directory, task) in seen or len(seen) > 2000:
                 continue
             seen.add((package.directory, task))
-            runs.append((package, task))
+            runs.append((package, task, via))
             if only:
                 continue
-            for dep in self._ask(cwd, "turbo_task_dependencies", task, package.name) or ():
+            for dep, step in self._turbo_dependencies(cwd, task, package.name):
                 if dep.startswith("$"):
                     continue
+                path = (*via, step) if step is not None else via
                 if dep.startswith("^"):
                     todo.extend(
-                        (by_name[d], dep[1:]) for d in package.dependencies if d in by_name
+                        (by_name[d], dep[1:], path) for d in package.dependencies if d in by_name
                     )
                 elif "#" in dep:
                     owner, _, other = dep.partition("#")
                     target = next((p for p in packages if p.root), None)
                     target = target if owner == "//" else by_name.get(owner)
                     if target is not None:
-                        todo.append((target, other))
+                        todo.append((target, other, path))
                 else:
-                    todo.append((package, dep))
-        for package, task in runs:
+                    todo.append((package, dep, path))
+        for package, task, via in runs:
             directory = posixpath.normpath(posixpath.join(cwd, package.directory))
             if not self._has_script(directory, task):
                 continue
             self.run_script(
                 pm, task, passthrough if task in tasks else [], unit, env, directory, None,
-                start, end, invocation, bins=False,
+                start, end, invocation, bins=False, via=via,
             )
+
+    def _turbo_dependencies(
+        self, cwd: str | None, task: str, package: str
+    ) -> list[tuple[str, Step | None]]:
+        """turbo.json `dependsOn` of a task, with the Step of each entry when the
+        resolver locates them (`turbo_task_dependency_steps`)."""
+        steps = self._ask(cwd, "turbo_task_dependency_steps", task, package)
+        if steps is not None:
+            return list(steps)
+        return [(d, None) for d in self._ask(cwd, "turbo_task_dependencies", task, package) or ()]
 
     # -- mix ---------------------------------------------------------------------------------
 
@@ -2003,6 +2070,15 @@ _PM_BUILTINS: dict[str, frozenset[str]] = {
         ]
     ),
 }
+
+
+_SEED_SCRIPT = re.compile(r"^(?:seeds?|db:seed|seed[:-].*|.*[:-]seed|db:seed:.*)$")
+
+
+def _is_seed_script(name: str) -> bool:
+    """A package script named like a seeder (`seed`, `db:seed`, `seed:dev`): the
+    JavaScript files it runs are read for statements that delete every row."""
+    return bool(_SEED_SCRIPT.match(name))
 
 
 def _field(parent: Any, child: Any) -> str | None:

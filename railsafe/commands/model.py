@@ -45,6 +45,17 @@ class WorkspacePackage:
 
 
 @dataclass(frozen=True)
+class NxTarget:
+    """How an Nx project runs a target (RepoResolver.nx_target)."""
+
+    step: Step  # project.json `targets.<name>`, or package.json `scripts.<name>`
+    executor: str = ""  # "nx:run-commands", "@nx/jest:jest"; "" for a package.json script
+    commands: tuple[tuple[str, Step], ...] = ()  # nx:run-commands / the `command` shorthand
+    cwd: str = "."  # where the commands run, relative to the project directory
+    script: str = ""  # the package.json script it runs (nx:run-script, inferred targets)
+
+
+@dataclass(frozen=True)
 class Analysis:
     detections: tuple[Detection, ...]
     unparsable: tuple[Unparsable, ...]
@@ -75,3 +86,13 @@ class Resolver(Protocol):
     #   workspace_packages() -> list[WorkspacePackage]
     #   turbo_task_dependencies(task) -> list[str]   turbo.json `dependsOn` of a task
     #   package_manager() -> tuple[str, int | None] | None   ("yarn", 4) from packageManager
+    #   turbo_task_dependency_steps(task, package) -> list[tuple[str, Step]]
+    #   package_scripts() -> list[str]               the names of package.json `scripts`
+    #   package_field(*keys) -> tuple[str, Step] | None   package.json `prisma.seed`
+    #   directory_files(path) -> list[str] | None    the files of a directory (seeds)
+    #   which(name) -> str | None                    a bare program name through the
+    #                                                image's PATH (`image_paths`)
+    #   nx_projects() -> list[WorkspacePackage]      Nx projects (project.json, packages)
+    #   nx_target(target) -> NxTarget | None         this project's target
+    #   nx_target_dependencies(target) -> list[str]  its `dependsOn` ("^build", "lint")
+    #   lerna_packages() -> list[WorkspacePackage]   the packages `lerna run` runs in

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from railsafe.commands.model import Step, WorkspacePackage
+from railsafe.commands.model import NxTarget, Step, WorkspacePackage
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
 
@@ -37,10 +37,19 @@ class RepoResolver:
     `image_paths` maps absolute directories inside the built image to directories
     relative to `service_dir` (`{"/rails": "."}` for a Dockerfile `WORKDIR /rails` +
     `COPY . .`), so that `/rails/bin/docker-entrypoint` is read from
-    `bin/docker-entrypoint`."""
+    `bin/docker-entrypoint`; an entry may also map one file
+    (`{"/usr/local/bin/entrypoint": "scripts/entrypoint.sh"}` for `COPY
+    scripts/entrypoint.sh /usr/local/bin/entrypoint`). `image_path_env` is the image's
+    `PATH` (a Dockerfile `ENV PATH=...`, expanded), searched before the usual
+    directories when a command names a program by bare name (`which`)."""
 
     def __init__(
-        self, ctx: Context, service_dir: Path, *, image_paths: dict[str, str] | None = None
+        self,
+        ctx: Context,
+        service_dir: Path,
+        *,
+        image_paths: dict[str, str] | None = None,
+        image_path_env: tuple[str, ...] | None = None,
     ) -> None:
         self.ctx = ctx
         directory = service_dir if service_dir.is_absolute() else ctx.root / service_dir
@@ -59,10 +68,12 @@ class RepoResolver:
         )
         self._aliases: dict[str, tuple[list[str], int]] | None = None
         self._mixfile: Any = None
+        self._path_dirs = _path_dirs(image_path_env)
 
     def at(self, subdir: str) -> RepoResolver:
         child = RepoResolver(self.ctx, self.service_dir / subdir)
         child._images = self._images
+        child._path_dirs = self._path_dirs
         return child
 
     def _relative(self, path: Path) -> str:
@@ -82,7 +93,61 @@ class RepoResolver:
                 return self._relative(target / rest if rest else target)
         return None
 
+    def which(self, name: str) -> str | None:
+        """The in-image path a bare program name resolves to through PATH (`entrypoint`
+        -> `/usr/local/bin/entrypoint`), when `image_paths` maps that path to a file of
+        the repository; None otherwise."""
+        if not name or "/" in name or not self._images:
+            return None
+        for directory in self._path_dirs:
+            candidate = posixpath.join(directory, name)
+            mapped = self.map_image_path(candidate)
+            if mapped is None:
+                continue
+            doc = self.ctx.document_at(self.service_dir / mapped)
+            if doc is not None:
+                return candidate
+        return None
+
+    def directory_files(self, path: str) -> list[str] | None:
+        """Names of the regular files of a directory (relative to the service
+        directory; sorted), or None when it is not a directory inside the checked root."""
+        clean = posixpath.normpath(path or ".")
+        directory = Path(os.path.realpath(self.service_dir / clean))
+        root = Path(os.path.realpath(self.ctx.root))
+        if not directory.is_relative_to(root) or not directory.is_dir():
+            return None
+        try:
+            names = sorted(p.name for p in directory.iterdir() if p.is_file())
+        except OSError:
+            return None
+        return names[:2000]
+
     # -- package.json -------------------------------------------------------------
+
+    def package_scripts(self) -> list[str]:
+        """The names of package.json `scripts`, in file order."""
+        doc = self.ctx.document_at(self.service_dir / "package.json")
+        if doc is None or doc.error is not None or not isinstance(doc.data, dict):
+            return []
+        scripts = doc.data.get("scripts")
+        if not isinstance(scripts, dict):
+            return []
+        return [k for k, v in scripts.items() if isinstance(v, str)]
+
+    def package_field(self, *keys: str) -> tuple[str, Step] | None:
+        """A string field of package.json (`package_field("prisma", "seed")`); the Step
+        spans the JSON string value."""
+        doc = self.ctx.document_at(self.service_dir / "package.json")
+        if doc is None or doc.error is not None:
+            return None
+        value: Any = doc.data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            return None
+        span = doc.locate(keys, "value")
+        return value, Step(doc.relpath, span, f"{doc.relpath} {'.'.join(keys)}")
 
     def package_script(self, name: str) -> tuple[str, Step] | None:
         doc = self.ctx.document_at(self.service_dir / "package.json")
@@ -268,6 +333,11 @@ class RepoResolver:
 
     def turbo_task_dependencies(self, task: str, package: str = "") -> list[str]:
         """`dependsOn` of a task in the workspace root's turbo.json (`pkg#task` first)."""
+        return [dep for dep, _ in self.turbo_task_dependency_steps(task, package)]
+
+    def turbo_task_dependency_steps(self, task: str, package: str = "") -> list[tuple[str, Step]]:
+        """`dependsOn` of a task in the workspace root's turbo.json (`pkg#task` first),
+        each with a Step spanning its element of the `dependsOn` array."""
         found = self._workspace()
         base = found[0] if found is not None else Path(os.path.realpath(self.service_dir))
         doc = self.ctx.document_at(base / "turbo.json")
@@ -276,16 +346,50 @@ class RepoResolver:
         data = _json(doc.text)
         if not isinstance(data, dict):
             return []
-        tasks = data.get("tasks", data.get("pipeline"))
+        section = "tasks" if "tasks" in data else "pipeline"
+        tasks = data.get(section)
         if not isinstance(tasks, dict):
             return []
-        spec = tasks.get(f"{package}#{task}") if package else None
+        key = f"{package}#{task}" if package else task
+        spec = tasks.get(key) if package else None
         if not isinstance(spec, dict):
-            spec = tasks.get(task)
+            key, spec = task, tasks.get(task)
         depends = spec.get("dependsOn") if isinstance(spec, dict) else None
         if not isinstance(depends, list):
             return []
-        return [d for d in depends if isinstance(d, str)]
+        index = _json_index(self.ctx, doc)
+        out = []
+        for i, dep in enumerate(depends):
+            if isinstance(dep, str):
+                span = _index_span(index, (section, key, "dependsOn", i))
+                label = f'{doc.relpath} {section}.{key}.dependsOn "{dep}"'
+                out.append((dep, Step(doc.relpath, span, label)))
+        return out
+
+    # -- Nx and Lerna (railsafe/commands/monorepo.py) --------------------------------
+
+    def nx_projects(self) -> list[WorkspacePackage]:
+        """The projects of the Nx workspace this directory belongs to."""
+        from railsafe.commands import monorepo
+
+        return monorepo.nx_projects(self)
+
+    def nx_target(self, target: str) -> NxTarget | None:
+        """How this directory's Nx project runs `target` (None: it has no such target)."""
+        from railsafe.commands import monorepo
+
+        return monorepo.nx_target(self, target)
+
+    def nx_target_dependencies(self, target: str) -> list[str]:
+        from railsafe.commands import monorepo
+
+        return monorepo.nx_target_dependencies(self, target)
+
+    def lerna_packages(self) -> list[WorkspacePackage]:
+        """The packages `lerna run` runs in (the workspace root excluded)."""
+        from railsafe.commands import monorepo
+
+        return monorepo.lerna_packages(self)
 
     def package_manager(self) -> tuple[str, int | None] | None:
         """The package manager a directory uses: package.json `packageManager`
@@ -306,6 +410,36 @@ class RepoResolver:
 
 
 # --- helpers -----------------------------------------------------------------------
+
+# the directories a Debian-based image's PATH holds (Docker's default PATH)
+DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+
+
+def _path_dirs(image_path_env: tuple[str, ...] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for directory in (*(image_path_env or ()), *DEFAULT_PATH):
+        if directory.startswith("/") and "$" not in directory:
+            clean = posixpath.normpath(directory)
+            if clean not in out:
+                out.append(clean)
+    return tuple(out)
+
+
+def _json_index(ctx: Context, doc: Any) -> Any:
+    """A position index of a JSON(C) document read as text (turbo.json, project.json)."""
+
+    def build() -> Any:
+        from railsafe.loaders.jsonc import standardize
+        from railsafe.loaders.positions import PositionIndex
+
+        return PositionIndex(standardize(doc.text).encode("utf-8"), "json")
+
+    return ctx.cached(f"commands.jsonindex:{doc.path}", build)
+
+
+def _index_span(index: Any, path: tuple[str | int, ...]) -> Span:
+    entry = index.entries.get(path) if index is not None else None
+    return entry.value if entry is not None else FILE_START
 
 
 def _json(text: str) -> Any:

@@ -6,6 +6,7 @@ The table is data: see the comment at the top of the TOML file for the format.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class Entry:
     no_positional: bool = False
     unless_positional: tuple[str, ...] = ()
     any_flags: tuple[str, ...] = ()
+    any_leading_flags: tuple[str, ...] = ()
     unless_flags: tuple[str, ...] = ()
     unless_sequence: tuple[tuple[str, str], ...] = ()
     sql: bool = False
@@ -46,6 +48,11 @@ class Table:
     aliases: dict[str, str] = field(default_factory=dict)
     value_options: dict[str, frozenset[str]] = field(default_factory=dict)
     sql_patterns: tuple[re.Pattern[str], ...] = ()
+
+    @functools.cached_property
+    def names(self) -> frozenset[str]:
+        """Every command name an entry matches (after aliases), and the aliases."""
+        return frozenset(n for e in self.entries for n in e.names) | frozenset(self.aliases)
 
     @property
     def script_entries(self) -> tuple[Entry, ...]:
@@ -93,6 +100,7 @@ def _entry(raw: dict[str, Any], number: int) -> Entry:
         no_positional=bool(raw.get("no_positional", False)),
         unless_positional=_strings(raw.get("unless_positional"), f"{where}.unless_positional"),
         any_flags=_strings(raw.get("any_flags"), f"{where}.any_flags"),
+        any_leading_flags=_strings(raw.get("any_leading_flags"), f"{where}.any_leading_flags"),
         unless_flags=_strings(raw.get("unless_flags"), f"{where}.unless_flags"),
         unless_sequence=tuple((str(a), str(b)) for a, b in pairs),
         sql=bool(raw.get("sql", False)),
@@ -171,12 +179,23 @@ def positionals(argv: Argv, table: Table) -> list[tuple[int, str | None]]:
     return out
 
 
+_OFF = frozenset({"false", "0", "no", "off"})
+
+
 def _has_flag(args: tuple[str | None, ...] | tuple[str, ...], flags: tuple[str, ...]) -> int | None:
+    """Index of the first word that is one of `flags` or `flag=value`; a boolean flag
+    turned off (`-DskipTests=false`, `--force=0`) does not count."""
     for i, word in enumerate(args):
         if word is None:
             continue
         for flag in flags:
-            if word == flag or (word.startswith(flag + "=") and "=" not in flag):
+            if word == flag:
+                return i
+            if (
+                word.startswith(flag + "=")
+                and "=" not in flag
+                and word[len(flag) + 1 :].strip().lower() not in _OFF
+            ):
                 return i
     return None
 
@@ -214,6 +233,14 @@ def match_entry(entry: Entry, argv: Argv, table: Table) -> Match | None:
                 break
         else:
             return None
+    if entry.any_leading_flags:
+        # only the options before the first positional after `argv` (`node --test x`,
+        # not `node server.js --test`, whose `--test` is the program's own argument)
+        limit = after[0][0] if after else len(argv.args)
+        found = _has_flag(argv.args[:limit], entry.any_leading_flags)
+        if found is None:
+            return None
+        last = max(last, found)
     if entry.any_flags:
         found = _has_flag(argv.args, entry.any_flags)
         if found is None and _has_flag(argv.env, entry.any_flags) is None:
@@ -274,29 +301,9 @@ def sql_hit(
 
 def python_hit(code: str, table: Table | None = None) -> str | None:
     """What makes inline Python destructive: a `drop_all(...)` call (SQLAlchemy,
-    Flask-SQLAlchemy) or a string constant holding destructive SQL. Code that does
-    not parse is not analysed (None)."""
-    import ast
+    Flask-SQLAlchemy) or destructive SQL handed to an execute-like call (see
+    railsafe/commands/pycode.py). Code that does not parse is not analysed (None)."""
+    from railsafe.commands.pycode import python_hit as hit
 
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
     table = table or load_table()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = (
-                func.attr
-                if isinstance(func, ast.Attribute)
-                else func.id
-                if isinstance(func, ast.Name)
-                else None
-            )
-            if name == "drop_all":
-                return "drop_all()"
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            kind = sql_hit(node.value, table)
-            if kind is not None:
-                return kind
-    return None
+    return hit(code, lambda text: sql_hit(text, table))
