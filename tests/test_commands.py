@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from railsafe.commands import Analysis, RepoResolver, Step, analyze
-from railsafe.commands.table import load_table, parse_table
+from railsafe.commands.table import load_table, load_table_source, main, parse_table
 from railsafe.context import Context
 from railsafe.discover import discover
 from railsafe.findings import Span
 
-TABLE = load_table()
+TABLE = load_table_source()
 
 
 def _label_glob(label: str) -> str:
@@ -1611,3 +1611,10 @@ def test_bare_names_are_looked_up_through_path(tmp_path: Path) -> None:
     # a table tool is never looked up
     resolver = RepoResolver(ctx, tmp_path, image_paths={"/usr/local/bin/pytest": "bin/migrate-all"})
     assert [d.what for d in analyze("pytest", resolver).detections] == ["pytest"]
+
+
+def test_compiled_table_is_fresh_and_matches_the_source() -> None:
+    assert main(["--check"]) == 0, "run `python scripts/compile_detections.py` and commit"
+    compiled, source = load_table(), load_table_source()
+    assert [e.label for e in compiled.entries] == [e.label for e in source.entries]
+    assert compiled.aliases == source.aliases and compiled.value_options == source.value_options
