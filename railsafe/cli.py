@@ -49,7 +49,7 @@ def _root(
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories.")] = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="text, json, sarif, github or markdown.")
     ] = "text",
@@ -84,13 +84,10 @@ def check(
     from railsafe.render import FORMATS, render
     from railsafe.rules import select as select_rules
 
-    targets = paths or [Path(".")]
-    missing = [str(p) for p in targets if not p.exists()]
-    if missing:
-        raise _fail(f"no such file or directory: {', '.join(missing)}")
-    odd = [str(p) for p in targets if not (p.is_file() or p.is_dir())]
-    if odd:
-        raise _fail(f"not a regular file or directory: {', '.join(odd)}")
+    if paths is not None and any(not p.strip() for p in paths):
+        raise _fail("an empty path was given (an unset variable?)")
+    targets = [Path(p) for p in paths] if paths else [Path(".")]
+    _check_paths(targets)
     try:
         if config is not None:
             settings = settings_from_file(config)
@@ -104,8 +101,10 @@ def check(
         raise _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if fail_on not in FAIL_ON:
         raise _fail(f"unknown --fail-on {fail_on!r}; choose one of {', '.join(FAIL_ON)}")
+    # command-line selection wins outright: `--select RS005` is not undone by the
+    # settings' `ignore`; `--ignore` still applies on top of either
     selected = _split(select) or settings.select
-    ignored = _split(ignore) + settings.ignore
+    ignored = _split(ignore) + ([] if _split(select) else settings.ignore)
     for ident in selected + ignored:
         if not any(True for _ in select_rules([ident])):
             raise _fail(f"unknown rule {ident!r} (see `railsafe rules`)")
@@ -121,10 +120,11 @@ def check(
         today=day,
         exclude=settings.exclude,
         honour_ignores=not no_ignores,
+        exclude_base=settings.source.parent if settings.source else None,
     )
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(render(report, fmt, color=color))
-    for error in report.errors + report.internal_errors:
+    for error in report.notes + report.errors + report.internal_errors:
         typer.echo(f"railsafe: {error}", err=True)
     if report.internal_errors:
         raise typer.Exit(3)
@@ -132,6 +132,19 @@ def check(
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in report.findings):
             raise typer.Exit(1)
+
+
+def _check_paths(targets: list[Path]) -> None:
+    """Usage errors for paths that cannot be checked (exit 2, one line)."""
+    for target in targets:
+        try:
+            if not target.exists():
+                raise _fail(f"no such file or directory: {target}")
+            if not (target.is_file() or target.is_dir()):
+                raise _fail(f"not a regular file or directory: {target}")
+        except OSError as exc:
+            shown = str(target) if len(str(target)) < 120 else str(target)[:117] + "..."
+            raise _fail(f"cannot use path {shown}: {exc.strerror or exc}") from None
 
 
 @app.command("rules")

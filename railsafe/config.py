@@ -33,15 +33,16 @@ class Settings:
     source: Path | None = None
 
 
-def _table(path: Path) -> dict[str, Any] | None:
+def _table(path: Path, explicit: bool = False) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read settings: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("railsafe")
+    tool = data.get("tool")
+    if path.name == "pyproject.toml" or (explicit and isinstance(tool, dict)):
+        table = tool.get("railsafe") if isinstance(tool, dict) else None
         return table if isinstance(table, dict) else None
     return data
 
@@ -54,14 +55,20 @@ def _strings(path: Path, key: str, value: Any) -> list[str]:
     raise ConfigError(f"{path}: `{key}` must be a string or a list of strings")
 
 
-def load_settings(root: Path) -> Settings:
-    """Settings from railsafe.toml, else pyproject.toml [tool.railsafe], in `root`."""
-    for name in ("railsafe.toml", "pyproject.toml"):
-        path = root / name
-        if path.is_file():
-            settings = _settings(path)
-            if settings is not None:
-                return settings
+def load_settings(start: Path) -> Settings:
+    """The nearest settings at or above `start`, like ruff: in each directory a
+    `railsafe.toml` wins over `pyproject.toml [tool.railsafe]`; the search stops
+    at the repository root (the directory holding `.git`)."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        for name in ("railsafe.toml", "pyproject.toml"):
+            path = directory / name
+            if path.is_file():
+                settings = _settings(path)
+                if settings is not None:
+                    return settings
+        if (directory / ".git").exists():
+            break
     return Settings()
 
 
@@ -69,11 +76,14 @@ def settings_from_file(path: Path) -> Settings:
     """Settings from a file named with `--config`; it must exist."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such settings file")
-    return _settings(path) or Settings(source=path)
+    settings = _settings(path, explicit=True)
+    if settings is None:
+        raise ConfigError(f"{path}: no [tool.railsafe] table")
+    return settings
 
 
-def _settings(path: Path) -> Settings | None:
-    table = _table(path)
+def _settings(path: Path, explicit: bool = False) -> Settings | None:
+    table = _table(path, explicit)
     if table is None:
         return None
     unknown = sorted(set(table) - set(KEYS) - set(PLUGIN_KEYS))

@@ -96,6 +96,8 @@ class Discovery:
     # through a symlink): not checked or counted twice, but the project model
     # still sees a symlinked `Dockerfile` in its service directory
     aliases: list[SourceFile] = field(default_factory=list)
+    explicit: set[Path] = field(default_factory=set)  # files named on the command line
+    skipped: list[str] = field(default_factory=list)  # named files of no kind railsafe reads
 
     def of_kind(self, *kinds: str) -> list[SourceFile]:
         return [f for f in self.files if f.kind in kinds]
@@ -119,8 +121,14 @@ def classify(name: str) -> tuple[str, str] | None:
     return None
 
 
-def classify_explicit(name: str) -> tuple[str, str]:
-    """A file named on the command line is checked even under another name."""
+def classify_explicit(name: str) -> tuple[str, str] | None:
+    """A file named on the command line: its usual kind, or a Railway/builder
+    config under another name (`prod.railway.toml`, `railway-staging.json`).
+
+    None for anything else (`README.md`, `docker-compose.yml`), so that
+    `railsafe check $(git diff --name-only)` checks what it understands and
+    skips the rest instead of reading a README as TOML.
+    """
     known = classify(name)
     if known is not None:
         return known
@@ -132,9 +140,7 @@ def classify_explicit(name: str) -> tuple[str, str]:
         stem, suffix = config_name.split(".")
         if stem in lowered and lowered.endswith("." + suffix):
             return kind_syntax
-    if lowered.endswith(".json"):
-        return CONFIG_FILES["railway.json"]
-    return CONFIG_FILES["railway.toml"]
+    return None
 
 
 def _relpath(path: Path, root: Path) -> str:
@@ -204,8 +210,12 @@ def discover(paths: list[Path]) -> Discovery:
 
     for given in paths:
         if given.is_file():
-            kind, syntax = classify_explicit(given.name)
-            add(given, kind, syntax)
+            known = classify_explicit(given.name)
+            if known is None:
+                found.skipped.append(f"{given}: not a file railsafe checks; skipped")
+                continue
+            add(given, *known)
+            found.explicit.add(given.absolute())
         elif given.is_dir():
             _walk(given.resolve(), add)
         else:
@@ -215,8 +225,20 @@ def discover(paths: list[Path]) -> Discovery:
     return found
 
 
+def git_root(start: Path) -> Path | None:
+    """The nearest directory at or above `start` that holds `.git`."""
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
 def _walk(top: Path, add: Any) -> None:
     ignores = _GitIgnores()
+    root = git_root(top)
+    if root is not None and root != top:  # ignore rules written above the checked directory
+        for directory in reversed(top.relative_to(root).parents):
+            ignores.add(root / directory)
     stack = [top]
     while stack:
         directory = stack.pop()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from railsafe.context import Context
-from railsafe.discover import discover
+from railsafe.discover import Discovery, SourceFile, discover
 from railsafe.findings import Finding
 from railsafe.redact import redact
 from railsafe.rules import Rule, all_rules, select
@@ -22,7 +22,28 @@ class Report:
     files: int = 0
     errors: list[str] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)  # a rule that crashed
+    notes: list[str] = field(default_factory=list)  # named files railsafe does not read
     sources: dict[str, str] = field(default_factory=dict)  # relpath -> text, for code frames
+
+
+def _without_excluded(
+    discovery: Discovery, patterns: list[str], base: Path | None
+) -> list[SourceFile]:
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    base = (base or discovery.root).resolve()
+    kept = []
+    for f in discovery.files:
+        if f.path.absolute() not in discovery.explicit:
+            try:
+                rel = f.path.resolve().relative_to(base).as_posix()
+            except (OSError, ValueError):
+                rel = f.relpath
+            if spec.match_file(rel):
+                continue
+        kept.append(f)
+    return kept
 
 
 def choose_rules(selected: Iterable[str] = (), ignored: Iterable[str] = ()) -> list[Rule]:
@@ -38,17 +59,20 @@ def check(
     today: dt.date | None = None,
     exclude: Iterable[str] = (),
     honour_ignores: bool = True,
+    exclude_base: Path | None = None,
 ) -> Report:
-    """Check `paths`; never raises for bad input (it becomes findings or errors)."""
+    """Check `paths`; never raises for bad input (it becomes findings or errors).
+
+    `exclude` patterns (gitignore syntax) are relative to `exclude_base` (the
+    settings file's directory; default the scanned root) and never drop a file
+    named explicitly on the command line.
+    """
     discovery = discover(paths)
     patterns = list(exclude)
     if patterns:
-        import pathspec
-
-        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-        discovery.files = [f for f in discovery.files if not spec.match_file(f.relpath)]
+        discovery.files = _without_excluded(discovery, patterns, exclude_base)
     ctx = Context(discovery, today or dt.date.today())
-    report = Report(discovery.root, errors=list(discovery.errors))
+    report = Report(discovery.root, errors=list(discovery.errors), notes=list(discovery.skipped))
     seen: set[tuple[str, str, int, int, str]] = set()
     for r in rules if rules is not None else all_rules():
         try:

@@ -1,8 +1,9 @@
 """Inline suppressions: `railsafe: ignore[RS101] reason` comments.
 
 A comment on the finding's line, or alone on the line above it, silences the
-named rules (ids or names) for that finding; `railsafe: ignore-file[RS005]`
-anywhere in a file silences them for the whole file. Any comment syntax works
+named rules (ids or names) for that finding (a bare `railsafe: ignore`, all of
+them); `railsafe: ignore-file[RS005]` anywhere in a file silences them for the
+whole file. Any comment syntax works
 (`#`, `//`), so TOML, JSONC, Dockerfiles, shell, Python and JavaScript alike.
 """
 
@@ -13,15 +14,18 @@ from collections.abc import Iterable
 
 from railsafe.findings import Finding
 
-_PRAGMA = re.compile(r"railsafe:\s*ignore(?P<file>-file)?\[(?P<rules>[^\]]*)\]")
+_PRAGMA = re.compile(r"railsafe:\s*ignore(?P<file>-file)?(?:\[(?P<rules>[^\]]*)\])?")
+ALL = "*"  # a bare `railsafe: ignore` silences every rule
 
 
 def _rules(match: re.Match[str]) -> set[str]:
+    if match["rules"] is None:
+        return {ALL}
     return {r.strip().lower() for r in match["rules"].split(",") if r.strip()}
 
 
 def _names(f: Finding) -> set[str]:
-    return {f.rule.lower(), f.name}
+    return {f.rule.lower(), f.name, ALL}
 
 
 def filter_suppressed(findings: Iterable[Finding], sources: dict[str, str]) -> list[Finding]:

@@ -143,3 +143,56 @@ def test_a_crashing_rule_loses_nothing_else(tmp_path: Path, monkeypatch) -> None
     assert result.exit_code == 3
     assert "internal error in RS005" in result.stderr and "hunter2" not in result.stderr
     assert any(f["rule"] == "RS004" for f in json.loads(result.stdout)["findings"])
+
+
+def test_settings_are_found_above_the_checked_directory(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "railsafe.toml").write_text('ignore = ["RS005"]\nexclude = ["legacy/"]\n')
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "railway.toml").write_text(BAD)
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "railway.toml").write_text(BAD)
+    _, payload = _run(str(tmp_path / "api"))
+    assert _rules(payload) == ["RS004@3:1"]  # RS005 ignored by the root settings
+    # exclude patterns are relative to the settings file, wherever the check starts
+    assert _run(str(tmp_path / "legacy"))[1]["findings"] == []
+    # ...but a file named on the command line is always checked
+    _, payload = _run(str(tmp_path / "legacy" / "railway.toml"))
+    assert _rules(payload) == ["RS004@3:1"]
+
+
+def test_command_line_select_wins_over_settings_ignore(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    (tmp_path / "railsafe.toml").write_text('ignore = ["RS0"]\n')
+    assert _run(str(tmp_path))[1]["findings"] == []
+    _, payload = _run(str(tmp_path), "--select", "RS005")
+    assert _rules(payload) == ["RS005@1:1"]
+
+
+def test_config_option_reads_a_tool_railsafe_table(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(BAD)
+    other = tmp_path / "ci.toml"
+    other.write_text('[tool.railsafe]\nignore = ["RS005"]\n')
+    _, payload = _run(str(tmp_path), "--config", str(other))
+    assert _rules(payload) == ["RS004@3:1"]
+    empty = tmp_path / "empty.toml"
+    empty.write_text("[tool.other]\nx = 1\n")
+    result = runner.invoke(app, ["check", str(tmp_path), "--config", str(empty)])
+    assert result.exit_code == 2 and "no [tool.railsafe] table" in result.stderr
+
+
+def test_empty_path_and_unknown_files(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", ""])
+    assert result.exit_code == 2 and "empty path" in result.stderr
+    readme = tmp_path / "README.md"
+    readme.write_text("# hello\n")
+    result = runner.invoke(app, ["check", str(readme)])
+    assert result.exit_code == 0 and "not a file railsafe checks; skipped" in result.stderr
+
+
+def test_bare_ignore_silences_every_rule_on_the_line(tmp_path: Path) -> None:
+    (tmp_path / "railway.toml").write_text(
+        '[build]\ntestCommand = "x"  # railsafe: ignore\ntestCmd = "y"\n'
+    )
+    _, payload = _run(str(tmp_path), "--select", "RS004")
+    assert _rules(payload) == ["RS004@3:1"]

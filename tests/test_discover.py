@@ -92,11 +92,17 @@ def test_explicit_files_are_checked_under_any_name(tmp_path: Path) -> None:
         ("020__railwayapp__nixpacks__examples__nixpacks.toml", "nixpacks-toml"),
         ("012__railway-demo__railpack.json", "railpack-json"),
         ("railway-staging.toml", "railway-toml"),
-        ("custom.json", "railway-json"),
+        ("Dockerfile.prod", "dockerfile"),
     ],
 )
 def test_explicit_kind_by_name(name: str, kind: str) -> None:
-    assert classify_explicit(name)[0] == kind
+    found = classify_explicit(name)
+    assert found is not None and found[0] == kind
+
+
+@pytest.mark.parametrize("name", ["README.md", "docker-compose.yml", "custom.json", "notes.txt"])
+def test_explicit_files_of_no_known_kind_are_skipped(name: str) -> None:
+    assert classify_explicit(name) is None
 
 
 def test_symlink_loops_do_not_hang(tmp_path: Path) -> None:
