@@ -1,6 +1,6 @@
 """Task runners that run package scripts or workspace targets: npm-run-all / run-s /
-run-p, concurrently, `node --run`, Nx and Lerna. Called by the walker of
-railsafe/commands/analysis.py (`run`), whose methods they use.
+run-p, concurrently, `node --run`, turbo, Nx and Lerna. Called by the walker
+(railsafe/commands/walker.py: `run`) on first use.
 
 What this relies on about the tools:
 
@@ -20,6 +20,12 @@ What this relies on about the tools:
   literal parts; `(!re)` omits matches of re) (expand-wildcard.ts). `--teardown`
   commands run too.
 - `node --run <script>` (Node 22) runs a package.json script, without pre/post scripts.
+- turbo: `turbo run <task>` runs the task in every workspace package with the script
+  (`--filter` selects packages: workspaces.py), with the tasks turbo.json `dependsOn`
+  adds (`^build`: the dependencies' build; `pkg#task`; `//#task`: the root's), not
+  the workspace root's own script; `--only` runs no dependency; `--` passes the
+  arguments on to the named tasks. A repository without workspace packages runs its
+  root scripts.
 - Nx: `nx run-many -t a b` / `--targets=a,b` / `--target=a` [`-p x,y` / `--projects`,
   `--exclude`], `nx affected -t ...` (every project, since what is affected is not
   known here), `nx run project:target`, `nx <target> [project]`; see monorepo.py for
@@ -36,7 +42,21 @@ import posixpath
 import re
 import shlex
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from railsafe.commands.model import Step
+from railsafe.commands.packages import (
+    detect_by_name,
+    has_script,
+    run_script,
+    used_package_manager,
+)
+from railsafe.commands.shell import Env, JsonValueOrigin, Unit, Word
+from railsafe.commands.table import script_entry
+from railsafe.commands.workspaces import Selection, match_base, select_packages
+
+if TYPE_CHECKING:
+    from railsafe.commands.walker import Walker
 
 NPM_RUN_ALL = frozenset({"npm-run-all", "npm-run-all2", "run-s", "run-p"})
 
@@ -71,14 +91,33 @@ _LERNA_TAKES = frozenset(
     {"--scope", "--ignore", "--since", "--concurrency", "--npm-client", "--profile-location",
      "--load-env-files"}
 )  # fmt: skip
+# turbo options that take a value (`--filter x` as well as `--filter=x`)
+_TURBO_TAKES = frozenset(
+    {
+        "--filter", "-F", "--scope", "--ignore", "--cwd", "--concurrency", "--cache-dir",
+        "--output-logs", "--log-order", "--log-prefix", "--env-mode", "--ui", "--cache",
+        "--team", "--token", "--api", "--login", "--global-deps", "--since", "--profile",
+        "--anon-profile", "--heap", "--trace", "--remote-cache-timeout",
+        "--framework-inference", "--pkg-inference-root", "--verbosity", "--summarize",
+    }
+)  # fmt: skip
+# turbo subcommands that run no task
+_TURBO_COMMANDS = frozenset(
+    {
+        "login", "logout", "link", "unlink", "prune", "gen", "generate", "daemon", "bin",
+        "telemetry", "info", "ls", "query", "boundaries", "scan", "completion", "devtools",
+        "docs", "config",
+    }
+)  # fmt: skip
+
 _TEST_EXECUTORS = ("*:jest", "*:vitest", "*/vite:test", "*:playwright", "*:cypress", "*:test")
 _MAX_RUNS = 500
 
 
 def run(
-    walker: Any, name: str, words: list[Any], unit: Any, env: Any, start: int, end: int
+    walker: Walker, name: str, words: list[Word], unit: Unit, env: Env, start: int, end: int
 ) -> bool:
-    """Follow `words` when they run one of these runners (analysis._RUNNER_NAMES);
+    """Follow `words` when they run one of these runners (walker._RUNNER_NAMES);
     False when they do not (the walker goes on matching the command)."""
     args = words[1:]
     if name in NPM_RUN_ALL:
@@ -89,6 +128,9 @@ def run(
         return True
     if name == "node":
         return node_run(walker, args, unit, env, start, end)
+    if name == "turbo":
+        turbo(walker, args, unit, env, start, end)
+        return True
     if name == "nx":
         return nx(walker, args, unit, env, start, end)
     if name == "lerna":
@@ -96,29 +138,20 @@ def run(
     return False
 
 
-def _pm(walker: Any, cwd: str | None) -> str:
-    from railsafe.commands.analysis import PACKAGE_MANAGERS
-
-    used = walker._ask(cwd, "package_manager")
-    return used[0] if used is not None and used[0] in PACKAGE_MANAGERS else "npm"
-
-
-def _words(text: str, start: int, end: int) -> list[Any]:
+def _words(text: str, start: int, end: int) -> list[Word]:
     """Argument words split from a pattern's text (`"build -- --watch"`), placed at the
     word that held them."""
-    from railsafe.commands.analysis import _Word
-
     try:
         parts = shlex.split(text)
     except ValueError:
         return []
     if parts[:1] == ["--"]:  # `npm run x -- --ci`: the package manager drops the `--`
         parts = parts[1:]
-    return [_Word(p, start, end) for p in parts]
+    return [Word(p, start, end) for p in parts]
 
 
-def _scripts(walker: Any, cwd: str | None) -> list[str] | None:
-    names = walker._ask(cwd, "package_scripts")
+def _scripts(walker: Walker, cwd: str | None) -> list[str] | None:
+    names = walker.ask(cwd, "package_scripts")
     return list(names) if isinstance(names, list) else None
 
 
@@ -154,9 +187,9 @@ def task_glob_match(pattern: str, name: str) -> bool:
 
 
 def npm_run_all(
-    walker: Any, name: str, args: list[Any], unit: Any, env: Any, start: int, end: int
+    walker: Walker, name: str, args: list[Word], unit: Unit, env: Env, start: int, end: int
 ) -> None:
-    patterns: list[Any] = []
+    patterns: list[Word] = []
     i = 0
     while i < len(args):
         t = args[i].text
@@ -174,11 +207,11 @@ def npm_run_all(
         patterns.append(args[i])
         i += 1
     cwd = env.cwd
-    pm = _pm(walker, cwd)
+    pm = used_package_manager(walker, cwd)
     invocation = unit.text[start:end]
     names = _scripts(walker, cwd)
     for word in patterns:
-        text = word.text.strip()
+        text = (word.text or "").strip()
         task, _, rest = text.partition(" ")
         extra = _words(rest, word.start, word.end)
         if any(c in task for c in "*?[{") and names is not None:
@@ -186,8 +219,8 @@ def npm_run_all(
         else:
             chosen = [task]
         for script in chosen:  # located at the pattern's word
-            walker.run_script(
-                pm, script, extra, unit, env, cwd, None, word.start, word.end, invocation,
+            run_script(
+                walker, pm, script, extra, unit, env, cwd, None, word.start, word.end, invocation,
                 bins=False,
             )
 
@@ -209,8 +242,10 @@ def _expand_wildcard(script: str, names: list[str]) -> list[str]:
     return [n for n in names if regex.match(n) and not (omit is not None and omit.search(n))]
 
 
-def concurrently(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: int) -> None:
-    commands: list[Any] = []
+def concurrently(
+    walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int
+) -> None:
+    commands: list[Word] = []
     i = 0
     while i < len(args):
         word = args[i]
@@ -247,8 +282,8 @@ def concurrently(walker: Any, args: list[Any], unit: Any, env: Any, start: int, 
             if names is not None:
                 chosen = _expand_wildcard(script, names)
         for name in chosen:  # located at the shortcut's word
-            walker.run_script(
-                runner, name, extra, unit, env, cwd, None, word.start, word.end, invocation,
+            run_script(
+                walker, runner, name, extra, unit, env, cwd, None, word.start, word.end, invocation,
                 bins=False,
             )
 
@@ -256,7 +291,7 @@ def concurrently(walker: Any, args: list[Any], unit: Any, env: Any, start: int, 
 # --- node --run ------------------------------------------------------------------------
 
 
-def node_run(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: int) -> bool:
+def node_run(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     """`node --run <script> [args]`: the package.json script (Node runs no pre/post)."""
     for k, word in enumerate(args):
         t = word.text
@@ -266,32 +301,150 @@ def node_run(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end:
             if t.startswith("--run="):
                 script, rest = t.split("=", 1)[1], args[k + 1 :]
             elif k + 1 < len(args) and args[k + 1].text:
-                script, rest = args[k + 1].text, args[k + 2 :]
+                script, rest = args[k + 1].text or "", args[k + 2 :]
             else:
                 return True
             rest = rest[1:] if rest and rest[0].text == "--" else rest
             invocation = unit.text[start:end]
-            walker.run_script(
-                "node", script, list(rest), unit, env, env.cwd, None, start, end, invocation,
-                bins=False,
+            run_script(
+                walker, "node", script, list(rest), unit, env, env.cwd, None, start, end,
+                invocation, bins=False,
             )
             return True
     return False
 
 
+# --- turbo --------------------------------------------------------------------------
+
+
+def turbo(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> None:
+    """`turbo run build [--filter=x]`: each selected workspace package's script, with
+    the tasks turbo.json `dependsOn` adds (`^build`: the dependencies' build)."""
+    tasks: list[str] = []
+    filters: list[str] = []
+    passthrough: list[Word] = []
+    only = False
+    cwd = env.cwd
+    i = 0
+    seen_sub = False
+    while i < len(args):
+        t = args[i].text
+        if t is None:
+            i += 1
+            continue
+        if t == "--":
+            passthrough = list(args[i + 1 :])
+            break
+        key, eq, value = t.partition("=")
+        if t.startswith("-"):
+            if key in _TURBO_TAKES and not eq:
+                value = (args[i + 1].text or "") if i + 1 < len(args) else ""
+                i += 1
+            if key in ("--filter", "-F", "--scope"):
+                filters.append(value)
+            elif key == "--cwd":
+                cwd = walker.cd(cwd, [Word(value, 0, 0)])
+            elif key in ("--dry-run", "--dry", "--graph", "-h", "--help", "--version"):
+                return  # nothing runs
+            elif key == "--only":
+                only = True
+            i += 1
+            continue
+        if not seen_sub:
+            seen_sub = True
+            if t in ("run", "watch"):
+                i += 1
+                continue
+            if t in _TURBO_COMMANDS:
+                return
+        tasks.append(t)
+        i += 1
+    if not tasks or cwd is None:
+        return
+    invocation = unit.text[start:end]
+    pm = used_package_manager(walker, cwd)
+    packages = walker.ask(cwd, "workspace_packages") or []
+    members = [p for p in packages if not p.root]
+    if not members:  # a single-package repository: the root's scripts
+        for task in tasks:
+            if has_script(walker, cwd, task):
+                run_script(
+                    walker, pm, task, passthrough, unit, env, cwd, None, start, end, invocation,
+                    bins=False,
+                )
+        return
+    selection = Selection()
+    selection.selectors = filters
+    selection.everything = not filters
+    chosen = select_packages(packages, selection) if filters else members
+    by_name = {p.name: p for p in packages if p.name}
+    # (package, task, the turbo.json dependsOn entries that pulled it in)
+    todo: list[tuple[Any, str, tuple[Step, ...]]] = [
+        (p, task, ()) for task in tasks for p in chosen
+    ]
+    seen: set[tuple[str, str]] = set()
+    runs: list[tuple[Any, str, tuple[Step, ...]]] = []
+    while todo:
+        package, task, via = todo.pop(0)
+        if (package.directory, task) in seen or len(seen) > 2000:
+            continue
+        seen.add((package.directory, task))
+        runs.append((package, task, via))
+        if only:
+            continue
+        for dep, step in _turbo_dependencies(walker, cwd, task, package.name):
+            if dep.startswith("$"):
+                continue
+            path = (*via, step) if step is not None else via
+            if dep.startswith("^"):
+                todo.extend(
+                    (by_name[d], dep[1:], path) for d in package.dependencies if d in by_name
+                )
+            elif "#" in dep:
+                owner, _, other = dep.partition("#")
+                target = next((p for p in packages if p.root), None)
+                target = target if owner == "//" else by_name.get(owner)
+                if target is not None:
+                    todo.append((target, other, path))
+            else:
+                todo.append((package, dep, path))
+    for package, task, via in runs:
+        directory = posixpath.normpath(posixpath.join(cwd, package.directory))
+        if not has_script(walker, directory, task):
+            continue
+        run_script(
+            walker, pm, task, passthrough if task in tasks else [], unit, env, directory, None,
+            start, end, invocation, bins=False, via=via,
+        )
+
+
+def _turbo_dependencies(
+    walker: Walker, cwd: str | None, task: str, package: str
+) -> list[tuple[str, Step | None]]:
+    """turbo.json `dependsOn` of a task, with the Step of each entry when the
+    resolver locates them (`turbo_task_dependency_steps`)."""
+    steps = walker.ask(cwd, "turbo_task_dependency_steps", task, package)
+    if steps is not None:
+        return list(steps)
+    return [(d, None) for d in walker.ask(cwd, "turbo_task_dependencies", task, package) or ()]
+
+
 # --- Nx --------------------------------------------------------------------------------
 
 
-def _values(args: list[Any], i: int) -> tuple[list[str], int]:
+def _values(args: list[Word], i: int) -> tuple[list[str], int]:
     """The words of an array option (`-t lint test build`): up to the next option."""
     out: list[str] = []
-    while i < len(args) and args[i].text is not None and not args[i].text.startswith("-"):
-        out.extend(v for v in args[i].text.split(",") if v)
+    while i < len(args):
+        t = args[i].text
+        if t is None or t.startswith("-"):
+            break
+        out.extend(v for v in t.split(",") if v)
         i += 1
     return out, i
 
 
-def nx(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: int) -> bool:
+def nx(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     targets: list[str] = []
     projects: list[str] = []
     excludes: list[str] = []
@@ -356,32 +509,30 @@ def nx(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: int) 
 
 
 def _nx_select(packages: list[Any], wanted: list[str], excludes: list[str]) -> list[Any]:
-    from railsafe.commands.analysis import _match_base
-
     if wanted == ["."]:
         chosen = [p for p in packages if p.directory == "."]
     elif wanted:
         chosen = []
         for selector in wanted:
-            for p in _match_base(packages, selector):
+            for p in match_base(packages, selector):
                 if p not in chosen:
                     chosen.append(p)
     else:
         chosen = list(packages)
     for selector in excludes:
-        out = set(id(p) for p in _match_base(packages, selector))
+        out = set(id(p) for p in match_base(packages, selector))
         chosen = [p for p in chosen if id(p) not in out]
     return chosen
 
 
 def _nx_run(
-    walker: Any,
+    walker: Walker,
     targets: list[str],
     wanted: list[str],
     excludes: list[str],
     with_dependencies: bool,
-    unit: Any,
-    env: Any,
+    unit: Unit,
+    env: Env,
     start: int,
     end: int,
 ) -> None:
@@ -389,7 +540,7 @@ def _nx_run(
     if cwd is None:
         return
     invocation = unit.text[start:end]
-    packages = walker._ask(cwd, "nx_projects") or []
+    packages = walker.ask(cwd, "nx_projects") or []
     chosen = _nx_select(packages, wanted, excludes)
     by_name = {p.name: p for p in packages if p.name}
     todo = [(p, t) for t in targets for p in chosen]
@@ -401,14 +552,14 @@ def _nx_run(
             continue
         seen.add((package.directory, target))
         directory = posixpath.normpath(posixpath.join(cwd, package.directory))
-        found = walker._ask(directory, "nx_target", target)
+        found = walker.ask(directory, "nx_target", target)
         if found is None:
             continue
         if _nx_follow(walker, found, target, directory, unit, env, start, end, invocation):
             ran.add(target)
         if not with_dependencies:
             continue
-        for dep in walker._ask(directory, "nx_target_dependencies", target) or ():
+        for dep in walker.ask(directory, "nx_target_dependencies", target) or ():
             if dep.startswith("^"):
                 todo.extend((by_name[d], dep[1:]) for d in package.dependencies if d in by_name)
             elif "{" not in dep:
@@ -417,47 +568,45 @@ def _nx_run(
 
 
 def _by_name(
-    walker: Any, runner: str, targets: list[str], unit: Any, start: int, end: int, invocation: str
+    walker: Walker,
+    runner: str,
+    targets: list[str],
+    unit: Unit,
+    start: int,
+    end: int,
+    invocation: str,
 ) -> None:
     """Targets that could not be followed, detected by their name (`test`, `e2e`)."""
-    from railsafe.commands.table import script_entry
-
     for target in targets:
-        entry = script_entry(target, walker.table)
-        if entry is not None:
-            what = entry.label.replace("{pm}", runner).replace("{script}", target)
-            walker.detect(unit, entry.category, what, start, end, invocation)
+        detect_by_name(walker, runner, target, unit, start, end, invocation)
 
 
 def _nx_follow(
-    walker: Any,
+    walker: Walker,
     found: Any,
     target: str,
     directory: str,
-    unit: Any,
-    env: Any,
+    unit: Unit,
+    env: Env,
     start: int,
     end: int,
     invocation: str,
 ) -> bool:
     """Run one project's target; True when it was followed (or detected)."""
-    from railsafe.commands.analysis import _Env, _JsonValueOrigin, _Unit
-    from railsafe.commands.table import script_entry
-
     if found.commands:
         where = posixpath.normpath(posixpath.join(directory, found.cwd or "."))
         for text, step in found.commands:
             frame = walker.follow(unit, start, end, ("nx", step.path, step.label))
             if frame is None:
                 continue
-            frame = replace(frame, origin=_JsonValueOrigin(text, step), chain=(*frame.chain, step))
-            walker.analyze_text(_Unit(text, frame), _Env(where))
+            frame = replace(frame, origin=JsonValueOrigin(text, step), chain=(*frame.chain, step))
+            walker.analyze_text(Unit(text, frame), Env(where))
         return True
     if found.script:
-        pm = _pm(walker, directory)
-        walker.run_script(
-            pm, found.script, [], unit, env, directory, None, start, end, invocation, bins=False,
-            via=(found.step,) if found.executor else (),
+        pm = used_package_manager(walker, directory)
+        run_script(
+            walker, pm, found.script, [], unit, env, directory, None, start, end, invocation,
+            bins=False, via=(found.step,) if found.executor else (),
         )
         return True
     if found.executor:
@@ -474,13 +623,13 @@ def _nx_follow(
 # --- Lerna -------------------------------------------------------------------------------
 
 
-def lerna(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: int) -> bool:
+def lerna(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     if not args or args[0].text != "run":
         return False
     scripts: list[str] = []
     scopes: list[str] = []
     ignores: list[str] = []
-    passthrough: list[Any] = []
+    passthrough: list[Word] = []
     client = ""
     i = 1
     while i < len(args):
@@ -511,7 +660,7 @@ def lerna(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: in
     if not scripts or cwd is None:
         return True
     invocation = unit.text[start:end]
-    packages = walker._ask(cwd, "lerna_packages") or []
+    packages = walker.ask(cwd, "lerna_packages") or []
     chosen = packages
     if scopes:
         chosen = [p for p in packages if any(fnmatch.fnmatchcase(p.name, s) for s in scopes)]
@@ -520,12 +669,15 @@ def lerna(walker: Any, args: list[Any], unit: Any, env: Any, start: int, end: in
     for script in scripts:
         for package in chosen:
             directory = posixpath.normpath(posixpath.join(cwd, package.directory))
-            if not walker._has_script(directory, script):
+            if not has_script(walker, directory, script):
                 continue
-            pm = client if client in ("npm", "yarn", "pnpm") else _pm(walker, directory)
+            if client in ("npm", "yarn", "pnpm"):
+                pm = client
+            else:
+                pm = used_package_manager(walker, directory)
             ran.add(script)
-            walker.run_script(
-                pm, script, passthrough, unit, env, directory, None, start, end, invocation,
+            run_script(
+                walker, pm, script, passthrough, unit, env, directory, None, start, end, invocation,
                 bins=False,
             )
     if not packages:

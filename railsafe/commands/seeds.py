@@ -183,24 +183,8 @@ def _call_end(code: str, m: re.Match[str]) -> int:
     opening = code.find("(", m.start(), m.end())
     if opening < 0:
         return m.end()
-    depth = 0
-    i = opening
-    while i < len(code):
-        ch = code[i]
-        if ch in "'\"`":
-            k = i + 1
-            while k < len(code) and code[k] != ch:
-                k += 2 if code[k] == "\\" else 1
-            i = k + 1
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return m.end()
+    close = _closing(code, opening, "()")
+    return close + 1 if close is not None else m.end()
 
 
 def _skip_keywords(code: str, at: int) -> int:
@@ -218,7 +202,7 @@ def _up_ranges(code: str) -> list[tuple[int, int]]:
     out = []
     for m in _UP.finditer(code):
         if m.group(2):
-            close = _closing_brace(code, m.end() - 1)
+            close = _closing(code, m.end() - 1)
             out.append((m.end(), close if close is not None else len(code)))
         elif "=>" in code[m.start() : m.end()]:
             following = re.search(r"\bdown\b\s*[:(]", code[m.end() :])
@@ -226,7 +210,10 @@ def _up_ranges(code: str) -> list[tuple[int, int]]:
     return out
 
 
-def _closing_brace(code: str, open_index: int) -> int | None:
+def _closing(code: str, open_index: int, pair: str = "{}") -> int | None:
+    """The index of the bracket (`pair[1]`) that closes the one at `open_index`
+    (strings skipped); None when it is never closed."""
+    opener, closer = pair[0], pair[1]
     depth = 0
     i = open_index
     while i < len(code):
@@ -237,9 +224,9 @@ def _closing_brace(code: str, open_index: int) -> int | None:
                 k += 2 if code[k] == "\\" else 1
             i = k + 1
             continue
-        if ch == "{":
+        if ch == opener:
             depth += 1
-        elif ch == "}":
+        elif ch == closer:
             depth -= 1
             if depth == 0:
                 return i
@@ -277,7 +264,7 @@ def _report(
 
 
 def _read(walker: Any, path: str) -> tuple[str, Step] | None:
-    resolver = walker._at(".")
+    resolver = walker.resolver_at(".")
     if resolver is None:
         return None
     got = resolver.script_file(path)
@@ -285,7 +272,7 @@ def _read(walker: Any, path: str) -> tuple[str, Step] | None:
 
 
 def _js_files(walker: Any, directory: str) -> list[str]:
-    names = walker._ask(".", "directory_files", directory)
+    names = walker.ask(".", "directory_files", directory)
     if not isinstance(names, list):
         return []
     return [
@@ -376,7 +363,7 @@ def _knex_seed_directories(text: str) -> list[str] | None:
     saw = False
     for block in _KNEX_SEEDS.finditer(code):
         saw = True
-        close = _closing_brace(code, block.end() - 1)
+        close = _closing(code, block.end() - 1)
         body = code[block.end() : close if close is not None else len(code)]
         found = _DIRECTORY.search(body)
         if found is None:
@@ -428,13 +415,13 @@ _PRISMA_CONFIG_SEED = re.compile(r"""\bseed\s*:\s*(['"`])([^'"`$]+)\1""")
 
 
 def _prisma(walker: Any, unit: Any, env: Any, start: int, end: int) -> None:
-    from railsafe.commands.analysis import _Env, _JsonValueOrigin, _LinesOrigin, _Unit
+    from railsafe.commands.shell import Env, JsonValueOrigin, LinesOrigin, Unit
 
-    found = walker._ask(env.cwd, "package_field", "prisma", "seed")
+    found = walker.ask(env.cwd, "package_field", "prisma", "seed")
     origin: Any
     if isinstance(found, tuple):
         text, step = found
-        origin = _JsonValueOrigin(text, step)
+        origin = JsonValueOrigin(text, step)
     else:
         config = None
         for name in ("prisma.config.ts", "prisma.config.mts", "prisma.config.js"):
@@ -449,12 +436,12 @@ def _prisma(walker: Any, unit: Any, env: Any, start: int, end: int) -> None:
         text = hit.group(2)
         line, column = _point(config[0], hit.start(2))
         step = Step(config[1].path, Span(line, column, line, column + len(text)), config[1].path)
-        origin = _LinesOrigin(text, line, column)
+        origin = LinesOrigin(text, line, column)
     frame = walker.follow(unit, start, end, ("seed", env.cwd, "prisma"))
     if frame is None:
         return
     frame = replace(frame, origin=origin, chain=(*frame.chain, step), seed=True)
-    walker.analyze_text(_Unit(text, frame), _Env(env.cwd))
+    walker.analyze_text(Unit(text, frame), Env(env.cwd))
 
 
 def run_js(walker: Any, words: list[Any], unit: Any, env: Any, start: int, end: int) -> None:
