@@ -1,0 +1,115 @@
+"""The entry point: which directories of the tree are services, and each one's plans.
+
+`services(ctx)` finds the service roots (see the package docstring), then
+plans every service once per environment its Railway config names: the base
+config first, then each `environments.<name>`. The builder decides where the
+commands come from (`docker` for Dockerfile builds, `builders` for Nixpacks
+and Railpack); the pre-deploy command always comes from the Railway config.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from railsafe.context import Context
+from railsafe.discover import SourceFile
+from railsafe.project.builders import buildpack_commands, choose_builder
+from railsafe.project.configs import ServiceReader, rel_path
+from railsafe.project.docker import dockerfile_commands
+from railsafe.project.model import (
+    APP_MARKERS,
+    CONFIG_NAMES,
+    NIXPACKS_KINDS,
+    PREFERRED,
+    RAILPACK_KINDS,
+    RAILWAY_KINDS,
+    Plan,
+    Service,
+)
+
+
+def services(ctx: Context) -> list[Service]:
+    """Every service in the checked tree (computed once per Context)."""
+    return ctx.cached("project.services", lambda: _find_services(ctx))
+
+
+def files_by_dir(ctx: Context) -> dict[Path, list[SourceFile]]:
+    """Discovered files indexed by their directory (built once)."""
+
+    def build() -> dict[Path, list[SourceFile]]:
+        index: dict[Path, list[SourceFile]] = {}
+        for f in [*ctx.discovery.files, *ctx.discovery.aliases]:
+            index.setdefault(f.path.absolute().parent, []).append(f)
+        return index
+
+    return ctx.cached("project.files_by_dir", build)
+
+
+def _find_services(ctx: Context) -> list[Service]:
+    found: list[Service] = []
+    root = ctx.root.absolute()
+    index = files_by_dir(ctx)
+    dirs = set(index)
+    if (root / "requirements.txt").is_file() and (
+        not index or any(d.is_relative_to(root) for d in index)
+    ):
+        dirs.add(root)  # requirements.txt is not a discovered kind
+    for directory in sorted(dirs):
+        files = index.get(directory, [])
+        names = {f.path.name for f in files}
+        railway = _ranked([f for f in files if f.kind in RAILWAY_KINDS])
+        nix = _ranked([f for f in files if f.kind in NIXPACKS_KINDS])
+        rail = _ranked([f for f in files if f.kind in RAILPACK_KINDS])
+        is_root = directory == root
+        if not (railway or nix or rail or "Dockerfile" in names) and not (
+            is_root and any((directory / m).is_file() for m in APP_MARKERS)
+        ):
+            continue
+        by_name = {f.path.name: f for f in files}
+        relroot = rel_path(directory, root)
+        # Config files under other names (named on the command line, a corpus):
+        # each is its own service. Otherwise one service: railway.toml wins over
+        # railway.json (§2.3), nixpacks.toml over nixpacks.json (§3.2).
+        configs = railway + nix + rail
+        variants: list[tuple[SourceFile | None, SourceFile | None, SourceFile | None]]
+        if any(f.path.name not in CONFIG_NAMES for f in configs):
+            variants = [(f, None, None) for f in railway]
+            variants += [(None, f, None) for f in nix] + [(None, None, f) for f in rail]
+        else:
+            variants = [(railway[0] if railway else None, nix[0] if nix else None,
+                         rail[0] if rail else None)]
+        for cfg, nx, rp in variants:
+            service = Service(
+                directory,
+                relroot,
+                by_name,
+                ctx.load(cfg) if cfg else None,
+                ctx.load(nx) if nx else None,
+                ctx.load(rp) if rp else None,
+            )
+            service.plans = plan_service(ctx, service)
+            found.append(service)
+    return found
+
+
+def _ranked(files: list[SourceFile]) -> list[SourceFile]:
+    return sorted(files, key=lambda f: (PREFERRED.get(f.path.name, 0), f.path.name))
+
+
+def plan_service(ctx: Context, service: Service) -> tuple[Plan, ...]:
+    """One plan per environment: the base config (None) first, then each override."""
+    reader = ServiceReader(ctx, service)
+    return tuple(_plan(reader, env) for env in (None, *reader.env_names))
+
+
+def _plan(r: ServiceReader, env: str | None) -> Plan:
+    builder = choose_builder(r, env)
+    if builder.name == "DOCKERFILE":
+        build, start = dockerfile_commands(r, env)
+    elif builder.name in ("NIXPACKS", "RAILPACK"):
+        build, start = buildpack_commands(r, env, builder)
+    else:  # Heroku / Paketo buildpacks: only what the Railway config says
+        build = r.config_commands(env, "build", "buildCommand", "build") or []
+        start = r.config_commands(env, "deploy", "startCommand", "start") or []
+    pre = r.config_commands(env, "deploy", "preDeployCommand", "pre-deploy") or []
+    return Plan(env, builder, tuple(build), tuple(pre), tuple(start))
