@@ -15,6 +15,9 @@ T = TypeVar("T")
 
 CONFIG_KINDS = tuple(kind for kind, _ in CONFIG_FILES.values())
 
+# Railway stops reading railway.toml / railway.json on this day (railway-facts §1.1)
+CONFIG_AS_CODE_CUTOFF = dt.date(2026, 12, 1)
+
 
 @dataclass
 class Context:
@@ -67,6 +70,11 @@ class Context:
         if key not in self._cache:
             self._cache[key] = factory()
         return self._cache[key]
+
+    @property
+    def reads_config_as_code(self) -> bool:
+        """Whether Railway still applies railway.toml / railway.json on `today`."""
+        return self.today < CONFIG_AS_CODE_CUTOFF
 
     def loaded_documents(self) -> list[Document]:
         return list(self._documents.values())

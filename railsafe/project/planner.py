@@ -79,6 +79,8 @@ def _find_services(ctx: Context) -> list[Service]:
             variants = [(railway[0] if railway else None, nix[0] if nix else None,
                          rail[0] if rail else None)]
         for cfg, nx, rp in variants:
+            if not ctx.reads_config_as_code:
+                cfg = None  # after the cutoff Railway ignores the file (RS005 says so)
             service = Service(
                 directory,
                 relroot,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from railsafe.context import Context
+from railsafe.context import CONFIG_AS_CODE_CUTOFF, Context
 from railsafe.findings import FILE_START, Related, Severity, Span
 from railsafe.loaders import Document, KeyPath
 from railsafe.rules import Hit, hit, rule
@@ -86,7 +85,7 @@ def _unread_deploy_files(ctx: Context, checked: set[str]) -> Iterator[Hit]:
 
 
 
-CUTOFF = dt.date(2026, 12, 1)
+CUTOFF = CONFIG_AS_CODE_CUTOFF
 KNOWN_BUILDERS = ("RAILPACK", "DOCKERFILE", "NIXPACKS")
 RETIRED_BUILDERS = ("HEROKU", "PAKETO")
 RAILWAY_KINDS = ("railway-toml", "railway-json")
@@ -165,7 +164,9 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
     ## What it finds
     Every `railway.toml` and `railway.json`. Before 2026-12-01 this is a
     warning; from that date on it is an error, because every setting in the
-    file no longer applies. `--today YYYY-MM-DD` evaluates the rule as of
+    file no longer applies; from then on the deploy-phase rules (RS1xx) also
+    stop treating the file's commands as ones that run. `--today YYYY-MM-DD`
+    evaluates the rule as of
     another date.
 
     ## Why it matters on Railway
