@@ -10,13 +10,18 @@ in-memory database (`sqlite://`, `sqlite:///:memory:`, `mode=memory`) is fine, a
 file is fine when its path contains `test`; any other file is treated like a
 database whose name lacks `test` (on Railway, a SQLite file on a volume *is* the
 production data).
+
+Besides URLs, `parse_target` reads libpq key/value strings (`host=... port=...
+dbname=...`), SQLite URI filenames (`file:test.db`) and bare SQLite file names, and
+takes `?host=` / `?hostaddr=` / `?port=` / `?dbname=` query parameters into account
+the way libpq does. A value that is none of these has kind "unknown".
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 # Variables that hold a database URL, the production ones Railway injects included.
 DB_URL_VAR = re.compile(
@@ -81,56 +86,200 @@ def looks_like_db_url(value: str) -> bool:
     return bool(_URL_SHAPE.match(value)) and (base in _SQL_SCHEMES or base == "sqlite")
 
 
+# libpq's connection keywords (PostgreSQL docs, "Parameter Key Words"): a key/value
+# connection string uses only these.
+LIBPQ_KEYWORDS = frozenset({
+    "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "require_auth",
+    "channel_binding", "connect_timeout", "client_encoding", "options", "application_name",
+    "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "requiressl",
+    "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslkeylogfile", "sslcertmode",
+    "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer",
+    "ssl_min_protocol_version", "ssl_max_protocol_version", "min_protocol_version",
+    "max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service",
+    "target_session_attrs", "load_balance_hosts", "scram_client_key", "scram_server_key",
+    "oauth_issuer", "oauth_client_id", "oauth_client_secret", "oauth_scope",
+})
+
+# The port a URL without one connects to.
+DEFAULT_PORTS = {"postgresql": "5432", "mysql": "3306", "mariadb": "3306", "mongodb": "27017",
+                 "redis": "6379", "rediss": "6379", "mssql": "1433", "cockroachdb": "26257"}
+
+_KV_PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*('(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)*)")
+_SQLITE_FILE = re.compile(r"^[\w./\\~:-]+\.(?:db|sqlite|sqlite3|db3)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a database value points, parsed; allow-list patterns match these parts.
+
+    `kind` is "url", "keyvalue" (a libpq `host=... dbname=...` string) or "sqlite".
+    `hosts` holds (host, port) pairs, host lower-cased, "" for the default (local)
+    host; `?host=` / `?hostaddr=` query parameters count as hosts, as libpq reads them.
+    """
+
+    kind: str
+    scheme: str  # lower case, `postgres` spelled `postgresql`
+    hosts: tuple[tuple[str, str], ...]
+    database: str
+    service: str = ""
+
+
+def normal_scheme(scheme: str) -> str:
+    base, plus, driver = scheme.lower().partition("+")
+    return ("postgresql" if base == "postgres" else base) + plus + driver
+
+
+def parse_target(value: str) -> Target | None:
+    """Parse a database URL, a libpq key/value string or a SQLite file name; None when
+    the value is none of these (nothing can be said about which database it names)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.lower().startswith("file:") and not _URL_SHAPE.match(value):
+        path, _, query = value[5:].partition("?")  # a SQLite URI filename: file:test.db
+        return _sqlite(unquote(path), query)
+    if _URL_SHAPE.match(value):
+        return _parse_url(value)
+    if value == ":memory:":
+        return Target("sqlite", "sqlite", (), ":memory:")
+    if _SQLITE_FILE.match(value):
+        return Target("sqlite", "sqlite", (), value)
+    return _parse_keyvalue(value)
+
+
+def _sqlite(path: str, query: str) -> Target:
+    memory = "memory" in parse_qs(query).get("mode", [])
+    if path in ("", ":memory:") or memory or path.startswith("file::memory:"):
+        path = ":memory:"
+    return Target("sqlite", "sqlite", (), path)
+
+
+def _split_hosts(text: str, default_port: str = "") -> list[tuple[str, str]]:
+    hosts = []
+    for item in text.split(","):
+        item = item.strip()
+        if item.startswith("["):  # [::1]:5432
+            host, _, rest = item[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ""
+        elif item.count(":") == 1:
+            host, port = item.split(":")
+        else:
+            host, port = item, ""
+        host = unquote(host)
+        if not host.startswith("/"):  # a Unix socket directory keeps its case
+            host = host.lower().rstrip(".")
+        if host or port:
+            hosts.append((host, port or default_port))
+    return hosts
+
+
+def _hosts(netloc_hosts: list[tuple[str, str]], params: dict[str, list[str]]
+           ) -> tuple[tuple[str, str], ...]:
+    ports = [p.strip() for v in params.get("port", []) for p in v.split(",")]
+    query_hosts = [h for key in ("host", "hostaddr") for v in params.get(key, [])
+                   for h in _split_hosts(v)]
+    if ports:  # libpq: the port list pairs with the host list; one port serves them all
+        query_hosts = [(h, p or (ports[i] if i < len(ports) else ports[0]))
+                       for i, (h, p) in enumerate(query_hosts)]
+    hosts = [h for h in netloc_hosts if h[0]] + query_hosts
+    if not hosts:
+        port = next((p for _, p in netloc_hosts if p), ports[0] if ports else "")
+        hosts = [("", port)]
+    return tuple(hosts)
+
+
+def _parse_url(value: str) -> Target:
+    scheme, rest = value.split("://", 1)
+    scheme = normal_scheme(scheme)
+    rest = rest.split("#", 1)[0]
+    netloc = re.split(r"[/?]", rest, maxsplit=1)[0]
+    path, _, query = rest[len(netloc):].partition("?")
+    base = scheme.split("+", 1)[0]
+    if base in ("sqlite", "file"):
+        path = unquote(path)
+        if base == "sqlite" and path.startswith("/"):
+            path = path[1:]  # sqlite:///relative.db, sqlite:////absolute.db
+        return _sqlite(path, query)
+    params = parse_qs(query, keep_blank_values=True)
+    hostpart = netloc.rpartition("@")[2]
+    database = next((params[key][0] for key in ("dbname", "database") if params.get(key)),
+                    unquote(path.lstrip("/")).split("/", 1)[0])
+    return Target("url", scheme, _hosts(_split_hosts(hostpart), params), database,
+                  service=(params.get("service") or [""])[0])
+
+
+def _parse_keyvalue(value: str) -> Target | None:
+    pairs: dict[str, list[str]] = {}
+    pos = 0
+    while pos < len(value):
+        match = _KV_PAIR.match(value, pos)
+        if not match or match.end() == pos:
+            break
+        raw = match[2]
+        if raw.startswith("'"):
+            raw = raw[1:-1]
+        pairs[match[1].lower()] = [re.sub(r"\\(.)", r"\1", raw)]
+        pos = match.end()
+        if pos < len(value) and not value[pos].isspace():
+            return None  # `host=a'b`: not libpq syntax
+    if value[pos:].strip() or not pairs or not set(pairs) <= LIBPQ_KEYWORDS:
+        return None
+    database = pairs.get("dbname", [""])[0]
+    if "=" in database or "://" in database:
+        return None  # libpq expands such a dbname into more settings: not judged here
+    return Target("keyvalue", "postgresql", _hosts([], pairs), database,
+                  service=pairs.get("service", [""])[0])
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """What a URL looks like. `problem` is None for an acceptable test database."""
+    """What a URL looks like. `problem` is None for an acceptable test database.
+
+    `kind` is "url", "keyvalue" or "sqlite" for a parsed value, "reference" for an
+    unresolved Railway reference, and "unknown" for a value that is none of these:
+    `classify` then reports no problem (callers judging literals found in code skip
+    it), and the pytest plugin refuses it as impossible to judge.
+    """
 
     problem: str | None
     railway: bool = False  # the host is a Railway host (or a Railway reference)
     database: str = ""
+    kind: str = "url"
+    hosts: tuple[str, ...] = ()
 
 
 def classify(url: str) -> Verdict:
     """Judge one database URL: Railway host, or a database name without `test`."""
     url = url.strip()
     if "${{" in url:
-        return Verdict("unresolved Railway reference", railway=True)
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:
-        return Verdict("unparseable database URL")
-    scheme = parts.scheme.lower()
-    base = scheme.split("+", 1)[0]
-    if base == "sqlite":
-        path = unquote(parts.path)
-        if path.startswith("/"):
-            path = path[1:]
-        memory = parts.query and "memory" in parse_qs(parts.query).get("mode", [""])
-        if path in ("", ":memory:") or memory or path.startswith("file::memory:"):
-            return Verdict(None, database=":memory:")
-        if "test" in path.lower():
-            return Verdict(None, database=path)
-        return Verdict(f"SQLite file {path!r} has no 'test' in its path", database=path)
-    if not scheme or "://" not in url:
-        return Verdict(None)  # not a URL (a bare name, a path): nothing to judge
-    if railway_host(host):
-        return Verdict("Railway host", railway=True, database=_dbname(parts.path, parts.query))
+        return Verdict("unresolved Railway reference", railway=True, kind="reference")
+    target = parse_target(url)
+    if target is None:
+        return Verdict(None, kind="unknown")  # not a URL (a bare name, a path): nothing to judge
+    return judge(target)
+
+
+def judge(target: Target) -> Verdict:
+    database, kind = target.database, target.kind
+    if kind == "sqlite":
+        if database == ":memory:" or "test" in database.lower():
+            return Verdict(None, database=database, kind=kind)
+        return Verdict(f"SQLite file {database!r} has no 'test' in its path", database=database,
+                       kind=kind)
+    hosts = tuple(host for host, _ in target.hosts)
+    if any(railway_host(host) for host in hosts):
+        return Verdict("Railway host", railway=True, database=database, kind=kind, hosts=hosts)
+    base = target.scheme.split("+", 1)[0]
     if base.startswith("redis") or base in ("amqp", "amqps", "http", "https"):
-        return Verdict(None)
-    database = _dbname(parts.path, parts.query)
+        return Verdict(None, database=database, kind=kind, hosts=hosts)
+    if target.service:
+        return Verdict(f"names the pg_service.conf service {target.service!r}: cannot judge",
+                       database=database, kind=kind, hosts=hosts)
     if not database:
-        return Verdict("names no database (the server's default database)")
+        return Verdict("names no database (the server's default database)", kind=kind,
+                       hosts=hosts)
     if "test" not in database.lower():
-        return Verdict(f"database {database!r} has no 'test' in its name", database=database)
-    return Verdict(None, database=database)
-
-
-def _dbname(path: str, query: str) -> str:
-    name = unquote(path.lstrip("/")).split("/", 1)[0]
-    if not name and query:
-        params = parse_qs(query)
-        for key in ("dbname", "database"):
-            if params.get(key):
-                return params[key][0]
-    return name
+        return Verdict(f"database {database!r} has no 'test' in its name", database=database,
+                       kind=kind, hosts=hosts)
+    return Verdict(None, database=database, kind=kind, hosts=hosts)
