@@ -42,7 +42,7 @@ def normalise_enum(value: str) -> str:
     Railway's own docs write `builder = "railpack"` and `restartPolicyType =
     "never"`, and real files write `on-failure` too (railway-facts §1.4).
     """
-    return value.strip().upper().replace("-", "_")
+    return value.upper().replace("-", "_")
 
 
 _norm = normalise_enum

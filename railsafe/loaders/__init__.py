@@ -160,6 +160,11 @@ def load(path: Path, relpath: str, kind: str, syntax: str) -> Document:
         return doc
     if syntax == "toml":
         doc.data, doc.error = parse_toml(text)
+        if doc.error is not None and text.lstrip().startswith(("{", "[{")):
+            json_name = path.name.removesuffix(".toml") + ".json"
+            doc.error = LoadError(
+                f"{doc.error.message} (this file holds JSON: name it {json_name})", doc.error.span
+            )
     elif syntax in ("json", "jsonc"):
         doc.data, doc.error = parse_json(text, jsonc=syntax == "jsonc")
     return doc  # other files: text only, parsed by the rules' own analysers

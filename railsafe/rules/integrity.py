@@ -89,6 +89,11 @@ CUTOFF = CONFIG_AS_CODE_CUTOFF
 KNOWN_BUILDERS = ("RAILPACK", "DOCKERFILE", "NIXPACKS")
 RETIRED_BUILDERS = ("HEROKU", "PAKETO")
 RAILWAY_KINDS = ("railway-toml", "railway-json")
+# which program reads each config kind (RS004 names it)
+_OWNER = {
+    "railway-toml": "Railway", "railway-json": "Railway",
+    "nixpacks-toml": "Nixpacks", "nixpacks-json": "Nixpacks", "railpack-json": "Railpack",
+}
 
 
 def _walk_keys(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
@@ -148,8 +153,9 @@ def test_command(ctx: Context) -> Iterator[Hit]:
                 yield hit(
                     doc,
                     path,
-                    f"`{key}` is not a Railway setting: Railway ignores it and it disables "
-                    "nothing. No builder runs tests by itself; tests run only where a command "
+                    f"`{key}` is not a setting of {_OWNER.get(doc.kind, 'Railway')} and "
+                    "disables nothing. No builder runs tests by itself; tests run only where a "
+                    "command "
                     "you wrote starts them (buildCommand, preDeployCommand, startCommand, "
                     "builder phases, Procfile, package.json scripts, Dockerfile RUN)",
                     part="whole",
@@ -278,10 +284,11 @@ def unsupported_builder(ctx: Context) -> Iterator[Hit]:
             why = "was removed from Railway's builders" if norm in RETIRED_BUILDERS else (
                 "is not a Railway builder"
             )
+            what = "builder is empty" if not value.strip() else f"builder `{value}` {why}"
             yield hit(
                 doc,
                 path,
-                f"builder `{value}` {why}; use RAILPACK (the default) or DOCKERFILE",
+                f"{what}; use RAILPACK (the default) or DOCKERFILE",
                 part="value",
                 fix='builder = "RAILPACK"',
             )

@@ -83,7 +83,26 @@ def _suggest(key: str, valid: list[str]) -> str | None:
         return exact
     lowered = {v.lower(): v for v in valid}
     close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.75)
-    return lowered[close[0]] if close else None
+    if close:
+        return lowered[close[0]]
+    return _abbreviated(key.lower(), lowered)
+
+
+def _abbreviated(key: str, lowered: dict[str, str]) -> str | None:
+    """`user` -> `username`, `sleepApp` -> `sleepApplication`, `cacheDirs` ->
+    `cacheDirectories`: the one valid key sharing a long enough prefix."""
+    def shared(a: str, b: str) -> int:
+        n = 0
+        while n < min(len(a), len(b)) and a[n] == b[n]:
+            n += 1
+        return n
+
+    scored = [(shared(key, v), v) for v in lowered]
+    best = max((n for n, _ in scored), default=0)
+    if best < max(4, int(0.6 * len(key))):
+        return None
+    winners = [v for n, v in scored if n == best]
+    return lowered[winners[0]] if len(winners) == 1 else None
 
 
 def _value_at(data: Any, keypath: KeyPath) -> Any:
@@ -249,10 +268,16 @@ def unknown_key_message(doc: Document, name: str, keypath: KeyPath) -> str:
     key = str(keypath[-1])
     parent = keypath[:-1]
     valid = keys_at(name, parent)
-    text = (
-        f"unknown key `{key}` {_where(parent)}; {PLATFORM[name]} ignores it, "
-        "so this setting never applies"
-    )
+    if name == "railway":  # whether Railway ignores or rejects it is unconfirmed (§1.7)
+        text = (
+            f"unknown key `{key}` {_where(parent)}: not a Railway setting (Railway's schema "
+            "rejects it), so it has no effect"
+        )
+    else:  # Nixpacks and Railpack drop unknown keys silently (§3.3, §4.1)
+        text = (
+            f"unknown key `{key}` {_where(parent)}; {PLATFORM[name]} ignores it, "
+            "so this setting never applies"
+        )
     if name == "railway":
         hint = _railway_hint(doc, keypath, key, valid)
     elif name == "railpack":
@@ -322,7 +347,11 @@ def invalid_value(ctx: Context) -> Iterator[Hit]:
     `railpack.json` that their schema rejects: a string where a number or list
     belongs, `numReplicas` outside 1..200, `restartPolicyMaxRetries` below 1,
     negative `overlapSeconds`/`drainingSeconds`, a `cronSchedule` that is not
-    five crontab fields, a `preDeployCommand` list with more than one command,
+    five crontab fields with values in range and runs at least 5 minutes apart,
+    a `preDeployCommand` list that is empty or has more than one command, a
+    Nixpacks phase that sets a field under both its names (`cmds` and
+    `commands`: Nixpacks fails with "duplicate field"), a Railpack command or
+    layer object that matches none of its forms,
     an unknown `restartPolicyType`, `runtime` or railpack `provider`. Enum
     values are accepted in any case with `-` and `_` interchangeable
     (`on_failure`, `on-failure`, `Never`), as real files and Railway's own docs
@@ -341,6 +370,8 @@ def invalid_value(ctx: Context) -> Iterator[Hit]:
     Write the value the message asks for. For several pre-deploy commands, join
     them with `&&` or call one script.
     """
+    from railsafe.config_checks import semantic_issues
+
     for doc, name in _schema_documents(ctx):
         for issue in _issues(ctx, doc, name):
             if issue.kind == "unknown-key":
@@ -348,6 +379,8 @@ def invalid_value(ctx: Context) -> Iterator[Hit]:
             if name == "railway" and issue.kind == "enum" and _is_builder(issue.keypath):
                 continue
             yield hit(doc, issue.keypath, issue.message, part="value")
+        for keypath, message, part in semantic_issues(doc.data, name):
+            yield hit(doc, keypath, message, part=part)
 
 
 def _plan_phases(data: Any) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
@@ -416,7 +449,12 @@ def ignored_nixpacks_plan_field(ctx: Context) -> Iterator[Hit]:
                     continue
                 for key, text in NIXPACKS_PHASE_IGNORED.items():
                     if key in phase:
-                        fix = "use `cmds = [...]`" if key == "cmd" else "rename it to `nixPkgs`"
+                        if key != "cmd":
+                            fix = "rename it to `nixPkgs`"
+                        elif phase_name == "start":  # a server command: not a build step
+                            fix = "the start command belongs in `[start] cmd = ...`"
+                        else:
+                            fix = "use `cmds = [...]`"
                         yield hit(
                             doc,
                             ("phases", phase_name, key),
