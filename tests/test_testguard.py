@@ -388,3 +388,211 @@ def test_js_vitest_env_with_a_production_url_pins_nothing(tmp_path: Path) -> Non
     })
     ctx = Context(discover([tmp_path]))
     assert jsconfig.pinned_for(ctx, "test/a.test.ts") == frozenset()
+
+
+# -- Flask config classes in application code ----------------------------------------
+_FLASK_CONFIG = (
+    "import os\n\n"
+    "class Config:\n    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL')\n\n"
+    "class TestingConfig(Config):\n    TESTING = True\n"
+)
+_FLASK_FALLBACK = ("    SQLALCHEMY_DATABASE_URI = os.environ.get('TEST_DATABASE_URL') or "
+                   "os.environ.get('DATABASE_URL')\n")
+
+
+def _flask_conftest(imports: str, configure: str) -> str:
+    return (
+        f"import pytest\nfrom app import create_app, db\n{imports}\n"
+        "@pytest.fixture(scope='session', autouse=True)\ndef app():\n"
+        f"    app = {configure}\n    with app.app_context():\n        db.drop_all()\n"
+        "        yield app\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config_path", "imports", "configure"),
+    [
+        ("config.py", "", "create_app('config.TestingConfig')"),
+        ("config.py", "from config import TestingConfig", "create_app(TestingConfig)"),
+        ("app/config.py", "from app.config import TestingConfig", "create_app(TestingConfig)"),
+        ("app/config.py", "from app import config", "create_app(config.TestingConfig)"),
+        ("config.py", "import config",
+         "create_app()\n    app.config.from_object(config.TestingConfig)"),
+        ("app/config.py", "",
+         "create_app()\n    app.config.from_object('app.config.TestingConfig')"),
+    ],
+)
+def test_flask_config_class_reached_from_a_test(tmp_path: Path, config_path: str, imports: str,
+                                                configure: str) -> None:
+    files = {"app/__init__.py": "", config_path: _FLASK_CONFIG + _FLASK_FALLBACK,
+             "tests/conftest.py": _flask_conftest(imports, configure)}
+    [finding] = _check(tmp_path, files, "RS201", "RS202")
+    assert (finding.rule, finding.path, finding.span.line) == ("RS201", config_path, 8)
+    assert finding.message.startswith(
+        "application code used by tests/conftest.py reads the test database URL from "
+        "DATABASE_URL (as a fallback)")
+    related = {(r.path, r.message) for r in finding.related}
+    assert ("tests/conftest.py", "db.drop_all() (drops every table), in autouse "
+            "session-scoped fixture `app`") in related
+    assert ("tests/conftest.py", "the test setup configures the app with `TestingConfig` "
+            "here") in related
+
+
+def test_flask_config_class_inherits_the_url(tmp_path: Path) -> None:
+    files = {"config.py": _FLASK_CONFIG,
+             "tests/conftest.py": _flask_conftest("", "create_app('config.TestingConfig')")}
+    [finding] = _check(tmp_path, files, "RS201")
+    assert (finding.path, finding.span.line) == ("config.py", 4)
+    assert "(directly)" in finding.message
+
+
+@pytest.mark.parametrize(
+    "configure",
+    [
+        # not configuring an app with the class
+        "create_app()\n    assert issubclass(TestingConfig, object)",
+        # only a test variable
+        "create_app('config.SafeTestConfig')",
+    ],
+)
+def test_flask_config_class_not_used_or_safe(tmp_path: Path, configure: str) -> None:
+    config = _FLASK_CONFIG + (
+        "\nclass SafeTestConfig(Config):\n"
+        "    SQLALCHEMY_DATABASE_URI = os.environ['TEST_DATABASE_URL']\n")
+    files = {"config.py": config,
+             "tests/conftest.py": _flask_conftest("from config import TestingConfig",
+                                                  configure)}
+    assert _check(tmp_path, files, "RS201", "RS202") == []
+
+
+def test_flask_config_class_literal_is_judged(tmp_path: Path) -> None:
+    files = {
+        "config.py": "class TestConfig:\n"
+                     "    SQLALCHEMY_DATABASE_URI = 'postgresql://u:pw@localhost:5432/app'\n",
+        "tests/test_app.py": "from app import create_app\n\ndef test_home():\n"
+                             "    assert create_app('config.TestConfig')\n",
+    }
+    [finding] = _check(tmp_path, files, "RS203")
+    assert (finding.path, finding.span.line) == ("config.py", 2)
+    assert finding.message.startswith("application code used by tests/test_app.py points")
+    assert ("tests/test_app.py", 4) in {(r.path, r.span.line) for r in finding.related}
+
+
+# -- pytest-django's django_db_setup overridden -----------------------------------------
+_DJANGO = {
+    "manage.py": "",
+    "mysite/__init__.py": "",
+    "mysite/settings.py": "import dj_database_url\n"
+                          "DATABASES = {'default': dj_database_url.config(env='DATABASE_URL')}\n",
+    "pytest.ini": "[pytest]\nDJANGO_SETTINGS_MODULE = mysite.settings\naddopts = --reuse-db\n",
+    "tests/test_x.py": "import pytest\n\n@pytest.mark.django_db\ndef test_x():\n"
+                       "    assert True\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("def django_db_setup():\n    pass\n", ["RS202"]),
+        ("def django_db_setup(django_db_blocker):\n    '''Use the configured database.'''\n",
+         ["RS202"]),
+        # requests pytest-django's own: a test_<NAME> database is created
+        ("def django_db_setup(django_db_setup, django_db_blocker):\n    pass\n", []),
+        # points DATABASES somewhere itself: judged as written (a test database here)
+        ("def django_db_setup():\n    from django.conf import settings\n"
+         "    settings.DATABASES['default']['NAME'] = 'app_test'\n", []),
+    ],
+)
+def test_django_db_setup_override(tmp_path: Path, override: str, expected: list[str]) -> None:
+    conftest = "import pytest\n\n@pytest.fixture(scope='session')\n" + override
+    findings = _check(tmp_path, {**_DJANGO, "tests/conftest.py": conftest}, "RS201", "RS202")
+    assert [f.rule for f in findings] == expected
+    for finding in findings:
+        assert (finding.path, finding.span.line) == ("mysite/settings.py", 2)
+        assert finding.message.startswith("the Django settings module used by "
+                                          "tests/conftest.py reads the test database URL")
+        assert any(r.path == "tests/conftest.py" and "django_db_setup" in r.message
+                   for r in finding.related)
+
+
+def test_django_db_setup_override_with_a_flush(tmp_path: Path) -> None:
+    conftest = (
+        "import pytest\nfrom django.core.management import call_command\n\n"
+        "@pytest.fixture(scope='session')\ndef django_db_setup():\n    pass\n\n"
+        "@pytest.fixture(autouse=True)\ndef clean(db):\n"
+        "    call_command('flush', '--no-input')\n    yield\n"
+    )
+    without = {k: v for k, v in _DJANGO.items() if k != "pytest.ini"}
+    pyproject = "[tool.pytest.ini_options]\naddopts = '--ds=mysite.settings'\n"
+    for files in (_DJANGO, without, {**without, "pyproject.toml": pyproject}):
+        [finding] = _check(tmp_path, {**files, "tests/conftest.py": conftest}, "RS201")
+        assert (finding.path, finding.span.line) == ("mysite/settings.py", 2)
+        assert any("call_command('flush')" in r.message for r in finding.related)
+
+
+# -- JavaScript clients and imported client modules --------------------------------------
+@pytest.mark.parametrize(
+    ("text", "client"),
+    [
+        ('const knex = require("knex")({ client: "pg" });\n', True),
+        ('const Knex = require("knex");\nconst db = Knex({ client: "pg" });\n', True),
+        ('import pg from "pg";\nconst pool = new pg.Pool({});\n', True),
+        ('import * as pgp from "postgres";\nconst sql = pgp(url);\n', True),
+        ('import Sequelize from "sequelize";\nconst s = new Sequelize(url);\n', True),
+        ('import knex = require("knex");\nconst db = knex(config);\n', True),
+        ('const { Pool } = require("pg");\nconst p = new Pool({});\n', True),
+        # bound but never called or new-ed; named helpers of a DB package are no client
+        ('const Knex = require("knex");\nmodule.exports = Knex;\n', False),
+        ('import { eq } from "drizzle-orm";\nconst c = eq(a, b);\n', False),
+        ('const lodash = require("lodash");\nconst x = lodash(y);\n', False),
+    ],
+)
+def test_js_clients_from_db_packages(text: str, client: bool) -> None:
+    assert js.scan(text).client is client
+
+
+def test_js_imported_client_read_is_a_related_location(tmp_path: Path) -> None:
+    files = {
+        "src/db/index.ts": (
+            'import { drizzle } from "drizzle-orm/node-postgres";\nimport { Pool } from "pg";\n'
+            'import * as schema from "./schema";\n'
+            "const pool = new Pool({ connectionString: process.env.DATABASE_URL });\n"
+            "export const db = drizzle(pool, { schema });\n"),
+        "tests/setup.ts": (
+            'import { sql } from "drizzle-orm";\nimport { db } from "../src/db";\n'
+            "beforeEach(async () => {\n"
+            "  await db.execute(sql`TRUNCATE TABLE users`);\n});\n"),
+    }
+    [finding] = _check(tmp_path, files, "RS201")
+    assert (finding.path, finding.span.line) == ("tests/setup.ts", 2)
+    places = [(r.path, r.span.line, r.span.column) for r in finding.related]
+    assert ("src/db/index.ts", 4, 43) in places
+    del files["tests/setup.ts"]
+    files["tests/setup.ts"] = 'import { db } from "../src/db";\nexport { db };\n'
+    [warning] = _check(tmp_path, files, "RS202")
+    assert [(r.path, r.span.line) for r in warning.related] == [("src/db/index.ts", 4)]
+
+
+@pytest.mark.parametrize(
+    ("test_entry", "reported"),
+    [
+        ("process.env.TEST_DATABASE_URL", False),
+        ("process.env.TEST_DATABASE_URL || process.env.DATABASE_URL", True),
+    ],
+)
+def test_js_knexfile_test_entry(tmp_path: Path, test_entry: str, reported: bool) -> None:
+    files = {
+        "knexfile.js": (
+            f'module.exports = {{\n  test: {{ client: "pg", connection: {test_entry} }},\n'
+            '  production: { client: "pg", connection: process.env.DATABASE_URL },\n};\n'),
+        "tests/global-setup.js": (
+            'const knex = require("knex")(require("../knexfile").test);\n'
+            "module.exports = async () => { await knex.migrate.rollback({}, true); };\n"),
+        "vitest.config.js":
+            'export default { test: { globalSetup: "./tests/global-setup.js" } };\n',
+    }
+    findings = _check(tmp_path, files, "RS201")
+    assert [(f.path, f.span.line) for f in findings] == (
+        [("tests/global-setup.js", 1)] if reported else [])
+    for finding in findings:
+        assert ("knexfile.js", 2) in {(r.path, r.span.line) for r in finding.related}

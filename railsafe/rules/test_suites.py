@@ -44,7 +44,13 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     with `get_settings()`, `dj_database_url.config()`, `process.env.DATABASE_URL`,
     a `new PrismaClient()` without a datasource URL, which reads `DATABASE_URL`
     itself) or as a fallback (`os.getenv("TEST_DATABASE_URL") or
-    os.getenv("DATABASE_URL")`), while a fixture, setup hook, test function or
+    os.getenv("DATABASE_URL")`). That URL may sit in application code the tests
+    choose: a Flask test config class they configure the app with
+    (`create_app("config.TestingConfig")`, `create_app(TestingConfig)`,
+    `app.config.from_object(...)`), or the Django settings' `DATABASES` when a
+    conftest overrides pytest-django's `django_db_setup` without requesting the
+    original (`def django_db_setup(): pass`: no test database is created,
+    docs/facts.md F15). This holds while a fixture, setup hook, test function or
     module-level statement runs a destructive operation: `metadata.drop_all()`
     (called, or passed to `run_sync`), `DROP`/`TRUNCATE`/`DELETE FROM` without
     `WHERE` in executed SQL, alembic `command.downgrade`, Django `flush`,
@@ -64,11 +70,18 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     the test and setup files that config covers (not `globalSetup`, which runs
     outside it: docs/facts.md F11). In JavaScript a read counts only when its value
     reaches the client; `Boolean(process.env.DATABASE_URL)`, a comparison or another
-    presence check does not.
+    presence check does not. A client is one the file, or a module it imports with
+    a relative path (a `knexfile` whose `test` entry it takes), builds: `new Pool`,
+    `knex(...)`, `require("knex")({...})`, or any name bound to a database package
+    (`const Knex = require("knex")`, `import pg from "pg"`; knex, pg, postgres,
+    mysql2, @prisma/client, drizzle-orm, sequelize, typeorm, kysely, mongodb,
+    mongoose) that is called or `new`-ed.
 
     The finding sits on the variable read; the destructive call is a related
     location. When the read is in application code (a settings class, an engine
-    module), the message names the test file that reaches it.
+    module), the message names the test file that reaches it. In JavaScript a
+    read in a client module the setup imports is reported at the import, with the
+    read itself as a related location.
 
     ## Why it matters on Railway
     On Railway `DATABASE_URL` is the production database (railway-facts §6.2).
@@ -108,7 +121,12 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     database named `test_<NAME>` and run the tests in it (Django's documented
     test-database behaviour), so the tests write no production rows. They are
     reported when `DATABASES[...]["TEST"]["NAME"]` names a database without
-    `test` in its name: the test runner then uses, and recreates, that database.
+    `test` in its name: the test runner then uses, and recreates, that database;
+    and when a conftest overrides pytest-django's `django_db_setup` without
+    requesting the original (`def django_db_setup(): pass`, pytest-django's
+    documented way to use an existing database: docs/facts.md F15): then no test
+    database is created and the settings module's `DATABASES` (the one
+    `DJANGO_SETTINGS_MODULE` or `--ds` names) is the database the tests use.
 
     ## Why it matters on Railway
     With the service's variables (`railway run`, a test command in a start,
@@ -140,7 +158,8 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     `test` in its name (a SQLite file without `test` in its path), in: pytest-env
     `env =` entries (pytest.ini, setup.cfg, tox.ini, pyproject.toml), `.env.test*`
     files, a `.env` file that the tests load with `load_dotenv()`, Django test
-    settings, Flask `TestingConfig`, and literal URLs that conftest/test modules
+    settings, Flask `TestingConfig` (also one in application code that a test
+    configures the app with), and literal URLs that conftest/test modules
     connect to, also a default in application code the tests reach (the message
     names the test file). The password is never shown.
 

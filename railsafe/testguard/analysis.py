@@ -3,7 +3,9 @@
 For every Python test file (conftest.py, test_*.py, *_test.py) and Django/Flask
 test settings, find the *connections* (a database URL flowing into
 create_engine, psycopg/asyncpg connect, a local wrapper around them, alembic's
-sqlalchemy.url, Django DATABASES, Flask SQLALCHEMY_DATABASE_URI...), where each
+sqlalchemy.url, Django DATABASES, Flask SQLALCHEMY_DATABASE_URI, also in an
+application config class a test configures the app with, or the Django settings
+a `django_db_setup` override leaves in use...), where each
 URL comes from, the *destructive operations* in fixtures, hooks and test
 functions, the *guards*, and the *environment writes* of the test setup
 (pytest-env, `os.environ[...] = ...`, `os.environ.setdefault`). The rules turn
@@ -60,10 +62,35 @@ SQL_EXECUTORS = {"execute", "executescript", "executemany", "exec_driver_sql", "
                  "fetch", "fetchrow", "fetchval", "run", "raw", "query"}
 ENVIRON = ("os.environ", "environ")
 
+# calls that name a config class without configuring an app with it
+_NOT_CONFIGURING = {"isinstance", "issubclass", "setattr", "delattr", "getattr", "hasattr",
+                    "patch", "object", "type", "print", "repr", "str"}
+# pytest-django's settings module: `--ds=x`, `DJANGO_SETTINGS_MODULE = x` (ini / toml),
+# os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x") (manage.py, conftest.py)
+_DS_OPTION = re.compile(r"--ds[=\s]+['\"]?([A-Za-z_][\w.]*)")
+_DS_INI = re.compile(r"^\s*DJANGO_SETTINGS_MODULE\s*[=:]\s*['\"]?([A-Za-z_][\w.]*)", re.M)
+_DS_DEFAULT = re.compile(
+    r"DJANGO_SETTINGS_MODULE['\"]\s*(?:,|\]\s*=)\s*['\"]([A-Za-z_][\w.]*)['\"]")
+_DOTTED_CLASS = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _SQL_DESTRUCTIVE = re.compile(r"\b(?:DROP\s+(?:TABLE|SCHEMA|DATABASE|OWNED|VIEW)|TRUNCATE)\b",
                               re.IGNORECASE)
 _SQL_DELETE = re.compile(r"\bDELETE\s+FROM\b", re.IGNORECASE)
 _SQL_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Via:
+    """Where a test file makes application code its database settings.
+
+    `create_app("config.TestingConfig")` or `app.config.from_object(TestingConfig)`
+    (a Flask config class in application code), or a `django_db_setup` override
+    that makes the tests use the Django settings' `DATABASES` as they are.
+    """
+
+    module: PyModule  # the test file
+    node: ast.AST  # the call, or the overriding fixture
+    label: str  # the related location's message
+    what: str = "application code"  # how the message names the code it reaches
 
 
 @dataclass(frozen=True)
@@ -76,6 +103,7 @@ class Connection:
     # and use a separate `test_<NAME>` database
     separate_test_db: bool = False
     test_name: ast.AST | None = None  # a DATABASES TEST NAME without `test` in it
+    via: Via | None = None  # application settings a test file chose
 
 
 @dataclass(frozen=True)
@@ -217,6 +245,7 @@ class _Analyser:
         self.modules: dict[str, PyModule | None] = {}
         self.resolver = Resolver(ctx.root, self.load_path)
         self._module_imports: dict[str, list[tuple[int, PyModule]]] = {}
+        self._django_settings: list[PyModule] | None = None
 
     def load_path(self, path: Path) -> PyModule | None:
         doc = self.ctx.document_at(path)
@@ -250,6 +279,8 @@ class _Analyser:
             ancestors = [conftests[d] for d in reversed(PurePosixPath(module.relpath).parents)
                          if d in conftests]
             result.guarded = any(self.file_guarded(m) for m in [*ancestors, module])
+            if is_test:
+                result.connections += self.django_without_test_db([*ancestors, module])
             result.loads_dotenv = _loads_dotenv(module)
             analysis.files.append(result)
             writes = [EnvWrite(e.name.upper(), None, 0, (), e.value, not e.default_only, False)
@@ -297,6 +328,7 @@ class _Analyser:
                                     test_name if django else None))
         if not settings_file:
             found += self.imported_connections(module)
+            found += self.config_class_connections(module)
         found += self.test_config_classes(module)
         return found
 
@@ -427,6 +459,153 @@ class _Analyser:
                     sources = self.resolver.sources(value, module, None, klass)
                     found.append(Connection(module, stmt, tuple(sources), False))
         return found
+
+    def config_class_connections(self, module: PyModule) -> list[Connection]:
+        """Test config classes of the application that a test file configures an app with.
+
+        `create_app("config.TestingConfig")`, `create_app(TestingConfig)` (imported),
+        `app.config.from_object(config.TestingConfig)`: the class's
+        `SQLALCHEMY_DATABASE_URI` (its own or a base class's) is the URL the tests use.
+        Classes defined in the test file itself are `test_config_classes`.
+        """
+        found: list[Connection] = []
+        seen: set[tuple[str, int]] = set()
+        for call in ast.walk(module.tree):
+            if not isinstance(call, ast.Call) or last_name(call.func) in _NOT_CONFIGURING:
+                continue
+            func = module.enclosing_function(call)
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                for mod, klass, lazy in self._referenced_classes(module, arg):
+                    if mod is module or "test" not in klass.name.lower():
+                        continue
+                    setting = self._url_setting(mod, klass)
+                    if setting is None:
+                        continue
+                    defmod, defclass, stmt, value = setting
+                    if (defmod.relpath, id(stmt)) in seen:
+                        continue
+                    seen.add((defmod.relpath, id(stmt)))
+                    sources = self.resolver.sources(value, defmod, None, defclass)
+                    if lazy:  # imported by the call, after every module-level statement
+                        sources = [replace(s, lazy=True) for s in sources]
+                    guarded = (func is not None and has_guard(func.body, module)) or any(
+                        is_guard(s, defmod) for s in module_level(defmod.tree.body))
+                    via = Via(module, call, f"the test setup configures the app with "
+                                            f"`{klass.name}` here")
+                    found.append(Connection(defmod, stmt, tuple(sources), guarded, via=via))
+        return found
+
+    def _referenced_classes(self, module: PyModule, expr: ast.expr
+                            ) -> list[tuple[PyModule, ast.ClassDef, bool]]:
+        """Local classes `expr` names: a dotted string, a name, `module.Class`.
+
+        The flag says the class's module is imported when the call runs (a string).
+        """
+        out: list[tuple[PyModule, ast.ClassDef, bool]] = []
+        text = const_str(expr)
+        if text is not None:
+            if not _DOTTED_CLASS.match(text):
+                return []
+            path, _, name = text.rpartition(".")
+            target = self.resolver.import_target(module, ImportRef(path, name))
+            if target is not None:
+                out += [(m, d, True) for m, d in self.resolver.lookup(name, target)
+                        if isinstance(d, ast.ClassDef)]
+        elif isinstance(expr, ast.Name):
+            out += [(m, d, False) for m, d in self.resolver.lookup(expr.id, module)
+                    if isinstance(d, ast.ClassDef)]
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            ref = module.imports.get(expr.value.id)
+            target = self.resolver.import_target(module, ref) if ref is not None else None
+            if target is not None:
+                out += [(m, d, False) for m, d in self.resolver.lookup(expr.attr, target)
+                        if isinstance(d, ast.ClassDef)]
+        return out
+
+    def _url_setting(self, module: PyModule, klass: ast.ClassDef, depth: int = 0
+                     ) -> tuple[PyModule, ast.ClassDef, ast.stmt, ast.expr] | None:
+        """The `SQLALCHEMY_DATABASE_URI = ...` a config class has, its own or inherited."""
+        for stmt in klass.body:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+                [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
+            value = stmt.value if isinstance(stmt, ast.Assign | ast.AnnAssign) else None
+            if value is not None and any(isinstance(t, ast.Name) and t.id in URL_SETTING_NAMES
+                                         for t in targets):
+                return module, klass, stmt, value
+        if depth > 4:
+            return None
+        for base in klass.bases:
+            if isinstance(base, ast.Name):
+                for mod, definition in self.resolver.lookup(base.id, module):
+                    if isinstance(definition, ast.ClassDef) and definition is not klass:
+                        found = self._url_setting(mod, definition, depth + 1)
+                        if found is not None:
+                            return found
+        return None
+
+    def django_without_test_db(self, scopes: list[PyModule]) -> list[Connection]:
+        """The Django settings' DATABASES, when a fixture in scope makes the tests use them.
+
+        pytest-django's `django_db_setup` creates the test database (`test_<NAME>`);
+        overriding it without requesting the original (`def django_db_setup(): pass`,
+        the documented way to use an existing database: docs/facts.md F15) creates
+        none, and the tests use `DATABASES` as the settings module configures it.
+        An override that assigns `settings.DATABASES` itself is judged as written.
+        """
+        for scope in reversed(scopes):  # the nearest override wins
+            override = _django_db_setup_override(scope)
+            if override is None:
+                continue
+            if not isinstance(override, ast.FunctionDef | ast.AsyncFunctionDef):
+                return []  # one that keeps pytest-django's test database
+            via = Via(scope, override, "`django_db_setup` is overridden here without "
+                      "requesting pytest-django's own: no test database is created, the "
+                      "tests use DATABASES as the settings configure it",
+                      what="the Django settings module")
+            out = []
+            for settings in self.django_settings():
+                for conn in self.connections(settings, settings_file=True):
+                    if isinstance(conn.node, ast.Assign) and _assigns_databases(conn.node):
+                        out.append(replace(conn, separate_test_db=False, test_name=None,
+                                           via=via))
+            return out
+        return []
+
+    def django_settings(self) -> list[PyModule]:
+        """The settings module pytest-django loads: `--ds` / `DJANGO_SETTINGS_MODULE` in
+        the pytest config, else manage.py's or a conftest's default; else the only
+        settings module that assigns DATABASES."""
+        if self._django_settings is None:
+            named: list[tuple[Path, str]] = []
+            for kinds, patterns in ((("pytest-config",), (_DS_OPTION, _DS_INI)),
+                                    (("django-manage", "python-test"), (_DS_DEFAULT,))):
+                for source in self.ctx.files(*kinds):
+                    doc = self.ctx.load(source)
+                    if doc.error is None:
+                        named += [(source.path.parent, m[1]) for p in patterns
+                                  for m in p.finditer(doc.text)]
+            bases = [self.ctx.root] + [s.path.parent for s in self.ctx.files("django-manage")]
+            found: list[PyModule] = []
+            for directory, dotted in named:
+                parts = dotted.split(".")
+                for base in [directory, directory / "src", *bases]:
+                    for path in (base.joinpath(*parts).with_suffix(".py"),
+                                 base.joinpath(*parts, "__init__.py")):
+                        module = self.load_path(path) if path.is_file() else None
+                        if module is not None and module not in found:
+                            found.append(module)
+                            break
+                    else:
+                        continue
+                    break
+                if found:
+                    break
+            if not named:
+                assigning = [m for f in self.ctx.files("python-settings")
+                             if (m := self.load(f)) is not None and "DATABASES" in m.assigns]
+                found = assigning if len(assigning) == 1 else []
+            self._django_settings = found
+        return self._django_settings
 
     # -- environment writes ----------------------------------------------------------
     def env_writes(self, module: PyModule) -> list[EnvWrite]:
@@ -560,6 +739,31 @@ class _Analyser:
             return True
         return any(has_guard(f.body, module) for name, f in module.functions.items()
                    if name in GUARD_HOOKS)
+
+
+def _django_db_setup_override(module: PyModule
+                              ) -> ast.FunctionDef | ast.AsyncFunctionDef | bool | None:
+    """A `django_db_setup` fixture in `module` that creates no test database.
+
+    None: no override here; False: one that requests pytest-django's own
+    (`def django_db_setup(django_db_setup, ...)`) or sets DATABASES itself.
+    """
+    func = module.functions.get("django_db_setup")
+    if func is None or _setup_role(func, module) is None or "fixture" not in \
+            (_setup_role(func, module) or ""):
+        return None
+    params = [a.arg for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]]
+    if "django_db_setup" in params:
+        return False
+    for node in ast.walk(func):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign) else [])
+        if any(isinstance(n, ast.Name | ast.Attribute) and last_name(n) == "DATABASES"
+               for t in targets for n in ast.walk(t)):
+            return False
+        if isinstance(node, ast.Call) and last_name(node.func) == "configure":
+            return False  # settings.configure(DATABASES=...)
+    return func
 
 
 def _is_test_settings(relpath: str) -> bool:

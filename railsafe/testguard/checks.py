@@ -130,19 +130,33 @@ def _related(exposure: _Exposure) -> tuple[Related, ...]:
             out.append(Related(conn.module.relpath, conn.module.span(conn.test_name),
                                "Django's test database is given this name, which has no "
                                "'test' in it, instead of test_<NAME>"))
-        if conn.module.relpath != result.module.relpath:
+        if conn.via is not None:
+            out.append(_via_related(conn))
+        elif conn.module.relpath != result.module.relpath:
             out.append(Related(result.module.relpath, Span(1, 1, 1, 1),
                                "imported by this test file"))
     return _sorted_related(out)
+
+
+def _via_related(conn: Connection) -> Related:
+    assert conn.via is not None
+    via = conn.via
+    return Related(via.module.relpath, via.module.span(via.node), via.label)
 
 
 def _subject(analysis: Analysis, exposure: _Exposure) -> str:
     """How the message starts: the read in a test file, or application code tests import."""
     source = exposure.source
     tests = [r.module.relpath for r, _ in exposure.connections]
-    reached = _reached_from(analysis, source.module.relpath, tests)
+    vias = [c.via for _, c in exposure.connections if c.via is not None]
+    if vias:  # a config class also in a settings module: still name the tests using it
+        reached = _names([v.module.relpath for v in vias
+                          if v.module.relpath != source.module.relpath]) or None
+    else:
+        reached = _reached_from(analysis, source.module.relpath, tests)
     if reached:
-        return (f"application code imported by {reached} reads the test database URL from "
+        what = f"{vias[0].what} used by" if vias else "application code imported by"
+        return (f"{what} {reached} reads the test database URL from "
                 f"{source.value} ({_how(source)}), the production database on Railway")
     return (f"test database URL can resolve to {source.value} ({_how(source)}), the production "
             "database on Railway")
@@ -216,6 +230,12 @@ def _js_subject(setup: js.JsSetup, text: str) -> tuple[str, Span]:
             "so Prisma reads process.env.DATABASE_URL", span)
 
 
+def _js_read_related(setup: js.JsSetup) -> list[Related]:
+    """The reads in imported client modules: the import is where the finding sits."""
+    return [Related(path, span, f"process.env.{name} is read here and reaches the client")
+            for path, name, span in setup.imported_reads]
+
+
 def _js_exposed(setup: js.JsSetup) -> bool:
     return bool(setup.prod_reads or setup.implicit) and setup.client and not setup.guarded
 
@@ -245,8 +265,9 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
                 f"{subject}, the production database on Railway, and runs {what}: running "
                 "the tests with production variables wipes production",
                 fix=JS_FIX,
-                related=_sorted_related([Related(relpath, s, f"destructive: {w}")
-                                         for w, s in setup.destructive]),
+                related=_sorted_related([*(Related(relpath, s, f"destructive: {w}")
+                                           for w, s in setup.destructive),
+                                         *_js_read_related(setup)]),
             )
 
 
@@ -279,6 +300,7 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
                 f"{subject}, the production database on Railway: tests run with production "
                 "variables write into production",
                 fix=JS_FIX,
+                related=_sorted_related(_js_read_related(setup)),
             )
 
 
@@ -334,7 +356,7 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
             yield from entry_hit(entry, origin)
     for result in analysis.files:
         for conn in result.connections:
-            if conn.module.relpath != result.module.relpath:
+            if conn.module.relpath != result.module.relpath and conn.via is None:
                 continue
             for lit, problem in analysis.literal_problems(result, conn):
                 span = lit.module.span(lit.node)
@@ -343,7 +365,9 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
                 seen.add((lit.module.relpath, span))
                 reached = _reached_from(analysis, lit.module.relpath, [result.module.relpath])
                 if reached:
-                    what = f"application code imported by {reached} points the test database"
+                    verb = f"{conn.via.what} used by" if conn.via is not None else \
+                        "application code imported by"
+                    what = f"{verb} {reached} points the test database"
                 elif "settings" in result.module.relpath:
                     what = "test settings point the database"
                 else:
@@ -356,6 +380,8 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
                     label = f"the URL reaches {ast.unparse(node.func)}() here" \
                         if isinstance(node, ast.Call) else "the URL is used here"
                     related = (Related(conn.module.relpath, conn.module.span(node), label),)
+                    if conn.via is not None:
+                        related = _sorted_related([*related, _via_related(conn)])
                 yield Hit(lit.module.relpath, span,
                           f"{what} at {target}: {problem}",
                           fix=_literal_fix(lit.value), related=related)

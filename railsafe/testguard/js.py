@@ -7,7 +7,9 @@ reads a production database variable (`process.env.DATABASE_URL`, not only
 passed on to it: not a presence check such as `Boolean(process.env.X)`), or builds a
 `new PrismaClient()` without a datasource URL (Prisma then reads `DATABASE_URL`
 itself), builds a database client in the same file or in a module it imports
-with a relative path, and (for the destructive case) truncates, drops, deletes
+with a relative path (`new Pool`, `knex(...)`, `require("knex")({...})`, a name
+bound to a database package that is called or `new`-ed), and (for the
+destructive case) truncates, drops, deletes
 without WHERE, resets migrations, or force-syncs. A variable the file sets to a
 test database (`process.env.DATABASE_URL = "postgres://localhost/app_test"`)
 is not a production read. A file that throws or exits on a check mentioning
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from array import array
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from railsafe.findings import Span
 from railsafe.testguard.urls import classify, is_production_variable, looks_like_db_url
@@ -34,6 +37,25 @@ _CLIENT = re.compile(
 )
 # any factory handed the URL straight from the environment: createDb(process.env.X)
 _FACTORY = re.compile(r"\b([A-Za-z_$][\w$]*)\s*\(\s*process\.env\b")
+# database client packages: an identifier bound to one (`const Knex = require("knex")`,
+# `import pg from "pg"`, `import * as mongoose from "mongoose"`) that is called or
+# `new`-ed builds a client, and so does `require("knex")({...})`
+DB_PACKAGES = ("knex", "pg", "postgres", "mysql2", "@prisma/client", "drizzle-orm", "sequelize",
+               "typeorm", "kysely", "mongodb", "mongoose")
+_PACKAGE = r"(?:" + "|".join(re.escape(p) for p in DB_PACKAGES) + r")(?:/[^'\"`\n]*)?"
+_BOUND = re.compile(
+    r"\b(?:const|let|var|import)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:await\s+)?require\s*\(\s*"
+    r"(['\"`])" + _PACKAGE + r"\2\s*\)(?!\s*[.(\[])|"
+    r"\bimport\s+(?:([A-Za-z_$][\w$]*)\s*,?\s*)?(?:\{[^}]*\}\s*)?(?:\*\s*as\s+([A-Za-z_$][\w$]*)\s*)?"
+    r"from\s*(['\"])" + _PACKAGE + r"\5"
+)
+_REQUIRE_CALLED = re.compile(
+    r"\brequire\s*\(\s*(['\"`])" + _PACKAGE + r"\1\s*\)\s*(?:\.\s*[A-Za-z_$][\w$]*\s*)?\("
+)
+# a knexfile's `test: { ... }` entry
+_TEST_ENTRY = re.compile(r"""(?<![\w$.])["']?test["']?\s*:\s*\{""")
+# the setup takes the knexfile's test entry: `config.test`, `require("../knexfile").test`
+_USES_TEST_ENTRY = re.compile(r"""\.\s*test\b(?!\s*\()|\[\s*['"`]test['"`]\s*\]""")
 _DESTRUCTIVE = (
     (re.compile(r"\b(?:TRUNCATE|DROP\s+(?:TABLE|SCHEMA|DATABASE|OWNED))\b", re.I), "{m} SQL"),
     (re.compile(r"\bmigrate\s+reset\b|--force-reset\b"), "a migration reset ({m})"),
@@ -73,6 +95,8 @@ _RELATIVE_IMPORT = re.compile(
 @dataclass
 class JsSetup:
     prod_reads: list[tuple[str, Span]] = field(default_factory=list)  # (variable, span)
+    # reads in an imported module that reach its client: (relpath, variable, span there)
+    imported_reads: list[tuple[str, str, Span]] = field(default_factory=list)
     # clients that read DATABASE_URL themselves: (what, span in this file)
     implicit: list[tuple[str, Span]] = field(default_factory=list)
     destructive: list[tuple[str, Span]] = field(default_factory=list)
@@ -218,6 +242,16 @@ class _Flow:
             return False
         return not re.search(r"\b(?:return|yield|await|default)$", before)
 
+    def _calls_a_result(self, opening: int) -> bool:
+        """Is the parenthesis at `opening` a call of what a call returned: `f(a)(url)`?"""
+        i = opening - 1
+        while i >= 0 and self.code[i] in " \t\r\n":
+            i -= 1
+        if i < 0 or self.code[i] != ")" or i not in self.opener:
+            return False
+        word = re.search(r"([A-Za-z_$][\w$]*)\s*$", self._before(self.opener[i]))
+        return word is None or word[1] not in _KEYWORD_PARENS
+
     def _statement_start(self, pos: int) -> int:
         depth, i = 0, pos - 1
         code = self.code
@@ -255,8 +289,10 @@ class _Flow:
             ch = code[opening]
             if ch == "(":
                 callee = _CALLEE.search(self._before(opening))
-                if callee is None:  # a grouping parenthesis
-                    pos = opening
+                if callee is None:
+                    if self._calls_a_result(opening):  # require("knex")({ ... })
+                        return True
+                    pos = opening  # a grouping parenthesis
                     continue
                 name = re.split(r"\s*\??\.\s*", callee[2])[-1]
                 if name in _KEYWORD_PARENS or name in _NOT_CLIENT:
@@ -276,6 +312,8 @@ class _Flow:
             target = declared[1]
             if target.startswith("process.env."):
                 return True  # an environment variable: whatever reads it later gets it
+            if target == "exports" or target.startswith(("exports.", "module.exports")):
+                return True  # exported: a client elsewhere can get it
             return self._name_reaches(target, seen)
         # a returned or exported value can reach a client elsewhere
         return bool(re.match(r"\s*(?:return\b|export\s+default\b|module\.exports\b)", head)) \
@@ -300,8 +338,44 @@ class _Flow:
 
 
 def _has_client(code: str) -> bool:
-    return bool(_CLIENT.search(code)) or any(
-        m[1] not in _NOT_CLIENT for m in _FACTORY.finditer(code))
+    if _CLIENT.search(code) or _REQUIRE_CALLED.search(code) or any(
+        m[1] not in _NOT_CLIENT for m in _FACTORY.finditer(code)
+    ):
+        return True
+    for bound in _BOUND.finditer(code):
+        for name in filter(None, (bound[1], bound[3], bound[4])):
+            used = re.compile(r"(?<![\w$.])" + re.escape(name) + r"\s*\(|\bnew\s+" +
+                              re.escape(name) + r"\s*(?:\.\s*[A-Za-z_$][\w$]*\s*)?\(")
+            if used.search(code, bound.end()):
+                return True
+    return False
+
+
+def _reported_read(reads: list[tuple[str, int, int]], code: str) -> tuple[str, int, int]:
+    """The read to report: one after `||` / `??` (a fallback) if there is one."""
+    for read in reads:
+        if re.search(r"(\|\||\?\?)\s*$", code[max(0, read[1] - 40): read[1]]):
+            return read
+    return reads[0]
+
+
+def _entry_reads(module: Imported, code: str, setup_code: str,
+                 reads: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """A knexfile the setup takes `.test` from: only the reads in its `test` entry count
+    (when that entry reads the environment at all)."""
+    if not PurePosixPath(module.relpath).name.startswith("knexfile") or \
+            not _USES_TEST_ENTRY.search(setup_code):
+        return reads
+    entry = _TEST_ENTRY.search(code)
+    if entry is None:
+        return reads
+    depth, end = 1, entry.end()
+    while end < len(code) and depth:
+        depth += {"{": 1, "}": -1}.get(code[end], 0)
+        end += 1
+    if not _ENV_READ.search(code, entry.end(), end):
+        return reads  # the entry takes its URL from elsewhere in the file
+    return [r for r in reads if entry.end() <= r[1] < end]
 
 
 def _pins_after(code: str, pinned: set[str]) -> set[str]:
@@ -352,9 +426,12 @@ def scan(
     if _DOTENV_OVERRIDE.search(code):
         final.add("DATABASE_URL")  # a .env.test file (RS203 judges it) overrides the rest
     for module in imported:  # a client module the setup imports: located at the import
-        reads = _flowing_reads(_blank_comments(module.text), final)
+        module_code = _blank_comments(module.text)
+        reads = _entry_reads(module, module_code, code, _flowing_reads(module_code, final))
         if reads:
-            found.prod_reads.append((f"{reads[0][0]} (read in {module.relpath})", module.span))
+            name, start, end = _reported_read(reads, module_code)
+            found.prod_reads.append((f"{name} (read in {module.relpath})", module.span))
+            found.imported_reads.append((module.relpath, name, _span(module_code, start, end)))
     if "DATABASE_URL" not in final:
         found.implicit = [("`new PrismaClient()`", _span(code, start, end))
                           for start, end in _implicit_prisma(code)]
