@@ -1618,3 +1618,210 @@ def test_compiled_table_is_fresh_and_matches_the_source() -> None:
     compiled, source = load_table(), load_table_source()
     assert [e.label for e in compiled.entries] == [e.label for e in source.entries]
     assert compiled.aliases == source.aliases and compiled.value_options == source.value_options
+
+
+# --- rake: what a bare `rake` runs (the Rakefile's default task) --------------------------
+
+_RAKE_TESTTASK = (
+    'require "rake/testtask"\nRake::TestTask.new(:test) do |t|\n  t.pattern = "x"\nend\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("rakefile", "expected"),
+    [
+        # no default task: a bare `rake` fails, it runs nothing
+        ('task :hello do\n  puts "hi"\nend\n', []),
+        ('# task default: "test"\ntask :hello do\n  puts "x"\nend\n', []),
+        # the default task runs a server
+        ('task default: :serve\ntask :serve do\n  ruby "app.rb"\nend\n', []),
+        ('task :default do\n  sh "ruby app.rb"\nend\n', []),
+        ('task(:default) { system("bundle exec puma") }\n', []),
+        ('task :default do\n  sh "#{RUBY} app.rb"\nend\n', []),
+        ('require "bundler/gem_tasks"\ntask default: :build\n', []),  # a gem's task
+        ('task :default do\n  sh "rake"\nend\n', []),  # runs itself: followed once
+        # the default task is, or depends on, a test task
+        (_RAKE_TESTTASK + "task default: :test\n", ["rake (default task: test)"]),
+        (_RAKE_TESTTASK + "RuboCop::RakeTask.new\ntask default: %i[test rubocop]\n",
+         ["rake (default task: test)"]),
+        ("task :default => [:spec]\n", ["rake (default task: spec)"]),
+        ('task default: "test"\n', ["rake (default task: test)"]),
+        ('task "default" => "spec"\n', ["rake (default task: spec)"]),
+        ("task(default: [:spec])\n", ["rake (default task: spec)"]),
+        ("multitask default: [:spec, :lint]\n", ["rake (default task: spec)"]),
+        ("task :default, [:x] => [:spec] do |t, args|\nend\n", ["rake (default task: spec)"]),
+        ('require "rspec/core/rake_task"\nRSpec::Core::RakeTask.new(:spec)\ntask default: :spec\n',
+         ["rake (default task: spec)"]),
+        ("Rake::TestTask.new(:unit) do |t|\nend\ntask default: :unit\n",
+         ["rake (default task: unit)"]),
+        ('require "minitest/test_task"\nMinitest::TestTask.create\ntask default: :test\n',
+         ["rake (default task: test)"]),
+        ('namespace :test do\n  Rake::TestTask.new(:unit) { |t| t.pattern = "x" }\n'
+         '  task all: [:unit]\nend\ntask test: "test:all"\ntask default: "test"\n',
+         ["rake (default task: test)"]),
+        ('task :ci => [:lint, :spec]\ntask :lint do\n  sh "rubocop"\nend\ntask default: :ci\n',
+         ["rake (default task: spec)"]),
+        ('def helper(a = 1)\n  a\nend\ntask default: :test\ntask :test do\n  sh "ruby x.rb"\nend\n',
+         ["rake (default task: test)"]),
+        # a task body that runs a test runner
+        ('task :default do\n  sh "bundle exec rspec"\nend\n', ["rspec"]),
+        ("task :default do\n  exec 'MODE=test bundle exec rspec'\nend\n", ["rspec"]),
+        ("task :default do\n  `rspec`\nend\n", ["rspec"]),
+        ("task :default do\n  sh <<~SH\n    bundle exec rspec\n  SH\nend\n", ["rspec"]),
+        ('task :default do\n  puts "x" if true\n  sh "rspec" unless ENV["X"]\nend\n', ["rspec"]),
+        ('task :default do\n  Rake::Task["spec"].invoke\nend\n', ["rake (default task: spec)"]),
+        ('task :default\nRake::Task["default"].enhance(["spec"])\n', ["rake (default task: spec)"]),
+        ("task :default do\n  RSpec::Core::Runner.run([])\nend\n", ["rake (default task)"]),
+        ("task :ci do\n  Minitest.run\nend\ntask default: :ci\n", ["rake (default task: ci)"]),
+        # a cleared default task, and Rails (whose own default task is `test`)
+        (_RAKE_TESTTASK + "task default: :test\nRake::Task[:default].clear\n"
+         'task default: :serve\ntask :serve do\n  ruby "app.rb"\nend\n', []),
+        ('require_relative "config/application"\nRails.application.load_tasks\n',
+         ["rake (default task: test)"]),
+        ('require_relative "config/application"\nRails.application.load_tasks\n'
+         'Rake::Task["default"].clear\ntask default: :serve\n'
+         'task(:serve) { sh "bin/rails server" }\n', []),
+        # other categories through tasks the Rakefile does not define
+        ('task default: ["db:drop", :serve]\ntask :serve do\n  system("ruby app.rb")\nend\n',
+         ["rake db:drop"]),
+    ],
+)
+def test_bare_rake_runs_the_default_task(
+    tmp_path: Path, rakefile: str, expected: list[str]
+) -> None:
+    _, resolver = _repo(tmp_path, {"Rakefile": rakefile})
+    for command in ("rake", "bundle exec rake", "bin/rake --trace", "rake default"):
+        found = analyze(command, resolver).detections
+        assert sorted(d.what for d in found) == expected, command
+
+
+def test_bare_rake_reads_imported_and_rakelib_files(tmp_path: Path) -> None:
+    _, resolver = _repo(
+        tmp_path / "a",
+        {"Rakefile": 'import "tasks/ci.rake"\n', "tasks/ci.rake": "task default: :spec\n"},
+    )
+    (found,) = analyze("rake", resolver).detections
+    assert found.what == "rake (default task: spec)"
+    assert found.chain[0].path == "tasks/ci.rake"
+    _, resolver = _repo(
+        tmp_path / "b",
+        {"Rakefile": "puts 1\n", "rakelib/default.rake": "task :default => :test\n"},
+    )
+    assert [d.what for d in analyze("rake", resolver).detections] == [
+        "rake (default task: test)"
+    ]
+    _, resolver = _repo(
+        tmp_path / "c",
+        {"Rakefile": 'Dir.glob("lib/tasks/*.rake").each { |r| import r }\n',
+         "lib/tasks/x.rake": "task default: %w[spec]\n"},
+    )
+    assert [d.what for d in analyze("rake", resolver).detections] == [
+        "rake (default task: spec)"
+    ]
+
+
+def test_bare_rake_chain_points_at_the_default_declaration(tmp_path: Path) -> None:
+    rakefile = _RAKE_TESTTASK + "\ntask default: :test\n"
+    _, resolver = _repo(tmp_path, {"Rakefile": rakefile})
+    command = "bundle exec rake"
+    (found,) = analyze(command, resolver).detections
+    assert found.category == "test-runner"
+    assert command[found.start : found.end] == command
+    assert [s.label for s in found.chain] == [
+        "Rakefile task default",
+        "Rakefile Rake::TestTask test",
+    ]
+    assert (found.chain[0].span.line, found.chain[0].span.column) == _find(rakefile, "default:")
+    answer = resolver.rake_default()
+    assert answer is not None and answer.declaration == found.chain[0]
+    # a command a task body runs: its line
+    rakefile = 'task :default do\n  sh "bundle exec rspec"\nend\n'
+    _, resolver = _repo(tmp_path / "body", {"Rakefile": rakefile})
+    (found,) = analyze("rake", resolver).detections
+    assert [s.label for s in found.chain] == ["Rakefile task default", "Rakefile:2"]
+    assert (found.chain[1].span.line, found.chain[1].span.column) == (2, 3)
+
+
+def test_bare_rake_without_a_readable_rakefile_is_a_test_run(tmp_path: Path) -> None:
+    # no resolver, or no Rakefile: the table's conservative "rake (default task)"
+    assert [d.what for d in analyze("bundle exec rake").detections] == ["rake (default task)"]
+    _, resolver = _repo(tmp_path, {"x.txt": ""})
+    assert resolver.rake_default() is None
+    assert [d.what for d in analyze("rake", resolver).detections] == ["rake (default task)"]
+    # another Rakefile, or a task named: the table decides
+    _, resolver = _repo(tmp_path / "r", {"Rakefile": "task :default do\nend\n"})
+    assert [d.what for d in analyze("rake -f other.rake", resolver).detections] == [
+        "rake (default task)"
+    ]
+    assert [d.what for d in analyze("rake spec", resolver).detections] == ["rake spec"]
+    assert analyze("rake", resolver).detections == ()
+    # rake only lists or describes tasks
+    assert analyze("rake -T", resolver).detections == ()
+    assert analyze("bundle exec rake --tasks db", resolver).detections == ()
+
+
+def test_bare_rake_in_a_subdirectory_finds_the_parent_rakefile(tmp_path: Path) -> None:
+    _, resolver = _repo(tmp_path, {"Rakefile": "task default: :spec\n", "app/x.rb": ""})
+    assert [d.what for d in analyze("cd app && rake", resolver).detections] == [
+        "rake (default task: spec)"
+    ]
+
+
+# --- trap: handlers run when the shell exits, fails or gets a signal ----------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "inner"),
+    [
+        ('trap "python manage.py flush --no-input" EXIT; exec gunicorn app',
+         "python manage.py flush --no-input"),
+        ("trap -- 'prisma migrate reset --force' TERM INT; node server.js",
+         "prisma migrate reset --force"),
+        ("trap 'echo bye; rails db:drop' ERR", "rails db:drop"),
+    ],
+)
+def test_trap_handler_is_analysed(command: str, inner: str) -> None:
+    (found,) = analyze(command).detections
+    assert found.category == "destructive-db"
+    assert command[found.start : found.end] == inner
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cleanup() { python manage.py flush --no-input; }; trap cleanup ERR; gunicorn app",
+        "trap cleanup EXIT; cleanup() { python manage.py flush --no-input; }; gunicorn app",
+    ],
+)
+def test_trap_handler_that_names_a_function(command: str) -> None:
+    (found,) = analyze(command).detections
+    assert found.what == "manage.py flush"
+    assert command[found.start : found.end] == "python manage.py flush --no-input"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "trap - EXIT",
+        "trap '' INT TERM",
+        "trap -p EXIT",
+        "trap -l",
+        "trap 'rails db:drop'",  # one operand: resets the signal named `rails db:drop`
+        "f() { python manage.py flush --no-input; }; trap g EXIT",  # another function
+        "trap 0 1 2",
+    ],
+)
+def test_trap_that_runs_nothing(command: str) -> None:
+    assert analyze(command).detections == ()
+
+
+def test_trap_in_a_followed_script(tmp_path: Path) -> None:
+    script = (
+        "#!/bin/bash\nset -e\ntrap cleanup ERR\n"
+        "cleanup() { python manage.py flush --no-input; }\nexec gunicorn app.wsgi\n"
+    )
+    _, resolver = _repo(tmp_path, {"start.sh": script})
+    (found,) = analyze("bash start.sh", resolver).detections
+    assert found.what == "manage.py flush"
+    assert [s.label for s in found.chain] == ["start.sh:4"]
+    assert (found.chain[0].span.line, found.chain[0].span.column) == _find(script, "python")

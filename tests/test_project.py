@@ -353,6 +353,52 @@ def test_laravel_elixir_ruby_defaults(tmp_path: Path) -> None:
     assert texts(ruby.plan().start) == ["bundle exec rake"]
 
 
+@pytest.mark.parametrize(
+    ("rakefile", "where"),
+    [
+        ("", (1, 1)),  # no default task: the Rakefile's start
+        ('task :hello do\n  puts "hi"\nend\n', (1, 1)),
+        ("require 'rake/testtask'\nRake::TestTask.new\n\ntask default: :test\n", (4, 6)),
+        ("task :lint\ntask :default => [:lint]\ntask default: %i[spec]\n", (3, 6)),
+        ('task :default do\n  sh "ruby app.rb"\nend\n', (1, 6)),
+    ],
+)
+def test_ruby_rake_default_is_located_at_the_default_task(
+    tmp_path: Path, rakefile: str, where: tuple[int, int]
+) -> None:
+    ruby = one(tmp_path, {"Gemfile": "", "Rakefile": rakefile, "nixpacks.toml": ""})
+    (start,) = ruby.plan().start
+    assert start.text == "bundle exec rake" and start.default
+    assert (start.path, start.span.line, start.span.column) == ("Rakefile", *where)
+    assert (start.at(0).line, start.at(0).column) == where
+
+
+@pytest.mark.parametrize(
+    ("rakefile", "expected"),
+    [
+        ('task :hello do\n  puts "hi"\nend\n', []),  # no default task: rake fails
+        ('require_relative "app"\ntask default: :serve\ntask :serve do\n  ruby "app.rb"\nend\n',
+         []),
+        ('task :default do\n  sh "ruby app.rb"\nend\n', []),
+        ('require "rake/testtask"\nRake::TestTask.new(:test) do |t|\n  t.libs << "test"\nend\n'
+         "task default: :test\n", ["Rakefile:5:6"]),
+        ('require "rspec/core/rake_task"\nRSpec::Core::RakeTask.new(:spec)\ntask default: :spec\n',
+         ["Rakefile:3:6"]),
+    ],
+)
+def test_ruby_rake_default_is_a_test_run_only_when_it_runs_tests(
+    tmp_path: Path, rakefile: str, expected: list[str]
+) -> None:
+    tree = {"Gemfile": 'gem "rake"\n', "Rakefile": rakefile,
+            "railway.toml": '[build]\nbuilder = "NIXPACKS"\n'}
+    for name, text in tree.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    found = _findings(tmp_path, "RS102")
+    assert [f"{f.path}:{f.span.line}:{f.span.column}" for f in found] == expected
+    for finding in found:
+        assert "reported at Rakefile" in finding.message
+
+
 # -- provenance and offsets ----------------------------------------------------
 
 

@@ -8,8 +8,9 @@ turbo.json `dependsOn` entries that pull tasks in), script runners (npm-run-all 
 run-s / run-p, concurrently, `node --run`: runners.py), Nx targets and `lerna run`
 (runners.py, monorepo.py), `make X` into the Makefile, `mix X` into mix.exs aliases,
 `./script.sh` / `bash script.sh` / `source f` into script files (functions they define
-included) and a bare program name through the image's PATH (`ENTRYPOINT
-["entrypoint"]`); seeders (`knex seed:run`, `sequelize db:seed:all`, `prisma db seed`,
+included, `trap` handlers too), a bare `rake` into the Rakefile's default task (rake.py)
+and a bare program name through the image's PATH (`ENTRYPOINT ["entrypoint"]`); seeders
+(`knex seed:run`, `sequelize db:seed:all`, `prisma db seed`,
 `npm run seed`) into the seed files that delete every row (seeds.py). Through the
 resolver, to a bounded depth, with cycle detection. It reports every test run,
 destructive database command and migration from the table in
@@ -25,6 +26,8 @@ from railsafe.commands.model import (
     Analysis,
     Detection,
     NxTarget,
+    RakeDefault,
+    RakeRun,
     Resolver,
     Step,
     Unparsable,
@@ -36,6 +39,8 @@ __all__ = [
     "Analysis",
     "Detection",
     "NxTarget",
+    "RakeDefault",
+    "RakeRun",
     "RepoResolver",
     "Resolver",
     "Step",

@@ -56,6 +56,25 @@ class NxTarget:
 
 
 @dataclass(frozen=True)
+class RakeRun:
+    """One thing the default rake task runs (RepoResolver.rake_default)."""
+
+    kind: str  # "test": a test task (`text` is its name); "command": a shell command a
+    # task body runs (`sh "ruby app.rb"`), or `rake <task>` for a task the Rakefile does
+    # not define (a gem's, Rails')
+    text: str
+    chain: tuple[Step, ...]  # the `task default` declaration first, then each task on the way
+
+
+@dataclass(frozen=True)
+class RakeDefault:
+    """What a bare `rake` runs: the Rakefile's `default` task."""
+
+    declaration: Step | None  # the first `task default` (None: no default task, rake fails)
+    runs: tuple[RakeRun, ...] = ()
+
+
+@dataclass(frozen=True)
 class Analysis:
     detections: tuple[Detection, ...]
     unparsable: tuple[Unparsable, ...]
@@ -96,3 +115,5 @@ class Resolver(Protocol):
     #   nx_target(target) -> NxTarget | None         this project's target
     #   nx_target_dependencies(target) -> list[str]  its `dependsOn` ("^build", "lint")
     #   lerna_packages() -> list[WorkspacePackage]   the packages `lerna run` runs in
+    #   rake_default() -> RakeDefault | None         what a bare `rake` runs (None: no
+    #                                                Rakefile readable)

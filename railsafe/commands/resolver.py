@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from railsafe.commands.model import NxTarget, Step, WorkspacePackage
+from railsafe.commands.model import NxTarget, RakeDefault, Step, WorkspacePackage
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
 
@@ -30,7 +30,7 @@ class RepoResolver:
     of the checked root: `Context.document_at` reads nothing outside it). Beyond the
     `Resolver` protocol it offers `at(subdir)` (the resolver of a subdirectory, for
     `cd dir && npm run x`), `make_prerequisites(target)`, `make_variables()`,
-    `map_image_path(path)`, `mix_alias(name)`, `workspace_packages()`,
+    `map_image_path(path)`, `mix_alias(name)`, `rake_default()`, `workspace_packages()`,
     `turbo_task_dependencies(task)` and `package_manager()`, which `analyze` uses when
     present.
 
@@ -288,6 +288,16 @@ class RepoResolver:
         span = Span(line, column, line, column + max(1, key_end - offset))
         relpath = self._mixfile.relpath
         return list(items), Step(relpath, span, f"{relpath} aliases.{name}")
+
+    # -- Rakefile -------------------------------------------------------------------
+
+    def rake_default(self) -> RakeDefault | None:
+        """What a bare `rake` run here does: the default task of the Rakefile rake finds
+        (this directory's, else the nearest parent's within the checked root), read by
+        railsafe/commands/rake.py. None when no Rakefile can be read."""
+        from railsafe.commands import rake
+
+        return rake.rake_default(self.ctx, self._ancestors())
 
     # -- JavaScript workspaces ----------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 `Walker` goes through lists, pipelines, subshells, command substitutions, function
 definitions and calls, `cd` / `pushd`, redirections and here-documents, `sh -c '...'`
-strings, and scripts (`./x.sh`, `bash x.sh`, `source f`); each simple command is
-stripped of its wrappers (wrappers.py) and dispatched: package managers (packages.py),
-`make` (make.py), `mix` (mix.py), task runners, turbo, Nx and Lerna (runners.py),
+strings, `trap` handlers (analysed once the text that sets them is done), and scripts
+(`./x.sh`, `bash x.sh`, `source f`); each simple command is stripped of its wrappers
+(wrappers.py) and dispatched: package managers (packages.py), `make` (make.py), `mix`
+(mix.py), a bare `rake` (rake.py), task runners, turbo, Nx and Lerna (runners.py),
 seeders (seeds.py); the rest is matched against the detection table, with the SQL and
 Python it is given (inline.py). The concern modules are functions that take the walker;
 it keeps the state: the resolver (and one per working directory), the memoised resolver
@@ -69,6 +70,8 @@ class Walker:
         self.depth = 0  # recursion spent (walk levels; a parsed text costs _UNIT_COST)
         self.limit = limit
         self.too_deep = False
+        # `trap` handlers set in the texts being analysed, run when each text is done
+        self.traps: list[tuple[Any, Unit, Env]] = []
 
     # -- bookkeeping -------------------------------------------------------------
 
@@ -166,9 +169,14 @@ class Walker:
             self.nested_too_deeply(unit, 0, len(unit.text))
             return
         self.depth += _UNIT_COST
+        mark = len(self.traps)
         try:
             self._analyze_text(unit, env)
+            while len(self.traps) > mark:  # the shell exits (or fails): its traps run
+                node, where, trap_env = self.traps.pop(mark)
+                self.inner_string(node, where, trap_env.copy())
         finally:
+            del self.traps[mark:]
             self.depth -= _UNIT_COST
 
     def _analyze_text(self, unit: Unit, env: Env) -> None:
@@ -355,6 +363,9 @@ class Walker:
         if name_raw in env.functions:
             self.call_function(name_raw, unit, env, start, end)
             return
+        if name == "trap" and "/" not in name_raw:
+            self.trap(args, unit, env)
+            return
         if name in ("cd", "pushd") and "/" not in name_raw:
             env.cwd = self.cd(env.cwd, args)
             return
@@ -380,6 +391,11 @@ class Walker:
                 return
         if name == "mix" and mix.mix(self, words, unit, env, start, end):
             return
+        if name == "rake":
+            from railsafe.commands import rake
+
+            if rake.rake(self, words, unit, env, start, end, assigns):
+                return
         if name in _SEEDER_NAMES:  # the seed files a seeder runs
             from railsafe.commands import seeds
 
@@ -396,6 +412,33 @@ class Walker:
         if "/" in name_raw or name_raw.endswith(".sh"):
             self.script(name_raw, unit, env, start, end, same_shell=False)
 
+    def trap(self, args: list[Word], unit: Unit, env: Env) -> None:
+        """`trap 'handler' EXIT ERR TERM ...`: the handler runs when the shell exits, a
+        command fails or a signal comes (Railway sends SIGTERM on every redeploy).
+
+        Its text is analysed like `sh -c` (offsets mapped back), once the text that set
+        it has been walked: a handler that names a function (`trap cleanup ERR`) finds
+        it even when it is defined after the `trap`. `trap -l` / `trap -p` only list,
+        `trap - SIG` and `trap '' SIG` reset or ignore the signal."""
+        i = 0
+        while i < len(args):
+            t = args[i].text
+            if t == "--":
+                i += 1
+                break
+            if t is None or not t.startswith("-") or t == "-":
+                break
+            if t in ("-l", "-p", "-P"):
+                return
+            i += 1
+        operands = args[i:]
+        if len(operands) < 2:
+            return
+        action = operands[0]
+        if action.node is None or action.text in ("-", "") or (action.text or "").isdigit():
+            return
+        self.traps.append((action.node, unit, env))
+
     def call_function(self, name: str, unit: Unit, env: Env, start: int, end: int) -> None:
         """Run a shell function's body, wherever it was defined (this text, or a file
         sourced earlier: `. ./lib.sh; setup_db`)."""
@@ -404,7 +447,12 @@ class Walker:
         frame = unit.frame
         if key in frame.visiting:
             return
-        if fn_unit is unit or fn_unit.frame is frame:
+        same_text = (  # called from a string of the same text (`trap cleanup EXIT`)
+            fn_unit.frame.origin is frame.origin
+            and fn_unit.frame.chain == frame.chain
+            and fn_unit.frame.anchor == frame.anchor
+        )
+        if fn_unit is unit or fn_unit.frame is frame or same_text:
             inner = fn_unit.with_frame(replace(frame, visiting=frame.visiting | {key}))
         else:
             chain = self._chain(unit, start, end)

@@ -266,11 +266,33 @@ def _default_start(r: ServiceReader, builder: Builder, section: str) -> list[Com
         lang == "ruby" and nix and r.exists("Rakefile")
         and not r.exists("config.ru") and not r.exists("config/application.rb")
     ):
+        path, span = _rake_default_span(r)
         return [_default(
-            "bundle exec rake", "start", r.rel("Rakefile"), point,
+            "bundle exec rake", "start", path, span,
             "Nixpacks Ruby with only a Rakefile: `bundle exec rake` (the default task), "
             "§3.6", builder)]
     return []
+
+
+def _rake_default_span(r: ServiceReader) -> tuple[str, Span]:
+    """Where the Rakefile says what `bundle exec rake` runs: the `task default`
+    declaration that leads to a test task (else to a command, else the first one);
+    the Rakefile's start when it declares no default task or cannot be read.
+
+    The command analysis reads the same answer (RepoResolver.rake_default) to decide
+    whether the default task is a test run (railsafe/commands/rake.py)."""
+    from railsafe.commands.resolver import RepoResolver
+
+    r.doc("Rakefile")  # noted as read: it decides what the service starts
+    answer = RepoResolver(r.ctx, r.s.root).rake_default()
+    if answer is not None:
+        for kind in ("test", "command"):
+            run = next((x for x in answer.runs if x.kind == kind and x.chain), None)
+            if run is not None:
+                return run.chain[0].path, run.chain[0].span
+        if answer.declaration is not None:
+            return answer.declaration.path, answer.declaration.span
+    return r.rel("Rakefile"), Span(1, 1, 1, 2)
 
 
 _MIX_ECTO = (
