@@ -340,7 +340,8 @@ def tests_in_deploy(ctx: Context) -> Iterator[Hit]:
     bare name such as `entrypoint` finds in the image's `PATH` where `COPY` put
     it: docs/facts.md F12, F13), in the
     builder's default start (Nixpacks' bare `bundle exec rake` runs the
-    default rake task, often `test`/`spec`), or in a script those call.
+    default rake task: railsafe reads the Rakefile and reports it only when
+    that task is or depends on tests), or in a script those call.
 
     ## Why it matters on Railway
     Pre-deploy commands run on the private network with the service's
