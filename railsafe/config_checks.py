@@ -115,7 +115,8 @@ def cron_problem(expression: str) -> str | None:
     gaps = [b - a for a, b in itertools.pairwise(minutes)]
     if len(allowed[1]) > 1 and len(minutes) > 0:  # from the last minute of one hour to the next
         hours = sorted(allowed[1])
-        if any(b - a == 1 for a, b in itertools.pairwise(hours)) or len(hours) == 24:
+        adjacent = any(b - a == 1 for a, b in itertools.pairwise(hours))
+        if adjacent or len(hours) == 24 or {0, 23} <= set(hours):  # 23:58 then 00:00
             gaps.append(60 - minutes[-1] + minutes[0])
     if gaps and min(gaps) < 5:
         return (

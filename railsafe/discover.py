@@ -143,11 +143,26 @@ def classify_explicit(name: str) -> tuple[str, str] | None:
     return None
 
 
+def _scan_root(paths: list[Path]) -> Path:
+    """What paths in the output are relative to: the directory when one is
+    checked; otherwise the repository holding all the named paths (or their
+    common directory), so a script a named config calls is inside it."""
+    if len(paths) == 1 and paths[0].is_dir():
+        return paths[0].resolve()
+    places = [(p if p.is_dir() else p.parent).resolve() for p in paths if p.exists()]
+    if not places:
+        return Path.cwd().resolve()
+    common = Path(os.path.commonpath(places))
+    return git_root(common) or common
+
+
 def _relpath(path: Path, root: Path) -> str:
     try:
         rel = os.path.relpath(path, root)
     except ValueError:
         rel = str(path)
+    # a file name that is not UTF-8 must still print (and encode as JSON / SARIF)
+    rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return rel.replace(os.sep, "/")
 
 
@@ -186,8 +201,7 @@ def _is_virtualenv(path: Path) -> bool:
 
 def discover(paths: list[Path]) -> Discovery:
     """Walk directories (every level, for monorepos) and take explicit files as given."""
-    dirs = [p for p in paths if p.is_dir()]
-    root = dirs[0].resolve() if len(paths) == 1 and dirs else Path.cwd().resolve()
+    root = _scan_root(paths)
     found = Discovery(root)
     seen: set[Path] = set()
     real: set[Path] = set()
@@ -239,6 +253,8 @@ def _walk(top: Path, add: Any) -> None:
     if root is not None and root != top:  # ignore rules written above the checked directory
         for directory in reversed(top.relative_to(root).parents):
             ignores.add(root / directory)
+        if ignores.ignored(top, True):  # a directory named on purpose is checked all the same
+            ignores = _GitIgnores()
     stack = [top]
     while stack:
         directory = stack.pop()

@@ -29,6 +29,7 @@ def test_cron_accepted(expression: str) -> None:
         ("0,3 * * * *", "3 minute(s) apart"),
         ("58 * * * *", None),  # once an hour: fine
         ("0,58 * * * *", "2 minute(s) apart"),  # 58 then 0 of the next hour
+        ("0,58 0,23 * * *", "2 minute(s) apart"),  # 23:58 then 00:00
         ("61 * * * *", "outside 0-59"),
         ("0 25 * * *", "outside 0-23"),
         ("0 0 0 * *", "outside 1-31"),
@@ -51,3 +52,21 @@ def test_nixpacks_alias_and_field_together() -> None:
     )
     assert [i[0] for i in issues] == [("phases", "setup", "nixPackages")]
     assert semantic_issues({"phases": {"setup": {"nixPackages": ["b"]}}}, "nixpacks") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "broken"),
+    [
+        ('{"a": 1,}', False),
+        ('{"a": [1, 2,],}', False),
+        ("{,}", True),
+        ("[,]", True),
+        ('{"a": 1} /* unterminated', True),
+        ('{"a": 1 // comment\n}', False),
+    ],
+)
+def test_jsonc_accepts_what_railpack_accepts(text: str, broken: bool) -> None:
+    from railsafe.loaders import parse_json
+
+    _, error = parse_json(text, jsonc=True)
+    assert (error is not None) == broken

@@ -148,3 +148,46 @@ def test_javascript_test_names(tmp_path: Path) -> None:
         "vitest.workspace.ts": "js-test-config",
         ".mocharc.yml": "js-test-config",
     }
+
+
+def test_a_named_config_still_reaches_the_script_it_calls(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from railsafe.engine import check
+
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    (svc / "railway.toml").write_text('[deploy]\npreDeployCommand = "./release.sh"\n')
+    (svc / "release.sh").write_text("python -m pytest\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    report = check([svc / "railway.toml"], today=None)
+    assert [(f.rule, f.path) for f in report.findings if f.rule == "RS102"] == [
+        ("RS102", "railway.toml")
+    ]
+
+
+def test_a_named_git_ignored_directory_is_checked(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("legacy/\n")
+    _touch(tmp_path, "legacy/svc/railway.toml")
+    assert list(_found(tmp_path / "legacy")) == ["svc/railway.toml"]
+    assert list(_found(tmp_path)) == []
+
+
+def test_file_names_that_are_not_utf8_print(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from railsafe.cli import app
+
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/svc\xff"))
+    odd.mkdir()
+    (odd / "railway.toml").write_text('[build]\nbuilder = "nixpacks"\n')
+    for fmt in ("json", "sarif", "text"):
+        result = CliRunner().invoke(app, ["check", str(tmp_path), "-f", fmt, "--select", "RS006"])
+        assert result.exit_code == 0, result.stderr
+        shown = "svc%EF%BF%BD/railway.toml" if fmt == "sarif" else "svc\ufffd/railway.toml"
+        assert shown in result.stdout
+        if fmt == "json":
+            assert json.loads(result.stdout)["findings"][0]["path"] == "svc\ufffd/railway.toml"

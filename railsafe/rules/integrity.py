@@ -96,6 +96,11 @@ _OWNER = {
 }
 
 
+def is_test_command_key(key: object) -> bool:
+    """`testCommand` in any spelling (RS004 owns it; RS002 leaves it alone)."""
+    return isinstance(key, str) and key.lower().replace("_", "") in ("testcommand", "testcmd")
+
+
 def _walk_keys(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
     """Every (key path, value) in nested dicts and lists, depth first."""
     if isinstance(data, dict):
@@ -149,7 +154,7 @@ def test_command(ctx: Context) -> Iterator[Hit]:
     for doc in ctx.documents():
         for path, _ in _walk_keys(doc.data):
             key = path[-1]
-            if isinstance(key, str) and key.lower().replace("_", "") in ("testcommand", "testcmd"):
+            if is_test_command_key(key):
                 yield hit(
                     doc,
                     path,

@@ -15,11 +15,9 @@ from railsafe.findings import Severity
 from railsafe.loaders import Document
 from railsafe.loaders.positions import KeyPath
 from railsafe.rules import Hit, hit, rule
+from railsafe.rules.integrity import is_test_command_key
 
 PLATFORM = {"railway": "Railway", "nixpacks": "Nixpacks", "railpack": "Railpack"}
-
-# Keys other rules own.
-SKIPPED_KEYS = frozenset({"testCommand"})  # RS004
 
 VARIABLE_TABLES = frozenset(
     {"variables", "env", "envs", "envVars", "vars", "environmentVariables", "secrets"}
@@ -327,7 +325,7 @@ def unknown_key(ctx: Context) -> Iterator[Hit]:
             if issue.kind != "unknown-key":
                 continue
             keypath = issue.keypath
-            if keypath[-1] in SKIPPED_KEYS or _is_rs009(name, keypath):
+            if is_test_command_key(keypath[-1]) or _is_rs009(name, keypath):
                 continue
             yield hit(doc, keypath, unknown_key_message(doc, name, keypath), part="key")
 
