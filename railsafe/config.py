@@ -6,6 +6,17 @@ Command-line options win over the file. Keys:
     ignore = ["RS005"]            # never these
     fail-on = "warning"           # error | warning | info | never
     exclude = ["legacy/**"]       # paths (globs, relative to the root) to skip
+
+and the pytest plugin's (railsafe.pytest_plugin), read from the same file:
+
+    database-url-variables = ["APP_DB_URL"]                        # more URL variables
+    allow-database-urls = ["postgresql://*@localhost:5432/app_dev"]  # exact exceptions
+    allow-railway-environments = ["pr-*"]                          # RAILWAY_ENVIRONMENT_NAME
+
+Both read the nearest settings file at or above a directory (`railsafe check`: the
+checked path; the plugin: pytest's rootdir), stopping at the git root. This module
+imports only the standard library's tomllib and dataclasses: the pytest plugin
+imports it in every test session.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from typing import Any
 KEYS = ("select", "ignore", "fail-on", "exclude")
 # read by the pytest plugin (railsafe.pytest_plugin), accepted here too
 PLUGIN_KEYS = ("database-url-variables", "allow-database-urls", "allow-railway-environments")
+# in one directory, the first wins
+SETTINGS_FILES = ("railsafe.toml", "pyproject.toml")
 
 
 class ConfigError(Exception):
@@ -30,6 +43,10 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     fail_on: str | None = None
     exclude: list[str] = field(default_factory=list)
+    # the pytest plugin's keys (it validates the raw table itself: see `settings_table`)
+    database_url_variables: list[str] = field(default_factory=list)
+    allow_database_urls: list[str] = field(default_factory=list)
+    allow_railway_environments: list[str] = field(default_factory=list)
     source: Path | None = None
 
 
@@ -55,21 +72,39 @@ def _strings(path: Path, key: str, value: Any) -> list[str]:
     raise ConfigError(f"{path}: `{key}` must be a string or a list of strings")
 
 
-def load_settings(start: Path) -> Settings:
-    """The nearest settings at or above `start`, like ruff: in each directory a
-    `railsafe.toml` wins over `pyproject.toml [tool.railsafe]`; the search stops
-    at the repository root (the directory holding `.git`)."""
+def plugin_strings(value: Any) -> list[str] | None:
+    """A plugin key's value: a string (items separated by commas or spaces) or a list
+    of strings; None when it is neither."""
+    if isinstance(value, str):
+        return value.replace(",", " ").split()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    return None
+
+
+def settings_table(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The raw settings table `load_settings` would read, and its file: the nearest
+    at or above `start`, like ruff: in each directory a `railsafe.toml` wins over
+    `pyproject.toml [tool.railsafe]` (a pyproject.toml without that table does not
+    count); the search stops at the repository root (the directory holding `.git`).
+    None when there is none. A file that cannot be read or parsed: ConfigError."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        for name in ("railsafe.toml", "pyproject.toml"):
+        for name in SETTINGS_FILES:
             path = directory / name
             if path.is_file():
-                settings = _settings(path)
-                if settings is not None:
-                    return settings
+                table = _table(path)
+                if table is not None:
+                    return path, table
         if (directory / ".git").exists():
             break
-    return Settings()
+    return None
+
+
+def load_settings(start: Path) -> Settings:
+    """The nearest settings at or above `start` (see `settings_table`)."""
+    found = settings_table(start)
+    return _from_table(*found) if found is not None else Settings()
 
 
 def settings_from_file(path: Path) -> Settings:
@@ -84,11 +119,19 @@ def settings_from_file(path: Path) -> Settings:
 
 def _settings(path: Path, explicit: bool = False) -> Settings | None:
     table = _table(path, explicit)
-    if table is None:
-        return None
+    return None if table is None else _from_table(path, table)
+
+
+def _from_table(path: Path, table: dict[str, Any]) -> Settings:
     unknown = sorted(set(table) - set(KEYS) - set(PLUGIN_KEYS))
     if unknown:
         raise ConfigError(f"{path}: unknown railsafe setting(s): {', '.join(unknown)}")
+    plugin: dict[str, list[str]] = {}
+    for key in PLUGIN_KEYS:
+        values = plugin_strings(table.get(key, []))
+        if values is None:
+            raise ConfigError(f"{path}: `{key}` must be a string or a list of strings")
+        plugin[key] = values
     fail_on = table.get("fail-on")
     if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
         raise ConfigError(f"{path}: `fail-on` must be error, warning, info or never")
@@ -97,5 +140,8 @@ def _settings(path: Path, explicit: bool = False) -> Settings | None:
         ignore=_strings(path, "ignore", table.get("ignore", [])),
         fail_on=fail_on,
         exclude=_strings(path, "exclude", table.get("exclude", [])),
+        database_url_variables=plugin["database-url-variables"],
+        allow_database_urls=plugin["allow-database-urls"],
+        allow_railway_environments=plugin["allow-railway-environments"],
         source=path,
     )

@@ -28,7 +28,12 @@ Overrides are narrow allow-lists, never an off switch: `[tool.railsafe]
 allow-database-urls` (URL patterns matched component by component: scheme, host,
 port, database; a pattern must name a concrete host) or `RAILSAFE_ALLOW_DATABASE_URLS`,
 and `allow-railway-environments` (patterns for `RAILWAY_ENVIRONMENT_NAME`) or
-`RAILSAFE_ALLOW_RAILWAY_ENVIRONMENTS`. Blanket patterns (`*`, `*://*`) are refused.
+`RAILSAFE_ALLOW_RAILWAY_ENVIRONMENTS`. Blanket patterns (`*`, `*://*`, a wildcard
+host over Railway hosts such as `*.rlwy.net`) are refused.
+
+Settings are read by railsafe.config, as `railsafe check` reads them: the nearest
+`railsafe.toml` or `pyproject.toml [tool.railsafe]` at or above pytest's rootdir
+(`railsafe.toml` first in one directory), stopping at the git root.
 
 Only the standard library and railsafe's own light modules are imported here.
 """
@@ -47,6 +52,7 @@ from typing import Any
 
 import pytest
 
+from railsafe import config as railsafe_config
 from railsafe.redact import MASK, redact
 from railsafe.testguard.urls import (
     DEFAULT_PORTS,
@@ -55,6 +61,7 @@ from railsafe.testguard.urls import (
     Target,
     Verdict,
     classify,
+    covers_railway_hosts,
     is_test_variable,
     parse_target,
 )
@@ -64,11 +71,8 @@ ENV_ALLOW_URLS = "RAILSAFE_ALLOW_DATABASE_URLS"
 ENV_ALLOW_RAILWAY = "RAILSAFE_ALLOW_RAILWAY_ENVIRONMENTS"
 _SKIP_ARGS = {"--help", "-h", "--version", "-V"}
 
-# [tool.railsafe] keys: the plugin's own, and those `railsafe check` reads (railsafe.config).
-PLUGIN_KEYS = ("database-url-variables", "allow-database-urls", "allow-railway-environments")
-CHECK_KEYS = ("select", "ignore", "fail-on", "exclude")
-
 _EXAMPLE_URL_PATTERN = "postgresql://*@localhost:5432/app_dev"
+_URL_START = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*://")
 # `password=...` in a libpq key/value string or a URL query
 _PASSWORD_SETTING = re.compile(
     r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|(?:[^\s&'\\]|\\.)+)")
@@ -96,47 +100,38 @@ def _split(value: str) -> list[str]:
     return [part for part in re.split(r"[\s,]+", value) if part]
 
 
-def _listify(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return _split(value)
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return []
-
-
-def _pyproject_table(rootpath: Path | None, settings: Settings) -> dict[str, Any]:
+def _settings_table(rootpath: Path | None, settings: Settings
+                    ) -> tuple[dict[str, list[str]], str]:
+    """The plugin's keys from the nearest settings file (railsafe.config's discovery,
+    as `railsafe check`), and how to name where they came from in messages."""
     if rootpath is None:
-        return {}
-    pyproject = rootpath / "pyproject.toml"
-    if not pyproject.is_file():
-        return {}
-    import tomllib
-
+        return {}, "[tool.railsafe]"
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        settings.warnings.append(f"railsafe: cannot read {pyproject}: {exc}; "
-                                 "its [tool.railsafe] settings are ignored")
-        return {}
-    tool = data.get("tool")
-    table = tool.get("railsafe") if isinstance(tool, dict) else None
-    if not isinstance(table, dict):
-        return {}
-    known = PLUGIN_KEYS + CHECK_KEYS
+        found = railsafe_config.settings_table(rootpath)
+    except railsafe_config.ConfigError as exc:
+        settings.errors.append(f"railsafe: {exc}")
+        return {}, "[tool.railsafe]"
+    if found is None:
+        return {}, "[tool.railsafe]"
+    path, table = found
+    label = "[tool.railsafe]" if path.name == "pyproject.toml" else path.name
+    known = railsafe_config.PLUGIN_KEYS + railsafe_config.KEYS
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             guess = f" (did you mean {close[0]!r}?)" if close else ""
-            settings.warnings.append(
-                f"railsafe: unknown key {key!r} in [tool.railsafe] of {pyproject}, "
-                f"ignored{guess}")
-    for key in PLUGIN_KEYS:
-        value = table.get(key)
-        if value is not None and not (isinstance(value, str) or (
-                isinstance(value, list) and all(isinstance(v, str) for v in value))):
-            settings.errors.append(f"railsafe: [tool.railsafe] {key} in {pyproject} must be a "
+            where = f"in {label} of {path}" if label.startswith("[") else f"in {path}"
+            settings.warnings.append(f"railsafe: unknown key {key!r} {where}, ignored{guess}")
+    values: dict[str, list[str]] = {}
+    for key in railsafe_config.PLUGIN_KEYS:
+        value = railsafe_config.plugin_strings(table.get(key, []))
+        if value is None:
+            name = f"[tool.railsafe] {key}" if label.startswith("[") else key
+            settings.errors.append(f"railsafe: {name} in {path} must be a "
                                    "string or a list of strings")
-    return table
+            value = []
+        values[key] = value
+    return values, label
 
 
 def parse_pattern(pattern: str) -> Target | None:
@@ -163,6 +158,11 @@ def url_pattern_problem(pattern: str) -> str | None:
     for host, _port in target.hosts:  # "" is the default (local) connection: concrete
         if host and not host.replace("*", "").strip(".,"):
             return f"its host {host!r} is a wildcard, not a concrete host"
+        if host.startswith("*"):
+            return f"its host {host!r} starts with a wildcard, not a concrete host"
+        if covers_railway_hosts(host):
+            return (f"its host {host!r} is a wildcard over Railway hosts (it would allow "
+                    "every Railway database it matches)")
     return None
 
 
@@ -175,22 +175,21 @@ def railway_pattern_problem(pattern: str) -> str | None:
 def read_settings(rootpath: Path | None, env: Mapping[str, str],
                   ini: Mapping[str, list[str]] | None = None) -> Settings:
     settings = Settings()
-    table = _pyproject_table(rootpath, settings)
+    table, label = _settings_table(rootpath, settings)
     ini = ini or {}
-    extra = (_listify(table.get("database-url-variables"))
+    extra = (table.get("database-url-variables", [])
              + ini.get("railsafe_database_url_variables", [])
              + _split(env.get(ENV_VARIABLES, "")))
     for name in extra:
         if name not in settings.variables:
             settings.variables.append(name)
     url_sources = [
-        (_listify(table.get("allow-database-urls")), "[tool.railsafe] allow-database-urls"),
+        (table.get("allow-database-urls", []), f"{label} allow-database-urls"),
         (ini.get("railsafe_allow_database_urls", []), "ini railsafe_allow_database_urls"),
         (_split(env.get(ENV_ALLOW_URLS, "")), ENV_ALLOW_URLS),
     ]
     railway_sources = [
-        (_listify(table.get("allow-railway-environments")),
-         "[tool.railsafe] allow-railway-environments"),
+        (table.get("allow-railway-environments", []), f"{label} allow-railway-environments"),
         (ini.get("railsafe_allow_railway_environments", []),
          "ini railsafe_allow_railway_environments"),
         (_split(env.get(ENV_ALLOW_RAILWAY, "")), ENV_ALLOW_RAILWAY),
@@ -217,9 +216,25 @@ def read_settings(rootpath: Path | None, env: Mapping[str, str],
 
 
 # -- matching ---------------------------------------------------------------------------
+def _mask_url_password(value: str) -> str:
+    """A whole URL with everything after the first `:` of its user info hidden. The
+    user info ends at the last `@` before the path, so a password holding `'`, `@`,
+    `?` or `#` is hidden whole; an `@` in the path or query is not user info."""
+    start = _URL_START.match(value)
+    if start is None:
+        return value
+    rest = value[start.end():]
+    authority, slash, path = rest.partition("/")
+    userinfo, at, hostpart = authority.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not at or not colon or not password or password == MASK:
+        return value
+    return f"{value[:start.end()]}{user}:{MASK}@{hostpart}{slash}{path}"
+
+
 def mask(value: str) -> str:
     """The value with its passwords hidden: URL user info, `password=` settings."""
-    return redact(_PASSWORD_SETTING.sub(lambda m: m[1] + MASK, value))
+    return redact(_PASSWORD_SETTING.sub(lambda m: m[1] + MASK, _mask_url_password(value)))
 
 
 def _glob(pattern: str, text: str, *, fold: bool) -> bool:

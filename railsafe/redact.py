@@ -2,16 +2,37 @@
 
 Every renderer passes every string it prints through `redact`, so a rule that
 quotes a command cannot leak the password inside it, whatever the format.
+This module is the single home of the secret patterns (`URL_CREDENTIALS`,
+`ASSIGNMENT`, `TOKEN_PATTERNS`, the secret-name tests); `railsafe.secrets`
+uses them to decide which matches are real literal secrets.
+
+`redact` collects the spans of every matcher on the original text (URL
+passwords, token shapes, secret-named assignments, and whatever
+`secrets.find_secrets` reports), merges overlapping spans and masks each once,
+so one matcher never sees another's mask (a half-masked value would look like
+a placeholder and leak the rest).
+
+Paths are never redacted, in any format: a path must locate its file (an
+annotation on `ghp_***/railway.toml` points nowhere), and a token-shaped
+directory name is the user's own repository layout, not a value read from a
+file. Messages, code frames, related messages, fixes and notes are redacted.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 MASK = "***"
 
-# user:password@ inside any URL-like string
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*:)(?P<secret>[^\s@/'\"]+)(?=@)")
+# `scheme://user:password@host`: the password runs to the last `@` before the
+# host and holds any character but `/` and whitespace (RFC 3986 allows `'`,
+# `!`, `$`, `&`, `(`... in userinfo; a raw `@` belongs in it only encoded, but
+# is written anyway). `"`, `` ` ``, `<`, `>` are not URL characters: they end it.
+URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@'\"`<>]*):"
+    r"(?P<password>[^\s/\"`<>]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
+)
 
 # Well-known token shapes (prefix kept so the reader knows what it was).
 TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -38,10 +59,22 @@ SECRET_NAME = re.compile(
     r"REDIS)_(?:PUBLIC_|PRIVATE_)?URL$"
 )
 
-# NAME=value / NAME: value / "NAME": "value" where NAME looks secret
-_ASSIGNMENT = re.compile(
-    r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[\"']?\]?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;}()\[\]]+)"
+# NAME=value / NAME: value / "NAME": "value" / os.environ["NAME"] = 'value'. A
+# quoted value is taken whole (spaces and all); a bare one ends at whitespace or
+# a shell, list or call delimiter. `sep` is exactly "=" for a shell-style
+# assignment (what `secrets` looks for). Matches may overlap (see `assignments`).
+ASSIGNMENT = re.compile(
+    r"(?=(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[\"']?\]?[ \t]*[:=][ \t]*)"
+    r"(?P<value>\"(?:\\.|[^\"\\\n])*\"|'[^'\n]*'|[^\s;&|'\"`()<>,\[\]][^\s;&|\"`()<>,\[\]]*))"
 )
+
+
+def assignments(text: str) -> Iterator[re.Match[str]]:
+    """Every `ASSIGNMENT` in `text`, overlapping ones too (`A: B=c` has two).
+
+    Spans are the groups': the match itself is empty (a lookahead).
+    """
+    return ASSIGNMENT.finditer(text)
 
 
 # Names with a secret word that hold no credential: a stand-in (`SECRET_KEY_BASE_DUMMY`,
@@ -74,25 +107,44 @@ def looks_like_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name)) and not describes_secret(name)
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+# values that are code, not a credential: `PASSWORD = None`, `token: str = ...`
+_CODE_WORDS = frozenset(
+    {
+        "None", "True", "False", "str", "bytes", "int", "float", "bool", "dict", "list",
+        "tuple", "set", "object", "Any", "Optional", "Union", "SecretStr", "self", "cls",
+        "null", "undefined", "string", "number", "boolean",
+    }
+)
 
 
 def _is_code(match: re.Match[str]) -> bool:
-    """`URL = os.getenv(...)`, `token: str`, `KEY = settings.X`: code, not a value."""
-    if match["sep"].endswith(("'", '"')):
+    """`URL = os.getenv(...)`, `token: str`, `KEY = settings.X`, `PW = None`: code, not a value.
+
+    Only real code shapes: a call or subscript, dotted attribute access, a
+    keyword or type name. (Whatever `find_secrets` flags is masked anyway.)
+    """
+    value = match["value"]
+    if value[0] in "'\"":
         return False  # a quoted literal
-    after = match.string[match.end() : match.end() + 1]
+    after = match.string[match.end("value") : match.end("value") + 1]
     if after in ("(", "["):
         return True
-    spaced = match["sep"].strip() != match["sep"]
-    return spaced and _IDENTIFIER.fullmatch(match["value"]) is not None
+    return value in _CODE_WORDS or _DOTTED.fullmatch(value) is not None
 
 
-def _masks_assignment(match: re.Match[str]) -> bool:
+def _assignment_span(match: re.Match[str]) -> tuple[int, int] | None:
+    """Where to mask a secret-named assignment's value (inside its quotes), if at all."""
+    start, end = match.span("value")
     value = match["value"]
-    if not looks_like_secret_name(match["name"]) or value.startswith(("$", "${")) or value == MASK:
-        return False
-    return not _is_code(match)
+    if value[0] in "'\"":
+        start, end = start + 1, end - 1
+        value = value[1:-1]
+    if not value or not looks_like_secret_name(match["name"]):
+        return None
+    if value.startswith("$") or value == MASK or _is_code(match):
+        return None
+    return start, end
 
 
 # An edit replaces text[start:end] with a string; `origin` maps every character
@@ -125,27 +177,45 @@ def _apply(text: str, edits: list[Edit], origin: Origin | None) -> tuple[str, Or
     return "".join(parts), moved
 
 
-def _redact(text: str, origin: Origin | None) -> tuple[str, Origin | None]:
-    text, origin = _apply(
-        text,
-        [(m.start("secret"), m.end("secret"), MASK) for m in _URL_PASSWORD.finditer(text)],
-        origin,
-    )
+_TOKEN_KINDS = frozenset(kind for kind, _ in TOKEN_PATTERNS)
+
+
+def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the quotes around it, if it is a quoted value."""
+    if end - start >= 3 and text[start] in "'\"" and text[end - 1] == text[start]:
+        return start + 1, end - 1
+    return start, end
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Every span to mask, found on `text` itself, merged where they overlap."""
+    spans = [m.span("password") for m in URL_CREDENTIALS.finditer(text)]
     for _, pattern in TOKEN_PATTERNS:  # the first four characters stay: the kind shows
-        edits = [(min(m.start() + 4, m.end()), m.end(), MASK) for m in pattern.finditer(text)]
-        text, origin = _apply(text, edits, origin)
-    edits = [
-        (m.start("value"), m.end("value"), MASK)
-        for m in _ASSIGNMENT.finditer(text)
-        if _masks_assignment(m)
-    ]
-    text, origin = _apply(text, edits, origin)
+        spans += [(min(m.start() + 4, m.end()), m.end()) for m in pattern.finditer(text)]
+    for m in assignments(text):
+        span = _assignment_span(m)
+        if span is not None:
+            spans.append(span)
     # Whatever the rules detect as a literal secret is masked too, so a
     # finding's code frame never shows the value it reports.
     from railsafe.secrets import find_secrets  # imported here: it imports this module
 
-    edits = [(m.start, m.end, MASK) for m in find_secrets(text)]
-    return _apply(text, edits, origin)
+    for s in find_secrets(text):
+        start, end = _unquoted(text, s.start, s.end)
+        if s.kind in _TOKEN_KINDS:
+            start = min(start + 4, end)
+        spans.append((start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(sp for sp in spans if sp[1] > sp[0]):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _redact(text: str, origin: Origin | None) -> tuple[str, Origin | None]:
+    return _apply(text, [(start, end, MASK) for start, end in _spans(text)], origin)
 
 
 def redact(text: str) -> str:

@@ -1,7 +1,8 @@
 """Secret detection: where a credential is written literally in a text.
 
 The patterns live in `railsafe.redact` (the single home of secret patterns:
-`TOKEN_PATTERNS`, `looks_like_secret_name`); this module decides which
+`URL_CREDENTIALS`, `ASSIGNMENT`, `TOKEN_PATTERNS`, `looks_like_secret_name`); this
+module decides which
 matches are real literal secrets and where exactly they are, so rules can
 point at them. `redact` masks everything `find_secrets` finds, so a finding's
 code frame never shows what it reports.
@@ -56,7 +57,13 @@ import json
 import re
 from typing import NamedTuple
 
-from railsafe.redact import TOKEN_PATTERNS, describes_secret, looks_like_secret_name
+from railsafe.redact import (
+    TOKEN_PATTERNS,
+    URL_CREDENTIALS,
+    assignments,
+    describes_secret,
+    looks_like_secret_name,
+)
 
 
 class SecretMatch(NamedTuple):
@@ -66,18 +73,24 @@ class SecretMatch(NamedTuple):
     name: str | None = None  # the variable / option it was assigned to, if any
 
 
-_URL_CREDENTIALS = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@'\"`<>]*):"
-    r"(?P<password>[^\s@/'\"`]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
-)
 _URL_QUERY_SECRET = re.compile(
     r"(?i)[?&](?P<name>password|passwd|pwd|pass|token|access_token|api_key|apikey|secret|"
     r"client_secret)=(?P<value>[^\s&#'\"`]+)"
 )
-_ASSIGNMENT = re.compile(
-    r"(?<![\w$.\-/])(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"(?:\\.|[^\"\\])*\"|'[^']*'|"
-    r"[^\s;&|'\"`()<>]+)"
-)
+
+
+def _shell_assignments(text: str) -> list[re.Match[str]]:
+    """`NAME=value` (shell style: no spaces, no `:`), from `redact.ASSIGNMENT`.
+
+    The name is not a member or an option's tail (`a.B=`, `--x-B=`, `$B=`, `/B=`).
+    """
+    return [
+        m
+        for m in assignments(text)
+        if m["sep"] == "=" and (m.start("name") == 0 or text[m.start("name") - 1] not in "$.-/")
+    ]
+
+
 _LEGACY_ENV = re.compile(
     r"(?im)^[ \t]*ENV[ \t]+(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ \t]+(?P<value>[^\s=][^\n]*?)[ \t]*$"
 )
@@ -228,7 +241,7 @@ def is_local_credential(user: str, password: str, host: str) -> bool:
 
 def _url_secrets(text: str) -> list[SecretMatch]:
     out: list[SecretMatch] = []
-    for m in _URL_CREDENTIALS.finditer(text):
+    for m in URL_CREDENTIALS.finditer(text):
         password, host = m["password"], m["host"]
         if is_placeholder(password) or is_local_credential(m["user"], password, host):
             continue
@@ -287,13 +300,13 @@ def _token_secrets(text: str, public: list[Range] | None = None) -> list[SecretM
 
 def _public_values(text: str) -> list[Range]:
     """Where the values of public-by-design `NAME=value` assignments are."""
-    return [m.span("value") for m in _ASSIGNMENT.finditer(text) if is_public_name(m["name"])]
+    return [m.span("value") for m in _shell_assignments(text) if is_public_name(m["name"])]
 
 
 def _named_secrets(text: str) -> list[SecretMatch]:
     out: list[SecretMatch] = []
-    for pattern in (_ASSIGNMENT, _LEGACY_ENV):
-        for m in pattern.finditer(text):
+    for matches in (_shell_assignments(text), _LEGACY_ENV.finditer(text)):
+        for m in matches:
             name, value = m["name"], m["value"]
             if is_secret_name(name) and is_literal_secret(value):
                 out.append(

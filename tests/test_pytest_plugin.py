@@ -566,3 +566,147 @@ def test_read_settings_pyproject_keys(tmp_path) -> None:  # type: ignore[no-unty
     [warning] = settings.warnings
     assert "unknown key 'allow-railway-envs'" in warning
     assert "did you mean 'allow-railway-environments'?" in warning
+
+
+# -- 9. one settings reader: railsafe.config's discovery, as `railsafe check` ----------------
+APP_DB_RAILWAY = "postgresql://app:pw@roundhouse.proxy.rlwy.net:41234/railway"
+
+
+def test_railsafe_toml_honoured(pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch
+                                ) -> None:
+    pytester.makefile(".toml", railsafe='database-url-variables = ["APP_DB_URL"]\n')
+    clean_env.setenv("APP_DB_URL", APP_DB_RAILWAY)
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*APP_DB_URL=postgresql://app:***@roundhouse.proxy.rlwy.net*"
+                                 "(Railway host)*REFUSED"])
+
+
+def test_railsafe_toml_wins_over_pyproject(pytester: pytest.Pytester,
+                                           clean_env: pytest.MonkeyPatch) -> None:
+    pytester.makepyprojecttoml(
+        '[tool.railsafe]\nallow-database-urls = ["postgresql://*@localhost:5432/app_dev"]\n')
+    pytester.makefile(".toml", railsafe='database-url-variables = ["APP_DB_URL"]\n')
+    clean_env.setenv("DATABASE_URL", "postgresql://me:pw@localhost:5432/app_dev")
+    result = run(pytester)  # the pyproject.toml allow-list is not read: railsafe.toml is
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*DATABASE_URL=*app_dev*REFUSED"])
+    (pytester.path / "railsafe.toml").write_text(
+        'allow-database-urls = ["postgresql://*@localhost:5432/app_dev"]\n')
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*allowed by allow-database-urls*", "*1 passed*"])
+
+
+def test_settings_found_above_rootdir_up_to_the_git_root(pytester: pytest.Pytester,
+                                                        clean_env: pytest.MonkeyPatch) -> None:
+    (pytester.path / ".git").mkdir()
+    pytester.makefile(".toml", railsafe='database-url-variables = ["APP_DB_URL"]\n')
+    sub = pytester.mkdir("sub")
+    (sub / "pytest.ini").write_text("[pytest]\n")  # the rootdir: sub
+    (sub / "test_one.py").write_text(TEST_FILE)
+    clean_env.setenv("APP_DB_URL", APP_DB_RAILWAY)
+    result = pytester.runpytest_subprocess("sub")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*APP_DB_URL=*(Railway host)*REFUSED"])
+    (sub / ".git").mkdir()  # sub is a repository of its own: the search stops there
+    result = pytester.runpytest_subprocess("sub")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["rootdir: *sub*", "*1 passed*"])
+
+
+def test_malformed_railsafe_toml_is_a_usage_error(pytester: pytest.Pytester,
+                                                  clean_env: pytest.MonkeyPatch) -> None:
+    pytester.makefile(".toml", railsafe='database-url-variables = ["APP_DB_URL"\n')
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in result.stderr.lines if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("ERROR: railsafe: ") and "railsafe.toml: invalid TOML: " in lines[0]
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_railsafe_toml_keys_validated(pytester: pytest.Pytester,
+                                      clean_env: pytest.MonkeyPatch) -> None:
+    pytester.makefile(".toml", railsafe='allow-database-urls = 5\nallow-databse-urls = []\n')
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: railsafe: allow-database-urls in *railsafe.toml must be "
+                                 "a string or a list of strings"])
+    result.stdout.fnmatch_lines(["*railsafe: unknown key 'allow-databse-urls' in *railsafe.toml, "
+                                 "ignored (did you mean 'allow-database-urls'?)"])
+
+
+def test_load_settings_has_the_plugin_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from railsafe.config import load_settings
+
+    (tmp_path / "railsafe.toml").write_text(
+        'database-url-variables = "A_URL, B_URL"\nallow-railway-environments = ["pr-*"]\n')
+    settings = load_settings(tmp_path)
+    assert settings.database_url_variables == ["A_URL", "B_URL"]
+    assert settings.allow_database_urls == []
+    assert settings.allow_railway_environments == ["pr-*"]
+    assert read_settings(tmp_path, {}).variables[-2:] == ["A_URL", "B_URL"]
+
+
+# -- 10. a URL password holding `'` is masked whole ----------------------------------------
+QUOTED_PASSWORD_URL = "postgresql://app:it's@t0p/secret@roundhouse.proxy.rlwy.net:41234/railway"
+
+
+def test_mask_url_password_with_quote() -> None:
+    assert mask("postgresql://app:it's-secret@h:5432/db") == "postgresql://app:***@h:5432/db"
+    assert mask("postgresql://app:a'b@c:d@h/db?x=@y") == "postgresql://app:***@h/db?x=@y"
+    assert (mask("postgresql://u:pw@evil.proxy.rlwy.net:1/x?h=@localhost:5432/app_dev")
+            == "postgresql://u:***@evil.proxy.rlwy.net:1/x?h=@localhost:5432/app_dev")
+    assert mask("postgresql://localhost@h/db") == "postgresql://localhost@h/db"
+    assert mask("host=h password='it''s' dbname=x").startswith("host=h password=***")
+
+
+def test_url_password_with_quote_masked(pytester: pytest.Pytester,
+                                        clean_env: pytest.MonkeyPatch) -> None:
+    secret = "it's-s3cret"
+    clean_env.setenv("DATABASE_URL", f"postgresql://app:{secret}@roundhouse.proxy.rlwy.net:41234/"
+                                     "railway")
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*DATABASE_URL=postgresql://app:***@roundhouse.proxy.rlwy.net:"
+                                 "41234/railway (Railway host)*REFUSED"])
+    output = result.stdout.str() + result.stderr.str()
+    assert "s3cret" not in output and "it's" not in output
+
+
+# -- 11. a wildcard over Railway hosts is a blanket pattern ---------------------------------
+@pytest.mark.parametrize(
+    "pattern",
+    ["postgresql://*@*.rlwy.net:*/*", "postgresql://*@*.proxy.rlwy.net:*/railway",
+     "postgresql://*@*.railway.internal:5432/railway", "mysql://*@*.railway.app/x",
+     "postgresql://*@db*.proxy.rlwy.net:*/railway", "postgresql://*@*rlwy.net/railway",
+     "postgresql://*@*example.com/app_dev", "postgresql://localhost/x?host=*.rlwy.net"],
+)
+def test_wildcard_railway_host_patterns_rejected(pattern: str) -> None:
+    settings = read_settings(None, {"RAILSAFE_ALLOW_DATABASE_URLS": pattern})
+    [error] = settings.errors
+    assert repr(pattern) in error and "too broad" in error and "\n" not in error
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["postgresql://*@roundhouse.proxy.rlwy.net:41234/railway",
+     "postgresql://*@postgres.railway.internal:5432/railway",
+     "postgresql://*@db-*.example.com:*/app_dev"],
+)
+def test_concrete_hosts_accepted(pattern: str) -> None:
+    settings = read_settings(None, {"RAILSAFE_ALLOW_DATABASE_URLS": pattern})
+    assert not settings.errors and settings.allow_urls == [pattern]
+
+
+def test_wildcard_railway_host_is_a_usage_error(pytester: pytest.Pytester,
+                                                clean_env: pytest.MonkeyPatch) -> None:
+    pytester.makefile(".toml", railsafe='allow-database-urls = ["postgresql://*@*.rlwy.net:*/*"]\n')
+    clean_env.setenv("DATABASE_URL", APP_DB_RAILWAY)
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: railsafe: allow-database-urls pattern "
+                                 "'postgresql://[*]@[*].rlwy.net:[*]/[*]' (railsafe.toml "
+                                 "allow-database-urls) is too broad: its host '[*].rlwy.net'*"])
+    assert len([line for line in result.stderr.lines if line.strip()]) == 1

@@ -80,6 +80,22 @@ def railway_host(host: str) -> bool:
     )
 
 
+# The domains Railway database hosts live under (railway-facts §6.3).
+RAILWAY_DOMAINS = ("rlwy.net", "railway.internal", "railway.app")
+
+
+def covers_railway_hosts(pattern: str) -> bool:
+    """Does this host pattern (`*` the wildcard) stand for more than one Railway host?
+    `*.rlwy.net`, `*.proxy.rlwy.net`, `db-*.railway.internal`, `containers-*.railway.app`:
+    a wildcard followed by a Railway domain, so it allows every Railway database it
+    happens to match. A concrete Railway host (`roundhouse.proxy.rlwy.net`) does not."""
+    host = pattern.lower().rstrip(".")
+    if "*" not in host:
+        return False
+    tail = host.rsplit("*", 1)[1]  # the literal text after the last wildcard
+    return any(tail == domain or tail.endswith("." + domain) for domain in RAILWAY_DOMAINS)
+
+
 def looks_like_db_url(value: str) -> bool:
     scheme = value.split("://", 1)[0].lower() if "://" in value else ""
     base = scheme.split("+", 1)[0]
