@@ -62,3 +62,12 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.column, self.rule)
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of `text` as spans count them: split on "\\n" only, a trailing "\\r" dropped.
+
+    Not `str.splitlines()`, which also splits on \\v, \\f, \\x1c-\\x1e, \\x85,
+    U+2028 and U+2029, so its line numbers drift from a span's.
+    """
+    return [line.removesuffix("\r") for line in text.split("\n")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from railsafe.findings import Finding
+from railsafe.findings import Finding, source_lines
 
 _PRAGMA = re.compile(r"railsafe:\s*ignore(?P<file>-file)?(?:\[(?P<rules>[^\]]*)\])?")
 ALL = "*"  # a bare `railsafe: ignore` silences every rule
@@ -39,7 +39,7 @@ def filter_suppressed(findings: Iterable[Finding], sources: dict[str, str]) -> l
             kept.append(f)
             continue
         if f.path not in lines_of:
-            lines_of[f.path] = text.splitlines()
+            lines_of[f.path] = source_lines(text)
             file_rules[f.path] = {
                 r for m in _PRAGMA.finditer(text) if m["file"] for r in _rules(m)
             }

@@ -572,3 +572,86 @@ def test_markdown_inline_escaping() -> None:
     assert inline("line1\nline2") == "line1<br>line2"
     assert inline("code `x` and `y`") == "code `x` and `y`"
     assert inline("odd ` tick") == "odd \\` tick"
+
+
+# ---- untrusted text: control characters, paths, line splitting ---------------
+
+ESCAPES = "\u001b]0;PWNED\u0007\u001b[2Jx\u009b"
+TOKEN_DIR = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def test_control_characters_never_reach_the_terminal() -> None:
+    report = make_report()
+    key = f'  "{ESCAPES}": 1\n'
+    report.sources["services/web app/railway.json"] = "{\n" + key + "}\n"
+    report.findings = [
+        dataclasses.replace(
+            f,
+            message=f"unknown key {ESCAPES}",
+            fix=f"remove {ESCAPES}",
+            related=(Related("nixpacks.toml", Span(1, 1, 1, 2), f"see {ESCAPES}"),),
+            span=Span(2, 4, 2, 5 + len(ESCAPES)) if f.rule == "RS401" else f.span,
+        )
+        for f in report.findings
+    ]
+    for fmt in ("text", "github"):
+        out = render(report, fmt)
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, fmt
+        assert "\\x1b]0;PWNED\\x07\\x1b[2Jx\\x9b" in out
+    text = render(report, "text")
+    frame = text.split("\n")
+    shown = next(ln for ln in frame if "PWNED" in ln and "|" in ln and "unknown" not in ln)
+    caret = frame[frame.index(shown) + 1]
+    # the caret still lines up with the escaped key
+    assert caret.index("^") == shown.index("\\x1b]0")
+    for fmt in ("json", "sarif"):  # json.dumps escapes them
+        out = render(report, fmt)
+        assert "\x1b" not in out and "\x07" not in out
+
+
+def test_paths_are_never_redacted() -> None:
+    report = make_report()
+    path = f"{TOKEN_DIR}/railway.toml"
+    report.findings = [
+        dataclasses.replace(
+            report.findings[0],
+            path=path,
+            related=(Related(path, Span(1, 1, 1, 2), ""),),
+            message=f"token {TOKEN_DIR} in a message",
+        )
+    ]
+    for fmt in FORMATS:
+        out = render(report, fmt)
+        assert path in out, fmt
+        # messages are still redacted
+        assert f"token {TOKEN_DIR} in" not in out, fmt
+
+
+def test_sarif_reports_a_crashed_rule() -> None:
+    report = make_report()
+    report.internal_errors = ["internal error in RS101 tests-in-build: KeyError: 'x'"]
+    log = json.loads(render(report, "sarif"))
+    invocation = log["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    notes = invocation["toolExecutionNotifications"]
+    assert {"level": "error", "message": {"text": report.internal_errors[0]}} in notes
+    clean = json.loads(render(make_report(), "sarif"))["runs"][0]["invocations"][0]
+    assert clean["executionSuccessful"] is True
+
+
+def test_lines_split_on_newline_only() -> None:
+    from railsafe.findings import source_lines
+    from railsafe.suppress import filter_suppressed
+
+    source = "a = 1 \u2028 b\x0cc\r\nsecond line\nthird  # railsafe: ignore[RS101]\n"
+    assert source_lines(source)[:3] == [
+        "a = 1 \u2028 b\x0cc",
+        "second line",
+        "third  # railsafe: ignore[RS101]",
+    ]
+    assert sarif_format.line_text(source, 2) == "second line"
+    finding = _finding("RS101", "f.toml", Span(3, 1, 3, 2), "m")
+    assert filter_suppressed([finding], {"f.toml": source}) == []
+    assert filter_suppressed(
+        [dataclasses.replace(finding, span=Span(2, 1, 2, 2))], {"f.toml": source}
+    )

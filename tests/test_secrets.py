@@ -152,12 +152,39 @@ def test_a_password_inside_any_url_is_still_found() -> None:
     assert [text[m.start : m.end] for m in find_secrets(text)] == ["Hunter2Pw"]
 
 
+def test_a_url_password_may_hold_a_quote_or_an_at_sign() -> None:
+    text = "DATABASE_URL=postgresql://app:It'sS3cret@db.corp.acme-corp.io:5432/app"
+    assert [text[m.start : m.end] for m in find_secrets(text)] == ["It'sS3cret"]
+    text = "mysql://app:p@ssw0rd@db.acme-corp.io/app"
+    assert [text[m.start : m.end] for m in find_secrets(text)] == ["p@ssw0rd"]
+
+
+def test_an_assignment_after_a_name_value_pair_is_found() -> None:
+    # the shared `ASSIGNMENT` overlaps: `x: PGPASSWORD=...` is both `x: ...` and `PGPASSWORD=...`
+    text = "x: PGPASSWORD=s3cr3tvalue"
+    assert [m.name for m in find_secrets(text)] == ["PGPASSWORD"]
+
+
+def test_patterns_have_one_home() -> None:
+    """`redact` holds the URL-credential and assignment patterns; `secrets` uses them."""
+    import railsafe.redact
+    import railsafe.secrets
+
+    assert railsafe.secrets.URL_CREDENTIALS is railsafe.redact.URL_CREDENTIALS
+    for name in ("_URL_CREDENTIALS", "_ASSIGNMENT", "_URL_PASSWORD"):
+        assert not hasattr(railsafe.secrets, name)
+        assert not hasattr(railsafe.redact, name)
+
+
 def test_redact_masks_everything_found() -> None:
     for text in [
         "mysql --password hunter22 -e x",
         "ENV API_TOKEN abc123def",
         "export SESSION_SECRET=\"two words\"",
         "x postgres://u:Pw12345678@db.acme-corp.io/app",
+        'PASSWORD="correct horse battery staple"',
+        "API_KEY = abcd1234efgh5678zz",
+        "x postgresql://app:It'sS3cret@db.corp.acme-corp.io:5432/app",
     ]:
         masked = redact(text)
         for m in find_secrets(text):

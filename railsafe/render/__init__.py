@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING
@@ -10,6 +11,25 @@ if TYPE_CHECKING:
     from railsafe.engine import Report
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
+
+# C0 and C1 control characters but tab: ESC starts a terminal escape sequence
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def escape_control(char: str) -> str:
+    """`\\xNN` for a control character."""
+    return f"\\x{ord(char):02x}"
+
+
+def printable(text: str, newlines: bool = False) -> str:
+    """`text` with C0/C1 control characters (but tab) shown as `\\xNN`.
+
+    Text from the checked files cannot then drive the terminal (clear it, set
+    its title, hide a line) or forge an output line of its own. `newlines`
+    keeps "\\n" and "\\r", for a format that escapes them itself.
+    """
+    keep = "\n\r" if newlines else ""
+    return _CONTROL.sub(lambda m: m[0] if m[0] in keep else escape_control(m[0]), text)
 
 
 def render(report: Report, fmt: str, color: bool = False) -> str:

@@ -7,6 +7,10 @@ Escaping follows the Actions runner (actions/toolkit `command.ts`): in the
 message `%`, `\\r`, `\\n` become `%25`, `%0D`, `%0A`; in property values `:`
 and `,` are also escaped (`%3A`, `%2C`). A multi-line message (related
 locations, fix) stays one command line and shows as several lines.
+Control characters in the text (ESC, BEL, ...) are shown as `\\xNN` (see
+`render.printable`), but for newlines, which the escaping above covers. Paths
+are not redacted (they must locate the file; see `railsafe.redact`);
+messages, related messages and fixes are.
 `col`/`endColumn` are sent only for single-line spans (GitHub ignores columns
 on spans that cross lines); `endColumn` is exclusive, as in railsafe's spans.
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from railsafe.redact import redact
-from railsafe.render import summary_counts
+from railsafe.render import printable, summary_counts
 
 if TYPE_CHECKING:
     from railsafe.engine import Report
@@ -42,7 +46,7 @@ def _properties(f: Finding) -> str:
     span = f.span
     line = max(span.line, 1)
     end_line = max(span.end_line, line)
-    props: list[tuple[str, str]] = [("file", redact(f.path)), ("line", str(line))]
+    props: list[tuple[str, str]] = [("file", printable(f.path)), ("line", str(line))]
     if end_line == line:
         col = max(span.column, 1)
         props += [
@@ -52,20 +56,24 @@ def _properties(f: Finding) -> str:
         ]
     else:
         props.append(("endLine", str(end_line)))
-    props.append(("title", redact(f"{f.rule} {f.name}")))
+    props.append(("title", _shown(f"{f.rule} {f.name}")))
     return ",".join(f"{key}={escape_property(value)}" for key, value in props)
 
 
+def _shown(text: str) -> str:
+    """Text from a finding, redacted and without control characters (see `printable`)."""
+    return printable(redact(text), newlines=True)
+
+
 def _message(f: Finding) -> str:
-    lines = [redact(f.message)]
+    lines = [_shown(f.message)]
     for r in f.related:
-        lines.append(
-            f"related: {redact(r.path)}:{r.span.line}:{r.span.column}: {redact(r.message)}"
-        )
+        at = f"{printable(r.path)}:{r.span.line}:{r.span.column}"
+        lines.append(f"related: {at}: {_shown(r.message)}")
     if f.fix:
-        lines.append(f"fix: {redact(f.fix)}")
+        lines.append(f"fix: {_shown(f.fix)}")
     if f.help_url:
-        lines.append(f"see: {redact(f.help_url)}")
+        lines.append(f"see: {_shown(f.help_url)}")
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ escaped so it cannot break the table or the page: `|` is escaped everywhere
 (also inside code spans, as GFM tables require), Markdown and HTML
 punctuation is backslash-escaped outside code spans, newlines become `<br>`,
 and `@` is followed by a zero-width space so a package name such as
-`@prisma/client` in a message never mentions anyone.
+`@prisma/client` in a message never mentions anyone. Paths are not redacted
+(they must locate the file; see `railsafe.redact`); messages and fixes are.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def inline(text: str) -> str:
 
 
 def _location(path: str, line: int, column: int) -> str:
-    return _code(f"{redact(path)}:{line}:{column}")
+    return _code(f"{path}:{line}:{column}")
 
 
 def _rule(f: Finding) -> str:

@@ -17,7 +17,12 @@ Choices, each answering a known way SARIF uploads fail or mislead:
   exclusive, as in railsafe's own spans.
 - Only rules that have a result are listed in `tool.driver.rules`.
 
-Every string that can carry user data goes through `redact`.
+- A rule that crashed (`report.internal_errors`) is an error-level
+  `toolExecutionNotification` and makes `executionSuccessful` false.
+
+Every string that can carry user data goes through `redact`, except paths
+(artifact URIs): they must locate the file (see `railsafe.redact`).
+JSON escapes control characters.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import railsafe
-from railsafe.findings import Severity
+from railsafe.findings import Severity, source_lines
 from railsafe.redact import redact
 
 if TYPE_CHECKING:
@@ -58,7 +63,7 @@ def level(severity: Severity) -> str:
 
 def artifact_uri(path: str) -> str:
     """A relative URI reference for a root-relative `/`-separated path."""
-    return quote(redact(path), safe="/-._~!$&'()*+,;=@")
+    return quote(path, safe="/-._~!$&'()*+,;=@")
 
 
 def region(span: Span) -> dict[str, int]:
@@ -88,7 +93,7 @@ def line_text(source: str | None, line: int) -> str:
     """The trimmed, redacted text of 1-based `line` of `source` ("" if unknown)."""
     if source is None:
         return ""
-    lines = source.splitlines()
+    lines = source_lines(source)
     if not 0 < line <= len(lines):
         return ""
     return redact(lines[line - 1].strip())
@@ -165,17 +170,19 @@ def sarif_log(report: Report, rules: Iterable[Rule] | None = None) -> dict[str, 
                 {
                     "id": i,
                     "physicalLocation": physical_location(r.path, r.span),
-                    "message": {"text": redact(r.message) or redact(r.path)},
+                    "message": {"text": redact(r.message) or r.path},
                 }
                 for i, r in enumerate(f.related, start=1)
             ]
         result["partialFingerprints"] = {FINGERPRINT_KEY: f"{base}:{seen[base]}"}
         results.append(result)
 
-    invocation: dict[str, Any] = {"executionSuccessful": True}
-    if report.errors:
+    # A rule that crashed leaves the run incomplete: its findings are missing.
+    invocation: dict[str, Any] = {"executionSuccessful": not report.internal_errors}
+    notifications = report.errors + report.internal_errors
+    if notifications:
         invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": redact(e)}} for e in report.errors
+            {"level": "error", "message": {"text": redact(e)}} for e in notifications
         ]
 
     version = railsafe.__version__

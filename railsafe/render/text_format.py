@@ -1,11 +1,17 @@
-"""`--format text`: `path:line:col`, severity, rule, message, and a code frame."""
+"""`--format text`: `path:line:col`, severity, rule, message, and a code frame.
+
+Every string from the checked files (paths, messages, code frames, related
+locations, fixes) goes through `printable`, so control characters in them are
+shown as `\\xNN` and never reach the terminal; all but paths are redacted.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from railsafe.findings import source_lines
 from railsafe.redact import redact, redact_mapped
-from railsafe.render import summary_counts
+from railsafe.render import printable, summary_counts
 
 if TYPE_CHECKING:
     from railsafe.engine import Report
@@ -16,6 +22,11 @@ _COLORS = {"error": "31", "warning": "33", "info": "36", "dim": "2", "bold": "1"
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
+
+
+def _shown(text: str) -> str:
+    """Text from a finding, redacted and safe for a terminal."""
+    return printable(redact(text))
 
 
 def _follow(origin: list[tuple[int, int]], start: int, end: int, size: int) -> tuple[int, int]:
@@ -33,10 +44,25 @@ def _follow(origin: list[tuple[int, int]], start: int, end: int, size: int) -> t
     return first, first + 1
 
 
+def _printable_mapped(
+    text: str, origin: list[tuple[int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """`printable(text)`, with `origin` following the escapes (each stands for its character)."""
+    if printable(text) == text:
+        return text, origin
+    parts: list[str] = []
+    moved: list[tuple[int, int]] = []
+    for char, covers in zip(text, origin, strict=True):
+        shown = printable(char)
+        parts.append(shown)
+        moved += [covers] * len(shown)
+    return "".join(parts), moved
+
+
 def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
     if source is None:
         return []
-    lines = [ln.removesuffix("\r") for ln in source.split("\n")]
+    lines = source_lines(source)
     if not 0 < f.span.line <= len(lines):
         return []
     raw = lines[f.span.line - 1].expandtabs(1)
@@ -45,7 +71,7 @@ def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
     start = min(max(f.span.column - 1, 0), len(raw))
     end = f.span.end_column - 1 if f.span.end_line == f.span.line else len(raw)
     end = min(max(end, start + 1), max(len(raw), start + 1))
-    shown, origin = redact_mapped(raw)
+    shown, origin = _printable_mapped(*redact_mapped(raw))
     first, last = _follow(origin, start, end, len(shown))
     marker = " " * first + "^" * (last - first)
     bar = _paint("|", "dim", color)
@@ -59,14 +85,15 @@ def _frame(f: Finding, source: str | None, color: bool) -> list[str]:
 def render(report: Report, color: bool = False) -> str:
     out: list[str] = []
     for f in report.findings:
-        where = _paint(f"{f.path}:{f.span.line}:{f.span.column}", "bold", color)
+        where = _paint(f"{printable(f.path)}:{f.span.line}:{f.span.column}", "bold", color)
         sev = _paint(f.severity.label, f.severity.label, color)
-        out.append(f"{where}: {sev} {f.rule} {f.name}: {redact(f.message)}")
+        out.append(f"{where}: {sev} {f.rule} {f.name}: {_shown(f.message)}")
         out.extend(_frame(f, report.sources.get(f.path), color))
         for r in f.related:
-            out.append(f"  = related: {r.path}:{r.span.line}:{r.span.column}: {redact(r.message)}")
+            at = f"{printable(r.path)}:{r.span.line}:{r.span.column}"
+            out.append(f"  = related: {at}: {_shown(r.message)}")
         if f.fix:
-            out.append(f"  = fix: {redact(f.fix)}")
+            out.append(f"  = fix: {_shown(f.fix)}")
         out.append("")
     counts = summary_counts(report)
     total = sum(counts.values())
