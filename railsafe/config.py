@@ -5,7 +5,7 @@ Command-line options win over the file. Keys:
     select = ["RS1", "RS201"]     # only these rules (ids, prefixes, names)
     ignore = ["RS005"]            # never these
     fail-on = "warning"           # error | warning | info | never
-    exclude = ["legacy/**"]       # paths (globs, relative to the root) to skip
+    exclude = ["legacy/**"]       # paths to skip (gitignore globs, relative to this file)
 
 and the pytest plugin's (railsafe.pytest_plugin), read from the same file:
 

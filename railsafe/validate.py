@@ -45,13 +45,11 @@ def normalise_enum(value: str) -> str:
     return value.upper().replace("-", "_")
 
 
-_norm = normalise_enum
-
 
 def is_forgiving(options: list[Any]) -> bool:
     """An enum listing several spellings of the same value compares forgivingly."""
     strings = [o for o in options if isinstance(o, str)]
-    return len({_norm(s) for s in strings}) < len(strings)
+    return len({normalise_enum(s) for s in strings}) < len(strings)
 
 
 def canonical_options(options: list[Any]) -> list[str]:
@@ -59,7 +57,7 @@ def canonical_options(options: list[Any]) -> list[str]:
     seen: dict[str, str] = {}
     for option in options:
         if isinstance(option, str):
-            seen.setdefault(_norm(option), option)
+            seen.setdefault(normalise_enum(option), option)
     return list(seen.values())
 
 
@@ -193,18 +191,14 @@ def validate(data: Any, name: str) -> list[Issue]:
             continue
         if kind == "enum" and isinstance(error.instance, str):
             options = list(error.kind.options)
-            if is_forgiving(options) and _norm(error.instance) in {
-                _norm(o) for o in options if isinstance(o, str)
+            if is_forgiving(options) and normalise_enum(error.instance) in {
+                normalise_enum(o) for o in options if isinstance(o, str)
             }:
                 continue
         message = _message(keypath, kind, error)
         if message is not None:
             issues.append(Issue(keypath, kind, message))
     return issues
-
-
-def is_valid(data: Any, name: str) -> bool:
-    return not validate(data, name)
 
 
 # -- the schema as a map of valid keys ------------------------------------------

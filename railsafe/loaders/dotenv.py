@@ -33,7 +33,7 @@ def parse_dotenv(text: str) -> list[DotenvEntry]:
             end = value.find(value[0], 1)
             value = value[1:end] if end > 0 else value[1:]
             col += 1
-        else:
-            value = value.split(" #", 1)[0].strip()
+        else:  # an unquoted value ends at whitespace followed by `#`, as python-dotenv reads it
+            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
         out.append(DotenvEntry(match["key"], value, Span(number, col, number, col + len(value))))
     return out

@@ -70,10 +70,6 @@ class Rule:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
 
     @property
-    def family(self) -> str:
-        return self.id[:3]
-
-    @property
     def help_url(self) -> str:
         return f"{DOCS_URL}#{self.id.lower()}-{self.name}"
 
