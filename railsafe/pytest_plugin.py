@@ -540,7 +540,9 @@ def _read_settings(config: pytest.Config, env: Mapping[str, str]) -> Settings:
             ini[option] = [str(v) for v in config.getini(option)]
         except (ValueError, KeyError):
             ini[option] = []
-    return read_settings(config.rootpath, env, ini)
+    # the nearest settings to where pytest runs, like `railsafe check` with no paths:
+    # a stricter railsafe.toml in a subproject must not lose to a parent's pyproject
+    return read_settings(Path(config.invocation_params.dir), env, ini)
 
 
 def _snapshot(env: Mapping[str, str], settings: Settings) -> dict[str, str | None]:

@@ -31,7 +31,7 @@ MASK = "***"
 # is written anyway). `"`, `` ` ``, `<`, `>` are not URL characters: they end it.
 URL_CREDENTIALS = re.compile(
     r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@'\"`<>]*):"
-    r"(?P<password>[^\s/\"`<>]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
+    r"(?P<password>[^\s/`<>]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
 )
 
 # Well-known token shapes (prefix kept so the reader knows what it was).
@@ -65,7 +65,9 @@ SECRET_NAME = re.compile(
 # assignment (what `secrets` looks for). Matches may overlap (see `assignments`).
 ASSIGNMENT = re.compile(
     r"(?=(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[\"']?\]?[ \t]*[:=][ \t]*)"
-    r"(?P<value>\"(?:\\.|[^\"\\\n])*\"|'[^'\n]*'|[^\s;&|'\"`()<>,\[\]][^\s;&|\"`()<>,\[\]]*))"
+    # a value: \"escaped quotes\" (inside a JSON string), "double", 'single', or a bare word
+    r"(?P<value>\\\"(?:(?!\\\")[^\n])*\\\"|\"(?:\\.|[^\"\\\n])*\"|'[^'\n]*'"
+    r"|[^\s;&|'\"`()<>,\[\]][^\s;&|\"`()<>,\[\]]*))"
 )
 
 

@@ -609,8 +609,9 @@ def test_settings_found_above_rootdir_up_to_the_git_root(pytester: pytest.Pytest
     result = pytester.runpytest_subprocess("sub")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*APP_DB_URL=*(Railway host)*REFUSED"])
-    (sub / ".git").mkdir()  # sub is a repository of its own: the search stops there
-    result = pytester.runpytest_subprocess("sub")
+    (sub / ".git").mkdir()  # sub is a repository of its own: run from it, the search stops there
+    clean_env.chdir(sub)
+    result = pytester.runpytest_subprocess()
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["rootdir: *sub*", "*1 passed*"])
 
@@ -713,3 +714,21 @@ def test_wildcard_railway_host_is_a_usage_error(pytester: pytest.Pytester,
                                  "'postgresql://[*]@[*].rlwy.net:[*]/[*]' (railsafe.toml "
                                  "allow-database-urls) is too broad: its host '[*].rlwy.net'*"])
     assert len([line for line in result.stderr.lines if line.strip()]) == 1
+
+
+def test_the_nearest_settings_to_where_pytest_runs_win(pytester: pytest.Pytester,
+                                                       clean_env: pytest.MonkeyPatch) -> None:
+    """A stricter railsafe.toml in a subproject is not overruled by the rootdir's pyproject."""
+    (pytester.path / ".git").mkdir()
+    pytester.makepyprojecttoml(
+        '[tool.railsafe]\nallow-database-urls = ["postgresql://*@db.example.com:5432/app_prod"]\n'
+    )
+    proj = pytester.mkdir("proj")
+    (proj / "railsafe.toml").write_text(
+        'allow-database-urls = ["postgresql://*@db.example.com:5432/other"]\n'
+    )
+    (proj / "test_one.py").write_text(TEST_FILE)
+    clean_env.setenv("DATABASE_URL", "postgresql://u:pw@db.example.com:5432/app_prod")
+    clean_env.chdir(proj)
+    result = pytester.runpytest_subprocess()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -122,3 +122,15 @@ def test_nothing_find_secrets_flags_survives(text: str) -> None:
         secret = text[match.start : match.end].strip("\"'")
         for word in secret.split():
             assert word not in shown, (word, shown)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('"build":"AUTH_TOKEN=\\"SECRETJJJ spaced\\" next build"', "SECRETJJJ"),
+        ('url = "postgresql://user:pa\\"SECRETQ2@host/db"', "SECRETQ2"),
+        ('postgres://u:"SECRETQ3"@h/db', "SECRETQ3"),
+    ],
+)
+def test_escaped_and_quoted_values_are_masked_whole(text: str, secret: str) -> None:
+    assert secret not in redact(text)

@@ -46,7 +46,7 @@ JS_FIX = (
     "(`new PrismaClient({ datasourceUrl: url })`): `new PrismaClient()` reads DATABASE_URL."
 )
 LITERAL_FIX = "Use a dedicated test database URL here."
-ROTATE = " The URL holds a password: if it is a real one, rotate it."
+ROTATE = " Rotate the URL's password if it is a real one."
 
 
 @dataclass
