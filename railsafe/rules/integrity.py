@@ -364,3 +364,64 @@ def dockerfile_overrides_builder(ctx: Context) -> Iterator[Hit]:
                     related=[Related(dockerfile.relpath, FILE_START, "the Dockerfile built")],
                     fix='builder = "DOCKERFILE"',
                 )
+
+
+NIXPACKS_ONLY_KEYS = ("nixpacksPlan", "nixpacksConfigPath", "nixpacksVersion")
+
+
+@rule("RS011", "nixpacks-settings-unused", Severity.WARNING)
+def nixpacks_settings_unused(ctx: Context) -> Iterator[Hit]:
+    """Nixpacks settings for a service that another builder builds: they never apply.
+
+    ## What it finds
+    `nixpacksPlan`, `nixpacksConfigPath` or `nixpacksVersion` in a `build`
+    section (base or `environments.<name>`) whose `builder` is RAILPACK or
+    DOCKERFILE, and a `nixpacks.toml` / `nixpacks.json` beside a
+    railway.toml / railway.json whose base `builder` is RAILPACK or DOCKERFILE
+    or beside a `Dockerfile`.
+
+    ## Why it matters on Railway
+    These keys configure Nixpacks only (railway-facts §1.3); Railpack reads
+    `railpack.json` (§4.1), and "Railway will always build with a Dockerfile
+    if it finds one" (§1.3, §2.3). The phases, packages and start command
+    written for Nixpacks are not what builds or starts the service, so a
+    reviewer reading them is misled about what runs.
+
+    ## Fix
+    Delete the Nixpacks settings, or move what you need to `railpack.json`
+    (Railpack) or the Dockerfile.
+    """
+    for doc in ctx.documents(*RAILWAY_KINDS):
+        if not isinstance(doc.data, dict):
+            continue
+        for path, value in _builder_settings(doc):
+            builder = normalise_enum(value)
+            if builder not in ("RAILPACK", "DOCKERFILE"):
+                continue
+            section = doc.data
+            for part in path[:-1]:
+                section = section.get(part, {}) if isinstance(section, dict) else {}
+            for key in NIXPACKS_ONLY_KEYS:
+                if isinstance(section, dict) and section.get(key) is not None:
+                    yield hit(
+                        doc,
+                        (*path[:-1], key),
+                        f"`{key}` configures Nixpacks, but this service builds with {builder}: "
+                        "it has no effect",
+                        fix=f"delete `{key}`",
+                    )
+    dockerfiles = {f.path.resolve().parent for f in ctx.files("dockerfile")
+                   if f.path.name == "Dockerfile"}
+    builders: dict[Any, str] = {}
+    for doc in ctx.documents(*RAILWAY_KINDS):
+        for path, value in _builder_settings(doc):
+            if path == ("build", "builder"):
+                builders.setdefault(doc.path.resolve().parent, normalise_enum(value))
+    for doc in ctx.documents("nixpacks-toml", "nixpacks-json"):
+        directory = doc.path.resolve().parent
+        chosen = "DOCKERFILE" if directory in dockerfiles else builders.get(directory)
+        if chosen in ("RAILPACK", "DOCKERFILE"):
+            why = ("a Dockerfile in this directory is built instead" if directory in dockerfiles
+                   else f"the Railway config here builds with {chosen}")
+            yield hit(doc, (), f"Nixpacks never reads this file: {why}",
+                      fix="delete it, or move what you need to railpack.json or the Dockerfile")
