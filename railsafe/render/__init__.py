@@ -43,3 +43,17 @@ def summary_counts(report: Report) -> dict[str, int]:
     for f in report.findings:
         counts[f.severity.label] += 1
     return counts
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def summary_text(report: Report) -> str | None:
+    """`4 findings (2 errors, 1 warning, 1 info) in 5 files`, or None when clean."""
+    counts = summary_counts(report)
+    total = sum(counts.values())
+    if not total:
+        return None
+    parts = ", ".join(plural(n, k) for k, n in counts.items() if n)
+    return f"{plural(total, 'finding')} ({parts}) in {plural(report.files, 'file')}"

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from railsafe.redact import redact
-from railsafe.render import printable, summary_counts
+from railsafe.render import plural, printable, summary_counts, summary_text
 
 if TYPE_CHECKING:
     from railsafe.engine import Report
@@ -84,18 +84,15 @@ def annotation(f: Finding) -> str:
 
 def render(report: Report, color: bool = False) -> str:
     out = [annotation(f) for f in report.findings]
-    counts = summary_counts(report)
-    total = sum(counts.values())
-    files = f"{report.files} file{'s' if report.files != 1 else ''}"
-    if total:
-        parts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
-        out.append(f"railsafe: {total} finding{'s' if total != 1 else ''} ({parts}) in {files}.")
-        if any(n > ANNOTATION_CAP for n in counts.values()):
+    summary = summary_text(report)
+    if summary:
+        out.append(f"railsafe: {summary}.")
+        if any(n > ANNOTATION_CAP for n in summary_counts(report).values()):
             out.append(
                 f"railsafe: GitHub shows at most {ANNOTATION_CAP} annotations of each kind "
                 "per step; all findings are listed above. Upload `--format sarif` to code "
                 "scanning to see every one."
             )
     else:
-        out.append(f"railsafe: no findings in {files}.")
+        out.append(f"railsafe: no findings in {plural(report.files, 'file')}.")
     return "\n".join(out) + "\n"

@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from railsafe.redact import redact
-from railsafe.render import summary_counts
+from railsafe.render import plural, summary_counts
 
 if TYPE_CHECKING:
     from railsafe.engine import Report
@@ -79,21 +79,17 @@ def _details(f: Finding) -> str:
     return "<br>".join(parts)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
-
-
 def render(report: Report, color: bool = False) -> str:
     counts = summary_counts(report)
     total = sum(counts.values())
-    files = _plural(report.files, "file")
+    files = plural(report.files, "file")
     out = [MARKER, HEADING, ""]
     if not total:
         out.append(f"No findings in {files}.")
         return "\n".join(out) + "\n"
 
     out += [
-        f"Found **{_plural(total, 'finding')}** in {files}.",
+        f"Found **{plural(total, 'finding')}** in {files}.",
         "",
         "| Severity | Count |",
         "| --- | ---: |",

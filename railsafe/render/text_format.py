@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from railsafe.findings import source_lines
 from railsafe.redact import redact, redact_mapped
-from railsafe.render import printable, summary_counts
+from railsafe.render import plural, printable, summary_text
 
 if TYPE_CHECKING:
     from railsafe.engine import Report
@@ -95,12 +95,7 @@ def render(report: Report, color: bool = False) -> str:
         if f.fix:
             out.append(f"  = fix: {_shown(f.fix)}")
         out.append("")
-    counts = summary_counts(report)
-    total = sum(counts.values())
-    files = f"{report.files} file{'s' if report.files != 1 else ''}"
-    if total:
-        parts = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items() if n)
-        out.append(f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {files}.")
-    else:
-        out.append(f"No findings in {files}.")
+    summary = summary_text(report)
+    files = plural(report.files, "file")
+    out.append(f"Found {summary}." if summary else f"No findings in {files}.")
     return "\n".join(out) + "\n"
