@@ -139,10 +139,6 @@ _DOC_HOST = re.compile(
 )
 # a docker-compose service name (`db`, `redis`, `postgres`): one label, not a number
 _SERVICE_HOST = re.compile(r"(?i)^(?=.*[a-z])[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?$")
-_RAILWAY_HOST = re.compile(
-    r"(?i)(?:\.railway\.internal|\.proxy\.rlwy\.net|\.rlwy\.net|"
-    r"^containers-[a-z]+-[a-z]+-\d+\.railway\.app)$"
-)
 
 # Names that look secret but are public by design, or that describe a secret
 # (its lifetime, length, location) rather than hold one.
@@ -226,7 +222,9 @@ def is_literal_secret(value: str) -> bool:
 
 
 def is_railway_host(host: str) -> bool:
-    return bool(_RAILWAY_HOST.search(host))
+    from railsafe.testguard.urls import railway_host  # the one list of Railway host suffixes
+
+    return railway_host(host)
 
 
 def is_local_credential(user: str, password: str, host: str) -> bool:
