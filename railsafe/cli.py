@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 
 FAIL_ON = ("error", "warning", "info", "never")
+TODAY_HELP = "Evaluate dated rules as of YYYY-MM-DD (default: RAILSAFE_TODAY, else today)."
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -65,9 +66,7 @@ def check(
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Skip these rules (ids, prefixes, names).")
     ] = None,
-    today: Annotated[
-        str | None, typer.Option("--today", help="Evaluate dated rules as of YYYY-MM-DD.")
-    ] = None,
+    today: Annotated[str | None, typer.Option("--today", help=TODAY_HELP)] = None,
     no_ignores: Annotated[
         bool, typer.Option("--no-ignores", help="Report findings silenced by inline comments.")
     ] = False,
@@ -108,12 +107,7 @@ def check(
     for ident in selected + ignored:
         if not any(True for _ in select_rules([ident])):
             raise _fail(f"unknown rule {ident!r} (see `railsafe rules`)")
-    day = None
-    if today:
-        try:
-            day = dt.date.fromisoformat(today)
-        except ValueError:
-            raise _fail(f"--today wants YYYY-MM-DD, got {today!r}") from None
+    day = _day(today)
     report = run_check(
         targets,
         choose_rules(selected, ignored),
@@ -134,6 +128,16 @@ def check(
             raise typer.Exit(1)
 
 
+def _day(text: str | None) -> dt.date:
+    """The day dated rules are evaluated on (railsafe.dates is the one source)."""
+    from railsafe.dates import DateError, parse_day, today
+
+    try:
+        return parse_day(text) if text else today()
+    except DateError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _check_paths(targets: list[Path]) -> None:
     """Usage errors for paths that cannot be checked (exit 2, one line)."""
     for target in targets:
@@ -148,23 +152,31 @@ def _check_paths(targets: list[Path]) -> None:
 
 
 @app.command("rules")
-def list_rules() -> None:
-    """List every rule: id, name, severity and summary."""
+def list_rules(
+    today: Annotated[str | None, typer.Option("--today", help=TODAY_HELP)] = None,
+) -> None:
+    """List every rule: id, name, the severity `check` gives it today, and summary."""
     from railsafe.rules import all_rules
 
+    day = _day(today)
     for r in all_rules():
-        typer.echo(f"{r.id}  {r.name:<36} {r.severity.label:<8} {r.summary}")
+        typer.echo(f"{r.id}  {r.name:<36} {r.severity_on(day).label:<8} {r.summary}")
 
 
 @app.command()
-def explain(rule: Annotated[str, typer.Argument(help="Rule id (RS004) or name.")]) -> None:
+def explain(
+    rule: Annotated[str, typer.Argument(help="Rule id (RS004) or name.")],
+    today: Annotated[str | None, typer.Option("--today", help=TODAY_HELP)] = None,
+) -> None:
     """Print a rule's documentation (the same text the code carries)."""
     from railsafe.rules import find_rule
 
+    day = _day(today)
     found = find_rule(rule)
     if found is None:
         raise _fail(f"unknown rule {rule!r} (see `railsafe rules`)")
-    typer.echo(f"{found.id} {found.name} ({found.severity.label})\n")
+    dated = f"; {found.severity_label}" if found.from_day else ""
+    typer.echo(f"{found.id} {found.name} ({found.severity_on(day).label}{dated})\n")
     typer.echo(found.doc)
 
 

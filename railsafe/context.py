@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from railsafe import dates
 from railsafe.discover import Discovery, SourceFile
 from railsafe.loaders import CONFIG_FILES, Document, load
 
@@ -15,14 +16,11 @@ T = TypeVar("T")
 
 CONFIG_KINDS = tuple(kind for kind, _ in CONFIG_FILES.values())
 
-# Railway stops reading railway.toml / railway.json on this day (railway-facts §1.1)
-CONFIG_AS_CODE_CUTOFF = dt.date(2026, 12, 1)
-
 
 @dataclass
 class Context:
     discovery: Discovery
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=dates.today)
     _documents: dict[Path, Document] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
 
@@ -74,7 +72,7 @@ class Context:
     @property
     def reads_config_as_code(self) -> bool:
         """Whether Railway still applies railway.toml / railway.json on `today`."""
-        return self.today < CONFIG_AS_CODE_CUTOFF
+        return dates.reads_config_as_code(self.today)
 
     def loaded_documents(self) -> list[Document]:
         return list(self._documents.values())

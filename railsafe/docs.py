@@ -30,7 +30,7 @@ def rules_table() -> str:
     rows = ["| id | name | severity | what it finds |", "|---|---|---|---|"]
     for r in all_rules():
         anchor = f"docs/rules.md#{r.id.lower()}-{r.name}"
-        rows.append(f"| [{r.id}]({anchor}) | `{r.name}` | {r.severity.label} | {r.summary} |")
+        rows.append(f"| [{r.id}]({anchor}) | `{r.name}` | {r.severity_label} | {r.summary} |")
     return "\n".join(rows)
 
 
@@ -51,7 +51,7 @@ def rules_markdown() -> str:
         out += [
             f"### {r.id} {r.name}",
             "",
-            f"**Severity:** {r.severity.label}. {r.summary}",
+            f"**Severity:** {r.severity_label}. {r.summary}",
             "",
             body,
             "",

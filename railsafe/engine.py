@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from railsafe import dates
 from railsafe.context import Context
 from railsafe.discover import Discovery, SourceFile, discover
 from railsafe.findings import Finding
@@ -46,6 +47,28 @@ def _without_excluded(
     return kept
 
 
+# rule families whose findings a Config as Code file can lead to (RS0xx are about the file)
+_ANALYSIS_FAMILIES = ("RS1", "RS2", "RS3", "RS4")
+
+
+def _after_cutoff(finding: Finding, ctx: Context) -> Finding:
+    """After the cutoff, a finding that comes from railway.toml / railway.json says the
+    file is no longer read, in one clause (the analysis itself does not change)."""
+    if not finding.rule.startswith(_ANALYSIS_FAMILIES):
+        return finding
+    names = {doc.relpath: doc.path.name for doc in ctx.documents("railway-toml", "railway-json")}
+    source = names.get(finding.path) or next(
+        (names[r.path] for r in finding.related if r.path in names), None
+    )
+    if source is None:
+        return finding
+    clause = (
+        f"; Railway stopped reading {source} on {dates.CONFIG_AS_CODE_CUTOFF.isoformat()}, "
+        "but `railway config migrate` carries its commands into .railway/railway.ts"
+    )
+    return replace(finding, message=finding.message + clause)
+
+
 def choose_rules(selected: Iterable[str] = (), ignored: Iterable[str] = ()) -> list[Rule]:
     selected, ignored = list(selected), list(ignored)
     rules = list(select(selected)) if selected else all_rules()
@@ -71,7 +94,7 @@ def check(
     patterns = list(exclude)
     if patterns:
         discovery.files = _without_excluded(discovery, patterns, exclude_base)
-    ctx = Context(discovery, today or dt.date.today())
+    ctx = Context(discovery, today or dates.today())
     report = Report(discovery.root, errors=list(discovery.errors), notes=list(discovery.skipped))
     seen: set[tuple[str, str, int, int, str]] = set()
     for r in rules if rules is not None else all_rules():
@@ -91,7 +114,7 @@ def check(
                 Finding(
                     rule=r.id,
                     name=r.name,
-                    severity=h.severity or r.severity,
+                    severity=h.severity or r.severity_on(ctx.today),
                     path=h.path,
                     span=h.span,
                     message=h.message,
@@ -100,6 +123,8 @@ def check(
                     related=h.related,
                 )
             )
+    if not ctx.reads_config_as_code:
+        report.findings = [_after_cutoff(f, ctx) for f in report.findings]
     for doc in ctx.loaded_documents():
         report.sources[doc.relpath] = doc.text
     if honour_ignores:

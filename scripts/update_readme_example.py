@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from railsafe.cli import app
 
 REPO = Path(__file__).resolve().parent.parent
-TODAY = "2026-11-26"  # the date the tests pin (tests/conftest.py)
+TODAY = "2026-12-04"  # the date the tests pin (tests/conftest.py)
 
 
 def main() -> int:

@@ -13,8 +13,8 @@ runner = CliRunner()
 BAD = '[build]\nbuilder = "RAILPACK"\ntestCommand = "echo skip"\n'
 
 
-def _run(*args: str) -> tuple[int, dict]:
-    result = runner.invoke(app, ["check", *args, "--format", "json", "--today", "2026-11-26"])
+def _run(*args: str, today: str = "2026-12-04") -> tuple[int, dict]:
+    result = runner.invoke(app, ["check", *args, "--format", "json", "--today", today])
     payload = json.loads(result.stdout) if result.stdout.startswith("{") else {}
     return result.exit_code, payload
 
@@ -27,8 +27,22 @@ def test_exit_codes_follow_fail_on(tmp_path: Path) -> None:
     (tmp_path / "railway.toml").write_text(BAD)
     assert _run(str(tmp_path))[0] == 1
     assert _run(str(tmp_path), "--fail-on", "never")[0] == 0
-    assert _run(str(tmp_path), "--select", "RS005")[0] == 0  # a warning only
-    assert _run(str(tmp_path), "--select", "RS005", "--fail-on", "warning")[0] == 1
+    # RS005 is a warning before Railway's cutoff (2026-12-01), an error from then on
+    before = "2026-11-30"
+    assert _run(str(tmp_path), "--select", "RS005", today=before)[0] == 0
+    assert _run(str(tmp_path), "--select", "RS005", "--fail-on", "warning", today=before)[0] == 1
+    assert _run(str(tmp_path), "--select", "RS005", today="2026-12-01")[0] == 1
+
+
+def test_rules_and_explain_show_the_severity_check_uses() -> None:
+    before = runner.invoke(app, ["rules", "--today", "2026-11-30"]).stdout
+    after = runner.invoke(app, ["rules", "--today", "2026-12-01"]).stdout
+    line = "RS005  config-as-code-deprecated            {:<8} Railway stops reading"
+    assert line.format("warning") in before and line.format("error") in after
+    explained = runner.invoke(app, ["explain", "RS005", "--today", "2026-12-04"]).stdout
+    assert explained.startswith(
+        "RS005 config-as-code-deprecated (error; warning, error from 2026-12-01)\n"
+    )
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -54,9 +68,9 @@ def test_pyproject_settings_apply_and_cli_wins(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.railsafe]\nignore = ["RS004"]\nfail-on = "warning"\n'
     )
-    code, payload = _run(str(tmp_path))
+    code, payload = _run(str(tmp_path), today="2026-11-30")
     assert _rules(payload) == ["RS005@1:1"] and code == 1
-    code, _ = _run(str(tmp_path), "--fail-on", "error")
+    code, _ = _run(str(tmp_path), "--fail-on", "error", today="2026-11-30")
     assert code == 0
 
 

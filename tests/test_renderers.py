@@ -25,10 +25,10 @@ from railsafe.engine import Report
 from railsafe.findings import FILE_START, Finding, Related, Severity, Span
 from railsafe.render import FORMATS, github_format, markdown_format, render, sarif_format
 from railsafe.rules import DOCS_URL, Rule
-from tests.conftest import SHARED, TESTS
+from tests.conftest import TESTS
 
 GOLDEN = TESTS / "golden"
-SARIF_SCHEMA = SHARED / "schemas-external" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = TESTS / "vendor" / "sarif-schema-2.1.0.json"  # source: tests/vendor/README.md
 UPDATE = os.environ.get("RAILSAFE_UPDATE_GOLDEN") == "1"
 SECRET = "hunter2"
 CREDENTIAL_URL = f"postgresql://u:{SECRET}@h.proxy.rlwy.net:5432/railway"

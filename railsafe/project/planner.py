@@ -79,8 +79,10 @@ def _find_services(ctx: Context) -> list[Service]:
             variants = [(railway[0] if railway else None, nix[0] if nix else None,
                          rail[0] if rail else None)]
         for cfg, nx, rp in variants:
-            if not ctx.reads_config_as_code:
-                cfg = None  # after the cutoff Railway ignores the file (RS005 says so)
+            # A Config as Code file is analysed whatever the date: what Railway kept
+            # at the cutoff is unknown, and `railway config migrate` carries its
+            # commands into .railway/railway.ts (railway-iac.md §6). After the
+            # cutoff the findings say so (engine) and RS005 is an error.
             service = Service(
                 directory,
                 relroot,

@@ -12,6 +12,7 @@ a rule is adding a module (or a function to a family module).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import inspect
 import pkgutil
@@ -64,6 +65,21 @@ class Rule:
     severity: Severity
     check: RuleFunc = field(repr=False)
     doc: str = field(repr=False, default="")
+    # a dated rule: from this day on its severity is this one (railsafe.dates)
+    from_day: tuple[dt.date, Severity] | None = None
+
+    def severity_on(self, day: dt.date) -> Severity:
+        """The severity `check` gives this rule's findings on `day`."""
+        if self.from_day is not None and day >= self.from_day[0]:
+            return self.from_day[1]
+        return self.severity
+
+    @property
+    def severity_label(self) -> str:
+        """'warning', or 'warning, error from 2026-12-01' for a dated rule."""
+        if self.from_day is None:
+            return self.severity.label
+        return f"{self.severity.label}, {self.from_day[1].label} from {self.from_day[0]}"
 
     @property
     def summary(self) -> str:
@@ -78,13 +94,18 @@ _RULES: dict[str, Rule] = {}
 _loaded = False
 
 
-def rule(id: str, name: str, severity: Severity) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a rule function under a stable id and kebab-case name."""
+def rule(
+    id: str, name: str, severity: Severity, from_day: tuple[dt.date, Severity] | None = None
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register a rule function under a stable id and kebab-case name.
+
+    `from_day` makes a dated rule: `(day, severity)` is its severity from `day` on.
+    """
 
     def register(func: RuleFunc) -> RuleFunc:
         if id in _RULES or any(r.name == name for r in _RULES.values()):
             raise ValueError(f"duplicate rule {id} / {name}")
-        _RULES[id] = Rule(id, name, severity, func, inspect.getdoc(func) or "")
+        _RULES[id] = Rule(id, name, severity, func, inspect.getdoc(func) or "", from_day)
         return func
 
     return register

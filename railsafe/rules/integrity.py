@@ -6,7 +6,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from railsafe.context import CONFIG_AS_CODE_CUTOFF, Context
+from railsafe.context import Context
+from railsafe.dates import CONFIG_AS_CODE_CUTOFF
 from railsafe.findings import FILE_START, Related, Severity, Span
 from railsafe.loaders import Document, KeyPath
 from railsafe.rules import Hit, hit, rule
@@ -84,8 +85,6 @@ def _unread_deploy_files(ctx: Context, checked: set[str]) -> Iterator[Hit]:
         )
 
 
-
-CUTOFF = CONFIG_AS_CODE_CUTOFF
 KNOWN_BUILDERS = ("RAILPACK", "DOCKERFILE", "NIXPACKS")
 RETIRED_BUILDERS = ("HEROKU", "PAKETO")
 RAILWAY_KINDS = ("railway-toml", "railway-json")
@@ -168,50 +167,132 @@ def test_command(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule("RS005", "config-as-code-deprecated", Severity.WARNING)
+# what a Config as Code setting does for the service, as RS005 names it when lost
+LOSABLE_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("deploy", "preDeployCommand", "pre-deploy command"),
+    ("deploy", "startCommand", "start command"),
+    ("build", "buildCommand", "build command"),
+    ("deploy", "healthcheckPath", "healthcheck"),
+    ("deploy", "healthcheckTimeout", "healthcheck timeout"),
+    ("deploy", "restartPolicyType", "restart policy"),
+    ("deploy", "restartPolicyMaxRetries", "restart policy"),
+    ("deploy", "cronSchedule", "cron schedule"),
+    ("build", "builder", "builder"),
+    ("build", "dockerfilePath", "Dockerfile path"),
+    ("build", "watchPatterns", "watch patterns"),
+    ("build", "nixpacksConfigPath", "Nixpacks config path"),
+    ("build", "nixpacksPlan", "Nixpacks plan"),
+    ("build", "railpackVersion", "Railpack version"),
+    ("deploy", "numReplicas", "replicas"),
+    ("deploy", "multiRegionConfig", "regions"),
+    ("deploy", "region", "regions"),
+    ("deploy", "sleepApplication", "sleep setting"),
+    ("deploy", "drainingSeconds", "draining time"),
+    ("deploy", "overlapSeconds", "overlap time"),
+    ("deploy", "limitOverride", "resource limits"),
+    ("deploy", "requiredMountPath", "required mount path"),
+)
+
+
+def _set_settings(doc: Document) -> list[tuple[KeyPath, str]]:
+    """(key path, what it does) for each setting the file sets, environments last."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    found: list[tuple[KeyPath, str]] = []
+    for section, key, what in LOSABLE_SETTINGS:
+        part = data.get(section)
+        if isinstance(part, dict) and part.get(key) is not None:
+            found.append(((section, key), what))
+    envs = data.get("environments")
+    if isinstance(envs, dict):
+        for name, override in envs.items():
+            if isinstance(override, dict) and override:
+                found.append((("environments", name), f"`{name}` environment override"))
+    return found
+
+
+@rule(
+    "RS005",
+    "config-as-code-deprecated",
+    Severity.WARNING,
+    from_day=(CONFIG_AS_CODE_CUTOFF, Severity.ERROR),
+)
 def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
     """Railway stops reading railway.toml / railway.json on 2026-12-01.
 
     ## What it finds
     Every `railway.toml` and `railway.json`. Before 2026-12-01 this is a
-    warning; from that date on it is an error, because every setting in the
-    file no longer applies; from then on the deploy-phase rules (RS1xx) also
-    stop treating the file's commands as ones that run. `--today YYYY-MM-DD`
-    evaluates the rule as of
-    another date.
+    warning. From that date on it is an error that names what the service
+    may have lost with the file (its pre-deploy command, healthcheck,
+    restart policy, cron schedule, builder, watch patterns, environment
+    overrides: whatever the file sets), each setting a related location.
+    `railsafe rules` and `railsafe explain` show the severity of the day
+    (`--today YYYY-MM-DD` or `RAILSAFE_TODAY` evaluate another day).
+
+    The other rules keep analysing the file whatever the date: its commands
+    are what the service was set up to run, and what `railway config
+    migrate` carries into `.railway/railway.ts`. After the cutoff their
+    findings say that the file is no longer read.
 
     ## Why it matters on Railway
     Config as Code is deprecated in favour of Infrastructure as Code
-    (`.railway/railway.ts`); existing files "continue to work ... until
-    2026-12-01 (hard cutoff)" and new services cannot opt in (railway-facts
-    §1.1). After the cutoff a `preDeployCommand`, a restart policy or a
-    healthcheck written here silently stops applying.
+    (`.railway/railway.ts`, generally available; `.railway/railway.py` and
+    `.railway/railway.go` in beta). Existing files "keep working until
+    2026-12-01" (hard cutoff, railway-facts §1.1, railway-iac.md §5, §6),
+    and since 2026-08-28 services that never used Config as Code ignore the
+    file entirely: one public report shows an app failing because its
+    pre-deploy migrations never ran (railway-iac.md §6). What Railway kept
+    for each service at the cutoff is unknown (§6). `railway config migrate`
+    writes `builder`, `dockerfilePath`, `cronSchedule` and `watchPatterns`
+    only as comments, drops the restart policy, sleep, draining and overlap
+    silently, and ignores `environments.*` (§6): rule RS510 reports each such
+    key.
 
     ## Fix
-    Run `railway config migrate` and review its output: it writes
-    `preDeployCommand`, `builder` and `cronSchedule` only as comments
-    (anchors §0), so carry those over by hand. Then delete the old file.
+    Declare the service in `.railway/railway.ts` with every setting this file
+    sets (the SDK's typed `build` and `deploy` objects accept all of them,
+    railway-iac.md §1.2), with `export const partial = "<name>"`, then
+    `railway config plan` / `apply` and delete the old file.
     """
     for doc in ctx.documents(*RAILWAY_KINDS):
         name = doc.path.name
         span = first_content(doc)
-        if ctx.today >= CUTOFF:
-            yield Hit(
-                doc.relpath,
-                span,
-                f"Railway stopped reading {name} on {CUTOFF.isoformat()}: no setting in this "
-                "file applies any more",
-                fix="migrate with `railway config migrate` to .railway/railway.ts",
-                severity=Severity.ERROR,
-            )
-        else:
+        fix = (
+            "declare the service in .railway/railway.ts with every setting this file sets "
+            "(RS510 lists what `railway config migrate` would drop), then delete the file"
+        )
+        if ctx.reads_config_as_code:
             yield Hit(
                 doc.relpath,
                 span,
                 f"Config as Code is deprecated: Railway stops reading {name} on "
-                f"{CUTOFF.isoformat()}, and from then on no setting in it applies",
-                fix="migrate with `railway config migrate` to .railway/railway.ts",
+                f"{CONFIG_AS_CODE_CUTOFF.isoformat()}, and from then on no setting in it applies",
+                fix=fix,
             )
+            continue
+        settings = _set_settings(doc)
+        lost: list[str] = []
+        for _, what in settings:
+            if what not in lost:
+                lost.append(what)
+        if lost:
+            shown = ", ".join(lost[:-1]) + (" and " if len(lost) > 1 else "") + lost[-1]
+            what_lost = (f"the service may have lost its {shown}, unless they were carried "
+                         "into .railway/railway.ts")
+        else:
+            what_lost = "the file sets nothing a service would lose"
+        related = sorted(
+            (Related(doc.relpath, doc.locate(path, "key"), f"sets the {what}")
+             for path, what in settings),
+            key=lambda r: (r.span.line, r.span.column),
+        )
+        yield Hit(
+            doc.relpath,
+            span,
+            f"Railway stopped reading {name} on {CONFIG_AS_CODE_CUTOFF.isoformat()} "
+            f"(hard cutoff): {what_lost}",
+            fix=fix,
+            related=tuple(related[:12]),
+        )
 
 
 def first_content(doc: Document) -> Span:
