@@ -498,7 +498,7 @@ class _Reader:
         """`pg.deploy = {...}`, `api.deploy["preDeployCommand"] = ...`, `env["X"] = ...`."""
         path: list[str] = []
         node: ast.expr = target
-        key_nodes: list[ast.expr] = []
+        last_key: Str | None = None
         while isinstance(node, ast.Attribute | ast.Subscript):
             if isinstance(node, ast.Attribute):
                 path.append(node.attr)
@@ -508,7 +508,8 @@ class _Reader:
                     self.unresolved(node.slice, "computed key")
                     return
                 path.append(key.text)
-            key_nodes.append(node)
+                if last_key is None:
+                    last_key = key
             node = node.value
         path.reverse()
         root = self.ev(node, scope)
@@ -522,7 +523,9 @@ class _Reader:
             and len(path) == 1
             and isinstance(target, ast.Subscript)
         ):
-            member = Member(path[0], self.span(target.slice), self._val(value))
+            # the key where its text is written (a loop's literal list, or here)
+            key_span = last_key.span if last_key is not None else self.span(target.slice)
+            member = Member(path[0], key_span, self._val(value))
             scope_of = self._scope_of(node.id, scope)
             scope_of.names[node.id] = Obj(root.span, (*root.members, member), root.opaque)
             return
