@@ -46,7 +46,7 @@ class Context:
         None when the file does not exist, is not a regular file, or lies
         outside the root: railsafe never follows a command out of the repository.
         """
-        from railsafe.discover import classify
+        from railsafe.discover import classify_path
 
         try:
             resolved = path.resolve()
@@ -55,7 +55,7 @@ class Context:
             return None
         if not resolved.is_file():
             return None
-        known = classify(resolved.name) or ("text", "")
+        known = classify_path(resolved) or ("text", "")
         relpath = resolved.relative_to(self.root).as_posix()
         return self.load(SourceFile(resolved, relpath, known[0], known[1]))
 

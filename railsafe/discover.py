@@ -103,6 +103,22 @@ class Discovery:
         return [f for f in self.files if f.kind in kinds]
 
 
+IAC_KIND = "railway-iac"
+IAC_DIR = ".railway"
+
+
+def classify_path(path: Path) -> tuple[str, str] | None:
+    """`classify`, and Infrastructure as Code files: `.railway/railway.{ts,py,go,...}`
+    (kind `railway-iac`, syntax the language), wherever a `.railway/` sits."""
+    if path.parent.name == IAC_DIR:
+        from railsafe.iac import language_of
+
+        language = language_of(path.name)
+        if language is not None:
+            return IAC_KIND, language
+    return classify(path.name)
+
+
 def classify(name: str) -> tuple[str, str] | None:
     """(kind, syntax) for a file name, or None when railsafe ignores it."""
     if name in CONFIG_FILES:
@@ -121,7 +137,7 @@ def classify(name: str) -> tuple[str, str] | None:
     return None
 
 
-def classify_explicit(name: str) -> tuple[str, str] | None:
+def classify_explicit(name: str) -> tuple[str, str] | None:  # a name or a path
     """A file named on the command line: its usual kind, or a Railway/builder
     config under another name (`prod.railway.toml`, `railway-staging.json`).
 
@@ -129,9 +145,10 @@ def classify_explicit(name: str) -> tuple[str, str] | None:
     `railsafe check $(git diff --name-only)` checks what it understands and
     skips the rest instead of reading a README as TOML.
     """
-    known = classify(name)
+    known = classify_path(Path(name))
     if known is not None:
         return known
+    name = Path(name).name
     lowered = name.lower()
     for config_name, kind_syntax in CONFIG_FILES.items():  # prod.railway.toml
         if lowered.endswith(config_name):
@@ -224,7 +241,7 @@ def discover(paths: list[Path]) -> Discovery:
 
     for given in paths:
         if given.is_file():
-            known = classify_explicit(given.name)
+            known = classify_explicit(str(given.absolute()))
             if known is None:
                 found.skipped.append(f"{given}: not a file railsafe checks; skipped")
                 continue
@@ -273,7 +290,7 @@ def _walk(top: Path, add: Any) -> None:
                         continue
                     stack.append(path)
                 elif entry.is_file(follow_symlinks=True):
-                    known = classify(entry.name)
+                    known = classify_path(path)
                     if known is not None and not ignores.ignored(path, False):
                         add(path, *known)
             except OSError:

@@ -26,14 +26,10 @@ _PROCFILE_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)[ \t]*:[ \t]*(?P<cmd>\S.
 def choose_builder(r: ServiceReader, env: str | None) -> Builder:
     """The builder of one environment (§1.3): `build.dockerfilePath` or a Dockerfile,
     else `build.builder`, else Nixpacks for a service with only a nixpacks file, else Railpack."""
-    cfg = r.s.config
     found = r.setting(env, "build", "dockerfilePath")
-    if cfg is not None and found is not None and isinstance(found[1], str) and found[1]:
+    if found is not None and isinstance(found.value, str) and found.value:
         return Builder(
-            "DOCKERFILE",
-            f"build.dockerfilePath = {found[1]!r} (§1.3)",
-            cfg.relpath,
-            cfg.locate(found[0], "value"),
+            "DOCKERFILE", f"build.dockerfilePath = {found.value!r} (§1.3)", found.path, found.span
         )
     if "Dockerfile" in r.s.files:
         return Builder(
@@ -44,14 +40,14 @@ def choose_builder(r: ServiceReader, env: str | None) -> Builder:
             FILE_START,
         )
     found = r.setting(env, "build", "builder")
-    if cfg is not None and found is not None and isinstance(found[1], str):
-        name = normalise_enum(found[1])
+    if found is not None and isinstance(found.value, str):
+        name = normalise_enum(found.value)
         if name in BUILDER_NAMES:
             return Builder(
                 name,  # type: ignore[arg-type]
-                f"build.builder = {found[1]!r}",
-                cfg.relpath,
-                cfg.locate(found[0], "value"),
+                f"build.builder = {found.value!r}",
+                found.path,
+                found.span,
             )
     if r.s.nixpacks is not None and r.s.railpack is None:
         return Builder(
@@ -62,13 +58,16 @@ def choose_builder(r: ServiceReader, env: str | None) -> Builder:
             r.s.nixpacks.relpath,
             FILE_START,
         )
-    where = cfg or r.s.railpack
-    marker = next((m for m in (*r.s.files, *APP_MARKERS) if r.exists(m)), "")
+    origin = r.origin()
+    if origin is None and r.s.railpack is not None:
+        origin = (r.s.railpack.relpath, FILE_START)
+    if origin is None:
+        marker = next((m for m in (*r.s.files, *APP_MARKERS) if r.exists(m)), "")
+        origin = (r.rel(marker), FILE_START)
     return Builder(
         "RAILPACK",
         "no Dockerfile and no builder configured; Railpack is the default (§1.3)",
-        where.relpath if where is not None else r.rel(marker),
-        FILE_START,
+        *origin,
     )
 
 

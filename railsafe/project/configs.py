@@ -10,11 +10,11 @@ Railway settings with an environment's override winning over the base config
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from railsafe.context import Context
 from railsafe.discover import SourceFile
-from railsafe.findings import Related
+from railsafe.findings import FILE_START, Related, Span
 from railsafe.loaders import Document
 from railsafe.project.model import PR_ENVIRONMENT, Command, Phase, Service
 from railsafe.project.spans import value_command
@@ -66,6 +66,16 @@ def _strings(value: Any) -> list[tuple[int | None, str]]:
     if isinstance(value, list):
         return [(i, v) for i, v in enumerate(value) if isinstance(v, str) and v.strip()]
     return []
+
+
+class Setting(NamedTuple):
+    """The effective value of one Railway setting, and where it is written."""
+
+    keypath: tuple[str | int, ...]  # in a Config as Code file; () for an IaC file
+    value: Any
+    environment: str | None  # the `environments.<name>` override that sets it
+    path: str  # relpath of the file that sets it
+    span: Span  # the value
 
 
 class ServiceReader:
@@ -148,17 +158,26 @@ class ServiceReader:
         return value if isinstance(value, str) and value.strip() else None
 
     # -- railway config values (environment override > base) --------------------
-    def setting(
-        self, env: str | None, section: str, key: str
-    ) -> tuple[tuple[str | int, ...], Any, str | None] | None:
-        """(keypath, value, environment) of the effective value, or None if unset."""
+    def origin(self) -> tuple[str, Span] | None:
+        """The settings source that declares this service: (file, span), if any."""
+        if self.s.config is None:
+            return None
+        return (self.s.config.relpath, FILE_START)
+
+    def setting(self, env: str | None, section: str, key: str) -> Setting | None:
+        """The effective value (environment override > base), or None if unset."""
+        cfg = self.s.config
+        if cfg is None:
+            return None
         for name in () if env is None else (env,):
             path: tuple[str, ...] = ("environments", name, section, key)
             if _has(self.data, path):
-                return path, _get(self.data, path), name
+                return Setting(path, _get(self.data, path), name, cfg.relpath,
+                               cfg.locate(path, "value"))
         path = (section, key)
         if _has(self.data, path):
-            return path, _get(self.data, path), None
+            return Setting(path, _get(self.data, path), None, cfg.relpath,
+                           cfg.locate(path, "value"))
         return None
 
     def env_provenance(
@@ -185,7 +204,7 @@ class ServiceReader:
         found = self.setting(env, section, key)
         if found is None or self.s.config is None:
             return None
-        path, value, environment = found
+        path, value, environment = found.keypath, found.value, found.environment
         out = []
         for index, text in _strings(value):
             full = path if index is None else (*path, index)
@@ -207,8 +226,8 @@ class ServiceReader:
         names no file in the tree leaves the discovered file in use.
         """
         found = self.setting(env, "build", "nixpacksConfigPath")
-        if found is not None and isinstance(found[1], str) and found[1].strip():
-            name = found[1].strip()
+        if found is not None and isinstance(found.value, str) and found.value.strip():
+            name = found.value.strip()
             syntax = "json" if name.lower().endswith(".json") else "toml"
             doc = self.load_named(name, f"nixpacks-{syntax}", syntax)
             if doc is not None:

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 
 def _dockerfile_doc(r: ServiceReader, env: str | None) -> Document | None:
     found = r.setting(env, "build", "dockerfilePath")
-    if found is not None and isinstance(found[1], str) and found[1].strip():
-        return r.load_named(found[1].strip(), "dockerfile", "")
+    if found is not None and isinstance(found.value, str) and found.value.strip():
+        return r.load_named(found.value.strip(), "dockerfile", "")
     if "Dockerfile" in r.s.files:
         return r.load_file(r.s.files["Dockerfile"])
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from railsafe.discover import SourceFile
 from railsafe.findings import Related, Span
@@ -20,6 +20,9 @@ Phase = Literal["build", "pre-deploy", "start"]
 PHASES: tuple[Phase, ...] = ("build", "pre-deploy", "start")
 BuilderName = Literal["DOCKERFILE", "NIXPACKS", "RAILPACK", "HEROKU", "PAKETO"]
 BUILDER_NAMES = {"DOCKERFILE", "NIXPACKS", "RAILPACK", "HEROKU", "PAKETO"}
+
+if TYPE_CHECKING:
+    from railsafe.project.iac import IacSource
 
 # the files that make a directory a service root
 RAILWAY_KINDS = ("railway-toml", "railway-json")
@@ -132,12 +135,26 @@ class Service:
     plans: tuple[Plan, ...] = ()
     # the Nixpacks config each environment's build reads (nixpacksConfigPath or the file)
     nixpacks_configs: dict[str | None, Document] = field(default_factory=dict)
+    # a service an Infrastructure as Code file declares: the file and the service's name
+    iac: IacSource | None = None
+    iac_name: str | None = None
 
     @property
     def name(self) -> str:
+        if self.iac_name is not None:
+            return self.iac_name
         if self.config is not None and self.config.path.name not in PREFERRED:
             return self.config.relpath
         return self.relroot or "."
+
+    def is_production(self, env: str | None) -> bool:
+        """Whether a plan's environment is production: an override named production, or
+        the base config; for an IaC file that names production, its base reading is every
+        *other* environment."""
+        if env is not None:
+            return env.lower() == "production"
+        return not (self.iac is not None and any(
+            e is not None and e.lower() == "production" for e in self.environments))
 
     @property
     def builder(self) -> Builder:

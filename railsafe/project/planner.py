@@ -49,6 +49,8 @@ def _find_services(ctx: Context) -> list[Service]:
     found: list[Service] = []
     root = ctx.root.absolute()
     index = files_by_dir(ctx)
+    declared = _iac_services(ctx, index)
+    iac_roots = {s.root for s in declared}
     dirs = set(index)
     if (root / "requirements.txt").is_file() and (
         not index or any(d.is_relative_to(root) for d in index)
@@ -61,6 +63,8 @@ def _find_services(ctx: Context) -> list[Service]:
         nix = _ranked([f for f in files if f.kind in NIXPACKS_KINDS])
         rail = _ranked([f for f in files if f.kind in RAILPACK_KINDS])
         is_root = directory == root
+        if not railway and directory in iac_roots:
+            continue  # the IaC file declares the service built from here
         if not (railway or nix or rail or "Dockerfile" in names) and not (
             is_root and any((directory / m).is_file() for m in APP_MARKERS)
         ):
@@ -93,7 +97,57 @@ def _find_services(ctx: Context) -> list[Service]:
             )
             service.plans = plan_service(ctx, service)
             found.append(service)
-    return found
+    return found + declared
+
+
+def _iac_services(ctx: Context, index: dict[Path, list[SourceFile]]) -> list[Service]:
+    """The services each `.railway/railway.*` declares, rooted where their root directory says."""
+    from railsafe.project.iac import IacReader, iac_sources
+
+    root = ctx.root.absolute()
+    out: list[Service] = []
+    for source in iac_sources(ctx):
+        repo = _repository_of(source.doc.path.parent.parent.absolute(), root)
+        for name in source.service_names():
+            directory = _service_root(source, name, repo, root)
+            files = index.get(directory, [])
+            by_name = {f.path.name: f for f in files}
+            nix = _ranked([f for f in files if f.kind in NIXPACKS_KINDS])
+            rail = _ranked([f for f in files if f.kind in RAILPACK_KINDS])
+            service = Service(
+                directory, rel_path(directory, root), by_name, None,
+                ctx.load(nix[0]) if nix else None, ctx.load(rail[0]) if rail else None,
+                iac=source, iac_name=name,
+            )
+            reader = IacReader(ctx, service, source, name)
+            envs = [e for e in source.environments if source.service(e, name) is not None]
+            service.plans = tuple(_plan(reader, env) for env in envs)
+            out.append(service)
+    return out
+
+
+def _repository_of(directory: Path, root: Path) -> Path:
+    """What an IaC `rootDirectory` is relative to: the git repository holding the
+    `.railway/` directory, kept inside the checked tree (railsafe reads nothing outside)."""
+    from railsafe.discover import git_root
+
+    repo = git_root(directory) or root
+    return repo if repo.is_relative_to(root) else root
+
+
+def _service_root(source: object, name: str, repo: Path, root: Path) -> Path:
+    """The directory a service builds from: its `rootDirectory` in the repository, if that
+    directory is in the checked tree; else the repository root."""
+    from railsafe.project.iac import IacSource
+
+    assert isinstance(source, IacSource)
+    for env in source.environments:
+        svc = source.service(env, name)
+        if svc is not None and svc.root_directory is not None:
+            candidate = (repo / svc.root_directory.text.strip().strip("/")).resolve()
+            if candidate.is_dir() and candidate.is_relative_to(root.resolve()):
+                return candidate.absolute()
+    return repo
 
 
 def _ranked(files: list[SourceFile]) -> list[SourceFile]:

@@ -236,15 +236,10 @@ def _build_variables(item: Analyzed, detection: Any = None) -> str:
     return "build commands see the service's variables, DATABASE_URL included (railway-facts §5)"
 
 
-def _is_production(environments: tuple[str | None, ...]) -> bool:
-    """The base config applies to production; so does an override named production."""
-    return any(e is None or e.lower() == "production" for e in environments)
-
-
 def _deploy_variables(item: Analyzed, detection: Any = None) -> str:
     """'production variables', or the named environments' own (PR environments, §2.2)."""
     envs = item.environments
-    if _is_production(envs):
+    if any(item.service.is_production(e) for e in envs):
         return (
             "this phase runs on the private network with production variables "
             "(railway-facts §7.1)"
