@@ -802,6 +802,8 @@ class _Reader:
             span = self.span(node)
             self.note("process-env", span, self.text_of(span))
             return Unresolved(span, "os.environ")
+        if isinstance(node.slice, ast.Slice):
+            return self.slice(owner, node, node.slice, scope)
         key = self.ev(node.slice, scope)
         if isinstance(owner, _Ctx):
             if isinstance(key, Str) and key.text in _ENV_ATTRS:
@@ -832,6 +834,26 @@ class _Reader:
         if isinstance(key, Unresolved):
             return key
         return self.unresolved(node, "subscript")
+
+    def slice(self, owner: Any, node: ast.Subscript, part: ast.Slice, scope: _Scope) -> Any:
+        bounds: list[int | None] = []
+        for bound in (part.lower, part.upper, part.step):
+            value = self.ev(bound, scope) if bound is not None else None
+            if value is None:
+                bounds.append(None)
+            elif _is_num(value) and isinstance(value.value, int):
+                bounds.append(value.value)
+            else:
+                return self._opaque(value, bound or node, "slice bound")
+        if bounds[2] == 0:
+            return self.unresolved(node, "slice step 0")
+        cut = slice(*bounds)
+        span = self.span(node)
+        if isinstance(owner, Seq):
+            return Seq(span, owner.items[cut])
+        if isinstance(owner, Str):
+            return Str(span, owner.text[cut])
+        return self._opaque(owner, node, "slice")
 
     def ev_BinOp(self, node: ast.BinOp, scope: _Scope) -> Any:
         return self.binop(node.op, self.ev(node.left, scope), self.ev(node.right, scope), node)
