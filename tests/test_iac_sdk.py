@@ -8,6 +8,9 @@ fixtures only (`tests/fixtures/iac/sdk/*/.railway/`), in subprocesses that
 evaluate each file as the Railway CLI does (`tests/sdk/eval.mjs` with npm
 `railway@3.11.0`, `tests/sdk/eval_py.py` with PyPI `railway-sdk==0.7.0`).
 
+A fixture with an `sdk-error.txt` is one the SDK cannot evaluate (the CLI
+plans nothing); the SDK must fail on it with that text.
+
 Each fixture is compared for every environment its reading names, for
 "production" (a reading must agree there even when the file never names it),
 and for no environment (the SDK gets an unused name, UNNAMED). Compared: the
@@ -45,6 +48,9 @@ PY_SDK_VERSION = "0.7.0"  # pyproject.toml, test extra
 UNNAMED = "staging-xyz"
 ALWAYS = ("production",)
 TIMEOUT = 120  # seconds, for one batch of evaluations
+# In a fixture's directory: the SDK must fail on it with this text (e.g. a
+# number as a variable value crashes the TypeScript SDK), nothing to compare.
+SDK_ERROR = "sdk-error.txt"
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
@@ -153,10 +159,15 @@ def evaluations(language: str) -> dict[tuple[Path, str], dict[str, Any]]:
     }
 
 
-def sdk_graph(file: Path, environment: str | None) -> dict[str, Any]:
+def sdk_outcome(file: Path, environment: str | None) -> dict[str, Any]:
+    """`{"result": {partial, project}}` or `{"error": traceback}`."""
     language = "python" if language_of(file) == "python" else "typescript"
     require_sdk(language)
-    outcome = evaluations(language)[(file, environment or UNNAMED)]
+    return evaluations(language)[(file, environment or UNNAMED)]
+
+
+def sdk_graph(file: Path, environment: str | None) -> dict[str, Any]:
+    outcome = sdk_outcome(file, environment)
     assert "error" not in outcome, f"the SDK failed to evaluate {file}:\n{outcome['error']}"
     result: dict[str, Any] = outcome["result"]
     return result
@@ -248,6 +259,15 @@ CASES = cases()
 @pytest.mark.skipif(not CASES, reason="no fixtures in tests/fixtures/iac/sdk")
 @pytest.mark.parametrize(("file", "environment"), CASES)
 def test_static_reading_matches_sdk(file: Path, environment: str | None) -> None:
+    expected_error = file.parent.parent / SDK_ERROR
+    if expected_error.is_file():
+        # a file the SDK itself cannot evaluate: the CLI plans nothing, there is no graph
+        outcome = sdk_outcome(file, environment)
+        needle = expected_error.read_text(encoding="utf-8").strip()
+        assert needle and needle in outcome.get("error", ""), (
+            f"{SDK_ERROR} expects the SDK to fail with {needle!r}; it gave {outcome}"
+        )
+        return
     sdk = compared(sdk_graph(file, environment))
     from railsafe.iac.normalise import graph
 
@@ -256,10 +276,12 @@ def test_static_reading_matches_sdk(file: Path, environment: str | None) -> None
     ours = compared(graph(program))
     lines = differences(ours, sdk)
     label = environment or f"<none> (SDK: {UNNAMED!r})"
-    assert not lines, (
-        f"{file.relative_to(SDK_FIXTURES)} for environment {label}: railsafe's static "
-        f"reading differs from the SDK ({len(lines)}):\n  " + "\n  ".join(lines)
-    )
+    if lines:
+        pytest.fail(
+            f"{file.relative_to(SDK_FIXTURES)} for environment {label}: railsafe's static "
+            f"reading differs from the SDK ({len(lines)}):\n  " + "\n  ".join(lines),
+            pytrace=False,
+        )
 
 
 def test_oracle_fixtures_exist() -> None:
@@ -290,6 +312,28 @@ def test_differences_are_readable() -> None:
         "resources.service.api.deploy.numReplicas: railsafe 1, SDK 3",
         "resources.service.api.deploy.sleepApplication: railsafe 1, SDK true",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "name"), [("typescript", "railway.ts"), ("python", "railway.py")]
+)
+def test_oracles_run_only_fixtures(tmp_path: Path, language: str, name: str) -> None:
+    """The oracles execute code: they refuse any file outside tests/fixtures/."""
+    require_sdk(language)
+    marker = tmp_path / "ran"
+    (tmp_path / ".railway").mkdir()
+    file = tmp_path / ".railway" / name
+    if language == "python":
+        file.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+        command = [sys.executable, str(SDK_DIR / "eval_py.py"), str(file), "production"]
+    else:
+        code = 'import { writeFileSync } from "node:fs";\n'
+        code += f"writeFileSync({json.dumps(str(marker))}, '');\n"
+        file.write_text(code, encoding="utf-8")
+        command = ["node", str(SDK_DIR / "eval.mjs"), str(file), "production"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert done.returncode != 0 and "refusing to run" in done.stderr, done.stderr
+    assert not marker.exists()
 
 
 def test_readme_and_ci_install_the_oracle() -> None:

@@ -16,17 +16,20 @@
 // project directory, into a temporary directory whose `node_modules` points
 // here, so `import "railway/iac"` resolves as it would in a user's repository.
 //
+// Only files under tests/fixtures/ are accepted: never a user's repository.
+//
 // Usage:
 //   node eval.mjs FILE ENVIRONMENT          one file, prints {partial, project}
 //   node eval.mjs --batch < jobs.json       [{file, environment}] -> [{result} | {error}]
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { register } from "tsx/esm/api";
 
 register();
 const HERE = dirname(fileURLToPath(import.meta.url));
+const FIXTURES = realpathSync(join(HERE, "..", "fixtures"));
 const iac = await import("railway/iac");
 
 // The CLI's own project factory (second argument), not the SDK's `project`.
@@ -49,7 +52,10 @@ function contextPayload(environment) {
 
 function stage(root, file, index) {
   // <root>/<index>/ is a copy of the directory that holds `.railway/`.
-  const source = resolve(file);
+  const source = realpathSync(resolve(file));
+  if (!source.startsWith(FIXTURES + sep)) {
+    throw new Error(`refusing to run ${file}: only railsafe's fixtures (${FIXTURES}) are run`);
+  }
   const railwayDir = dirname(source);
   const projectDir = basename(railwayDir) === ".railway" ? dirname(railwayDir) : railwayDir;
   const target = join(root, String(index));

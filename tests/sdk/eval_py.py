@@ -7,7 +7,8 @@ CLI's `evaluate_python` (railway-iac.md §2.1, §6): the context is
 RAILWAY_IAC_CONTEXT; the entry is the first truthy of `main`, `Railway`,
 `default`, called with `ctx` when it takes a parameter and with nothing
 otherwise; a result with `to_graph()` is converted; `partial` is the first
-truthy of `PARTIAL`, `Partial`, `partial`.
+truthy of `PARTIAL`, `Partial`, `partial`. Only files under tests/fixtures/
+are accepted: never a user's repository.
 
 Usage:
     python eval_py.py FILE ENVIRONMENT       one file, prints {partial, project}
@@ -23,7 +24,10 @@ import json
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def context_payload(environment: str) -> dict[str, Any]:
@@ -46,6 +50,8 @@ def first_truthy(mod: object, names: tuple[str, ...]) -> Any:
 def evaluate(path: str, environment: str, index: int) -> dict[str, Any]:
     from railway_sdk import create_railway_context
 
+    if not Path(path).resolve().is_relative_to(FIXTURES):
+        raise ValueError(f"refusing to run {path}: only railsafe's fixtures ({FIXTURES}) are run")
     payload = context_payload(environment)
     os.environ["RAILWAY_IAC_CONTEXT"] = json.dumps(payload)
     ctx = create_railway_context(payload)
