@@ -1062,7 +1062,10 @@ class _Reader:
                 value=node.func.value, attr=node.args[0].value, ctx=ast.Load(), **_loc(node)
             )
             return self.ctx_attr(attr, node.args[0].value)
-        func = self.ev(node.func, scope)
+        if isinstance(node.func, ast.Name) and not scope.lookup(node.func.id)[0]:
+            func: Any = None  # an unknown callee: one note for the call, not for its name
+        else:
+            func = self.ev(node.func, scope)
         if isinstance(func, _SdkFn):
             return self.sdk_call(func.name, node, scope)
         if isinstance(func, _Func):
@@ -1087,8 +1090,6 @@ class _Reader:
             self.ev(arg.value if isinstance(arg, ast.Starred) else arg, scope)
         for keyword in node.keywords:
             self.ev(keyword.value, scope)
-        if isinstance(func, Unresolved):
-            return Unresolved(self.span(node), func.reason)
         return self.unresolved(node, f"call to {self.text_of(self.span(node.func))}()")
 
     def builtin_call(self, name: str, node: ast.Call, scope: _Scope) -> Any:
