@@ -267,6 +267,11 @@ class IacService:
 
     # the deploy members before `x.deploy = ...` assignments (graph() applies those itself)
     _deploy_before_assignments: dict[str, Member] = field(default_factory=dict, repr=False)
+
+    @property
+    def constructed_deploy(self) -> dict[str, Member]:
+        """The deploy settings the `service(...)` call itself gave (before assignments)."""
+        return self._deploy_before_assignments
     _root_alias: Member | None = field(default=None, repr=False)  # root ?? rootDirectory
     _volumes: dict[str, Any] = field(default_factory=dict, repr=False)  # address -> config
 

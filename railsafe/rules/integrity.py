@@ -20,7 +20,8 @@ def invalid_syntax(ctx: Context) -> Iterator[Hit]:
 
     ## What it finds
     `railway.toml`, `railway.json`, `nixpacks.toml`, `nixpacks.json` or
-    `railpack.json` that is not valid TOML / JSON / JSONC, is not UTF-8 text,
+    `railpack.json` that is not valid TOML / JSON / JSONC, a
+    `.railway/railway.{ts,py,go}` that does not parse, a file that is not UTF-8 text,
     is binary, too large (over 2 MiB), or cannot be read. The location is the
     parser's own line and column.
 
@@ -53,7 +54,30 @@ def invalid_syntax(ctx: Context) -> Iterator[Hit]:
         checked.add(doc.relpath)
         if doc.error is not None:
             yield Hit(doc.relpath, doc.error.span, doc.error.message)
+    yield from _iac_syntax(ctx, checked)
     yield from _unread_deploy_files(ctx, checked)
+
+
+def _iac_syntax(ctx: Context, checked: set[str]) -> Iterator[Hit]:
+    """IaC files that do not parse (the Railway CLI cannot evaluate them either), or
+    that railsafe's own reader failed on (said, never hidden)."""
+    if not ctx.files("railway-iac"):
+        return
+    from railsafe.project.iac import iac_sources
+
+    for source in iac_sources(ctx):
+        doc = source.doc
+        checked.add(doc.relpath)
+        base = source.base
+        if doc.error is not None:
+            yield Hit(doc.relpath, doc.error.span, doc.error.message)
+        elif source.failure is not None:
+            yield Hit(doc.relpath, FILE_START,
+                      f"railsafe could not read this file ({source.failure}): what it declares "
+                      "was not checked", severity=Severity.WARNING)
+        elif base is not None and base.error is not None:
+            yield Hit(doc.relpath, base.error_span or FILE_START,
+                      f"{doc.path.name} does not parse: {base.error}")
 
 
 def _unread_deploy_files(ctx: Context, checked: set[str]) -> Iterator[Hit]:
@@ -194,13 +218,25 @@ LOSABLE_SETTINGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def is_default_setting(section: str, key: str, value: Any) -> bool:
+    """A value that only restates Railway's default: losing it loses nothing
+    (Railpack is the default builder; `Dockerfile` the default Dockerfile path, §1.3)."""
+    if (section, key) == ("build", "builder"):
+        return isinstance(value, str) and normalise_enum(value) == "RAILPACK"
+    if (section, key) == ("build", "dockerfilePath"):
+        return isinstance(value, str) and value.strip().removeprefix("./") == "Dockerfile"
+    return False
+
+
 def _set_settings(doc: Document) -> list[tuple[KeyPath, str]]:
     """(key path, what it does) for each setting the file sets, environments last."""
     data = doc.data if isinstance(doc.data, dict) else {}
     found: list[tuple[KeyPath, str]] = []
     for section, key, what in LOSABLE_SETTINGS:
         part = data.get(section)
-        if isinstance(part, dict) and part.get(key) is not None:
+        if isinstance(part, dict) and part.get(key) is not None and not is_default_setting(
+            section, key, part.get(key)
+        ):
             found.append(((section, key), what))
     envs = data.get("environments")
     if isinstance(envs, dict):

@@ -294,6 +294,44 @@ def _dockerfile_hits(ctx: Context) -> Iterator[Hit]:
                 )
 
 
+def _iac_hits(ctx: Context) -> Iterator[Hit]:
+    """Literal values of `env` / `variables` and commands in `.railway/railway.*`."""
+    if not ctx.files("railway-iac"):
+        return
+    from railsafe.iac.model import Str
+    from railsafe.project.iac import iac_sources
+
+    for source in iac_sources(ctx):
+        seen: set[tuple[int, int]] = set()
+        for env_services in source.services.values():
+            for svc in env_services:
+                values: list[tuple[str | None, Str, str]] = []
+                for name, member in svc.variables.items():
+                    if isinstance(member.value, Str):
+                        values.append((name, member.value, f"`env` `{name}` of service {svc.name}"))
+                commands = [svc.build_command, svc.start, *(svc.pre_deploy or ())]
+                for value in commands:
+                    if isinstance(value, Str):
+                        values.append((None, value, f"a command of service {svc.name}"))
+                for variable, value, where in values:
+                    found = (value_secrets(variable, value.text) if variable
+                             else find_secrets(value.text))
+                    for match in found:
+                        if value.column is not None:
+                            line = value.span.line
+                            span = Span(line, value.column + match.start, line,
+                                        value.column + match.end)
+                        else:
+                            span = value.span
+                        if (span.line, span.column) in seen:
+                            continue
+                        seen.add((span.line, span.column))
+                        yield Hit(source.doc.relpath, span,
+                                  _message(match, f"`{source.doc.path.name}` {where}"),
+                                  fix=_RS301_FIX + " In IaC, `preserve()` keeps the value set "
+                                  "in Railway.")
+
+
 @rule("RS301", "literal-secret", Severity.ERROR)
 def literal_secret(ctx: Context) -> Iterator[Hit]:
     """A password, token or key written literally into a config file or command.
@@ -306,7 +344,8 @@ def literal_secret(ctx: Context) -> Iterator[Hit]:
     instruction (`RUN`, `CMD`, ...); a Procfile line; `buildCommand`,
     `startCommand` and `preDeployCommand` of `railway.toml` / `railway.json`
     (also under `environments.<name>` and in `build.nixpacksPlan`);
-    `package.json` scripts; and `.env` files that are not git-ignored (so
+    `package.json` scripts; `env` / `variables` values and the commands of
+    services in `.railway/railway.{ts,py,go}`; and `.env` files that are not git-ignored (so
     committed), where in templates (`.env.example`, `.env.sample`, ...) only
     URL passwords and token shapes count.
 
@@ -336,6 +375,7 @@ def literal_secret(ctx: Context) -> Iterator[Hit]:
     with `${{Service.VAR}}` (§6.2) and read it from the environment at run time.
     """
     yield from _config_hits(ctx)
+    yield from _iac_hits(ctx)
     yield from _procfile_hits(ctx)
     yield from _dockerfile_hits(ctx)
     yield from _env_file_hits(ctx)
