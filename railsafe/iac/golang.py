@@ -131,7 +131,10 @@ def read_go(text: str, relpath: str, environment: str | None) -> Program:
             if bad is not None and bad.is_missing
             else "syntax error"
         )
-        program.error_span = reader.span(bad) if bad is not None else FILE_START
+        span = reader.span(bad) if bad is not None else FILE_START
+        if (span.end_line, span.end_column) <= (span.line, span.column):
+            span = Span.point(span.line, span.column)  # a missing token: one column wide
+        program.error_span = span
         return program
     try:
         reader.run(tree.root_node)
