@@ -566,10 +566,75 @@ def test_undecidable_condition_is_unresolved() -> None:
     assert value == Unresolved(Span(2, 26, 2, 38), "condition flag")
 
 
-def test_loops_are_not_run_and_say_so() -> None:
-    program = read(IMPORT + 'for (const n of ["a"]) { service(n); }\n')
+def test_loops_over_unknown_lists_are_not_run_and_say_so() -> None:
+    src = IMPORT + "for (const n of names) { service(n); }\n"
+    program = read(src)
     assert program.resources == []
-    assert notes(program, "unresolved") == [("a for in statement", Span(2, 1, 2, 39))]
+    assert notes(program, "unresolved") == [
+        ("unknown name names", sp(src, "names")),
+        ("a for in statement", sp(src, "for (const n of names) { service(n); }")),
+    ]
+
+
+def test_loops_over_literal_lists_push_and_continue() -> None:
+    src = IMPORT + (
+        "export default () => {\n"
+        "  const list = [];\n"
+        '  for (const n of ["a", "skip", "b"]) {\n'
+        '    if (n === "skip") continue;\n'
+        "    list.push(service(n));\n"
+        "  }\n"
+        "  for (const k in { x: 1 }) list.push(service(k));\n"
+        '  try { list.push(service("t")); } catch (e) { list.push(service("never")); }\n'
+        '  return project("p", { resources: list });\n'
+        "};\n"
+    )
+    program = read(src)
+    assert program.listed == ("service.a", "service.b", "service.x", "service.t")
+    assert program.resources[0].name == lit(src, '"a"')
+    key = sp(src, "x: 1")
+    assert program.resources[2].name == Str(
+        Span(key.line, key.column, key.line, key.column + 1), "x", None)
+
+
+SWITCH = IMPORT + (
+    "export default (ctx) => {\n"
+    "  let replicas = 1;\n"
+    "  switch (ctx.environment) {\n"
+    '    case "production":\n'
+    '    case "prod":\n'
+    "      replicas = 3;\n"
+    "      break;\n"
+    '    case "staging":\n'
+    "      return project(\"staging-only\", {});\n"
+    "    default:\n"
+    "      replicas = 0;\n"
+    "  }\n"
+    '  return project("p", { resources: [service("api", { replicas })] });\n'
+    "};\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("environment", "replicas"), [("production", 3), ("prod", 3), ("dev", 0), (None, 0)])
+def test_switch_on_the_environment(environment: str | None, replicas: int) -> None:
+    program = read(SWITCH, environment)
+    value = config(program, "service.api").get("replicas")
+    assert isinstance(value, Num) and value.value == replicas
+    number = sp(SWITCH, f"= {replicas};")
+    assert value.span == Span(number.line, number.column + 2, number.line, number.column + 3)
+    assert program.environments == ("prod", "production", "staging")
+    assert notes(program, "ctx-condition") == [
+        ("production", sp(SWITCH, '"production"')),
+        ("prod", sp(SWITCH, '"prod"')),
+        ("staging", sp(SWITCH, '"staging"')),
+    ]
+
+
+def test_switch_return_branch() -> None:
+    program = read(SWITCH, "staging")
+    assert isinstance(program.project_name, Str) and program.project_name.text == "staging-only"
+    assert program.resources == []
 
 
 def test_resource_value_in_a_list() -> None:

@@ -156,6 +156,17 @@ class _Return:
     value: Any
 
 
+@dataclass(frozen=True)
+class _Jump:
+    """`break` / `continue`."""
+
+    kind: str
+
+
+_Signal = _Return | _Jump
+_MAX_ITERATIONS = 1000  # loop iterations per loop statement
+
+
 class _TooDeep(Exception):
     pass
 
@@ -180,9 +191,9 @@ def _truthy(value: Any) -> bool | None:
         return value.value
     if isinstance(value, Null):
         return False
-    if isinstance(value, Unresolved | _CtxEnv):
+    if isinstance(value, Unresolved):
         return None
-    return True
+    return True  # objects, references, and ctx.environment (always some name)
 
 
 class _Reader:
@@ -471,7 +482,7 @@ class _Reader:
                 if name is not None:
                     scope.vars[self.text(name)] = self._closure(target, scope)
 
-    def block(self, statements: list[Any], scope: _Scope) -> _Return | None:
+    def block(self, statements: list[Any], scope: _Scope) -> _Signal | None:
         self._hoist(statements, scope)
         for statement in statements:
             result = self.statement(statement, scope)
@@ -479,7 +490,7 @@ class _Reader:
                 return result
         return None
 
-    def statement(self, node: Any, scope: _Scope) -> _Return | None:
+    def statement(self, node: Any, scope: _Scope) -> _Signal | None:
         kind = node.type
         if kind in {"lexical_declaration", "variable_declaration"}:
             for declarator in _children(node):
@@ -495,6 +506,16 @@ class _Reader:
             return self.block(_children(node), _Scope(scope))
         elif kind == "if_statement":
             return self._if(node, scope)
+        elif kind in {"break_statement", "continue_statement"}:
+            return _Jump(kind.split("_")[0])
+        elif kind == "switch_statement":
+            return self._switch(node, scope)
+        elif kind == "for_in_statement":
+            return self._for_of(node, scope)
+        elif kind == "try_statement":
+            # evaluation never throws here, so the try body is what runs
+            body = node.child_by_field_name("body")
+            return self.statement(body, scope) if body is not None else None
         elif kind in {"function_declaration", "import_statement", "empty_statement",
                       "type_alias_declaration", "interface_declaration", "comment"}:
             return None
@@ -504,7 +525,7 @@ class _Reader:
             return self._opaque_statement(node, scope, kind)
         return None
 
-    def _opaque_statement(self, node: Any, scope: _Scope, kind: str) -> _Return | None:
+    def _opaque_statement(self, node: Any, scope: _Scope, kind: str) -> _Signal | None:
         """A statement railsafe does not run (loops, switch, try): its effects are unknown."""
         self.note("unresolved", node, f"a {kind.replace('_', ' ')}")
         self._forget_assigned(node, scope)
@@ -534,7 +555,76 @@ class _Reader:
                                                              "railsafe cannot decide"))
             stack.extend(n.named_children)
 
-    def _if(self, node: Any, scope: _Scope) -> _Return | None:
+    def _switch(self, node: Any, scope: _Scope) -> _Signal | None:
+        """`switch (ctx.environment) { case "production": ... }` with a known value."""
+        value_node = node.child_by_field_name("value")
+        body = node.child_by_field_name("body")
+        if value_node is None or body is None:
+            return None
+        value = self.ev(value_node, scope)
+        cases = [c for c in _children(body) if c.type in {"switch_case", "switch_default"}]
+        start: int | None = None
+        for index, case in enumerate(cases):
+            if case.type == "switch_default":
+                continue
+            test_node = case.child_by_field_name("value")
+            if test_node is None:
+                continue
+            test = self.ev(test_node, scope)
+            if isinstance(value, _CtxEnv) and isinstance(test, Str):
+                decided = self._compare_env(test, test_node, equal=True).value
+            elif isinstance(value, Str | Num | Bool | Null) and isinstance(
+                    test, Str | Num | Bool | Null):
+                decided = type(value) is type(test) and _plain(value) == _plain(test)
+            else:
+                return self._opaque_statement(node, scope, "switch_statement")
+            if decided and start is None:
+                start = index
+        if start is None:
+            start = next((i for i, c in enumerate(cases) if c.type == "switch_default"), None)
+        if start is None:
+            return None
+        inner = _Scope(scope)
+        for case in cases[start:]:
+            statements = [c for c in _children(case)
+                          if case.field_name_for_named_child(case.named_children.index(c))
+                          == "body"] if case.type == "switch_case" else _children(case)
+            result = self.block(statements, inner)
+            if isinstance(result, _Jump) and result.kind == "break":
+                return None
+            if result is not None:
+                return result
+        return None
+
+    def _for_of(self, node: Any, scope: _Scope) -> _Signal | None:
+        """`for (const x of [literal, ...])`: the body runs once per known item."""
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        body = node.child_by_field_name("body")
+        operator = node.child_by_field_name("operator")
+        if left is None or right is None or body is None or operator is None:
+            return self._opaque_statement(node, scope, "for_in_statement")
+        iterable = self.ev(right, scope)
+        if self.text(operator) == "in" and isinstance(iterable, Obj) and not iterable.opaque:
+            items: tuple[Val, ...] = tuple(Str(m.key_span, k) for k, m in
+                                           {m.key: m for m in iterable.members}.items())
+        elif self.text(operator) == "of" and isinstance(iterable, Seq):
+            items = iterable.items
+        else:
+            return self._opaque_statement(node, scope, "for_in_statement")
+        for item in items[:_MAX_ITERATIONS]:
+            inner = _Scope(scope)
+            self.bind(left, item, inner, node, declare=True)
+            result = self.statement(body, inner)
+            if isinstance(result, _Jump):
+                if result.kind == "break":
+                    break
+                continue
+            if result is not None:
+                return result
+        return None
+
+    def _if(self, node: Any, scope: _Scope) -> _Signal | None:
         condition = node.child_by_field_name("condition")
         consequence = node.child_by_field_name("consequence")
         alternative = node.child_by_field_name("alternative")
@@ -964,7 +1054,7 @@ class _Reader:
             if key.isdigit():
                 index = int(key)
                 return base.items[index] if index < len(base.items) else Null(span)
-            if key in {"map", "join", "flat", "concat", "filter"}:
+            if key in {"map", "join", "flat", "concat", "filter", "push"}:
                 return _Method(base, key)
             return self.unresolved(node, f"array .{key}")
         if isinstance(base, Str):
@@ -1012,7 +1102,7 @@ class _Reader:
                 return self._compare_env(args[0], node, equal=True)
             return self.unresolved(node, "ctx.isEnvironment with an unknown name")
         if isinstance(callee, _Method):
-            return self._method(callee, args, node)
+            return self._method(callee, args, node, scope)
         if isinstance(callee, Unresolved):
             if callee.reason.startswith("ctx."):
                 return Unresolved(self.span(node), callee.reason)
@@ -1060,10 +1150,10 @@ class _Reader:
             return Null(self.span(at))
         if body.type == "statement_block":
             result = self.block(_children(body), scope)
-            return result.value if result is not None else Null(self.span(at))
+            return result.value if isinstance(result, _Return) else Null(self.span(at))
         return self.ev(body, scope)
 
-    def _method(self, method: _Method, args: list[Any], node: Any) -> Any:
+    def _method(self, method: _Method, args: list[Any], node: Any, scope: _Scope) -> Any:
         target, name, span = method.target, method.name, self.span(node)
         if isinstance(target, _ObjectGlobal):
             return self._object_method(name, args, node)
@@ -1080,6 +1170,8 @@ class _Reader:
                 for i, item in enumerate(target.items)))
         if name == "filter":
             return self.unresolved(node, ".filter")
+        if name == "push":
+            return self._push(target, args, node, scope)
         if name == "join":
             sep = args[0].text if args and isinstance(args[0], Str) else ","
             texts = [self._stringify(item) for item in target.items]
@@ -1097,6 +1189,17 @@ class _Reader:
                 items.extend(arg.items if isinstance(arg, Seq) else [self.as_val(arg, node)])
             return Seq(span, tuple(items))
         return self.unresolved(node, f".{name}")
+
+    def _push(self, target: Seq, args: list[Any], node: Any, scope: _Scope) -> Any:
+        """`list.push(x)` on a local array: the binding is rebound to the longer array."""
+        callee = node.child_by_field_name("function")
+        holder = callee.child_by_field_name("object") if callee is not None else None
+        if holder is None or holder.type != "identifier":
+            return self.unresolved(node, ".push on an expression")
+        items = (*target.items, *(self.as_val(a, node) for a in args))
+        if not scope.assign(self.text(holder), Seq(target.span, items)):
+            return self.unresolved(node, ".push")
+        return Num(self.span(node), len(items))
 
     def _object_method(self, name: str, args: list[Any], node: Any) -> Any:
         span = self.span(node)
@@ -1264,8 +1367,7 @@ class _Reader:
         left = self.ev(left_node, scope)
         if op in {"&&", "||", "??"}:
             if op == "??":
-                decided = None if isinstance(left, Unresolved | _CtxEnv) else not isinstance(
-                    left, Null)
+                decided = None if isinstance(left, Unresolved) else not isinstance(left, Null)
             else:
                 decided = _truthy(left)
             if decided is None:
