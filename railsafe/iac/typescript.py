@@ -47,6 +47,7 @@ _ENGINES = frozenset({"postgres", "mysql", "redis", "mongo"})
 _CTX_ENV_FIELDS = frozenset({"environment", "environmentName"})
 _MAX_DEPTH = 150  # nested expressions / calls before a value is given up as Unresolved
 _MAX_CALLS = 5000  # function calls per file (guards runaway recursion in factories)
+_MAX_STEPS = 200_000  # expressions evaluated per file (guards nested loops)
 
 
 @cache
@@ -207,6 +208,7 @@ class _Reader:
         self.compared: set[str] = set()
         self.resources_by_address: dict[str, Resource] = {}
         self.depth = 0
+        self.steps = 0
         self.calls = 0
         self.cjs_exports: Any = None
         self.cjs_span: Span | None = None
@@ -339,9 +341,13 @@ class _Reader:
 
     def _import(self, node: Any) -> None:
         source = node.child_by_field_name("source")
-        if source is None or self._string_text(source) not in SDK_MODULES:
+        module = self._string_text(source) if source is not None else None
+        if module is None:
             return
-        self.program.sdk_module = self._string_text(source)
+        if module not in SDK_MODULES:
+            self._foreign_import(node, module)
+            return
+        self.program.sdk_module = module
         for clause in _children(node):
             if clause.type != "import_clause":
                 continue
@@ -359,6 +365,27 @@ class _Reader:
                             self._bind_sdk(self.text(name), self.text(alias))
                 elif part.type == "identifier":  # default import: the namespace
                     self.module.vars[self.text(part)] = _SdkNamespace()
+
+    def _foreign_import(self, node: Any, module: str) -> None:
+        """Names from other modules are known to be unknowable: say where they come from."""
+        span = self.span(node)
+        names: list[str] = []
+        for clause in _children(node):
+            if clause.type != "import_clause":
+                continue
+            for part in _children(clause):
+                if part.type == "identifier":
+                    names.append(self.text(part))
+                elif part.type == "namespace_import":
+                    names.extend(self.text(i) for i in _children(part))
+                elif part.type == "named_imports":
+                    for spec in _children(part):
+                        alias = spec.child_by_field_name("alias") or spec.child_by_field_name(
+                            "name")
+                        if alias is not None:
+                            names.append(self.text(alias))
+        for name in names:
+            self.module.vars[name] = Unresolved(span, f"{name} imported from {module}")
 
     def _bind_sdk(self, name: str, alias: str) -> None:
         if name in _SDK_FUNCS:
@@ -491,6 +518,16 @@ class _Reader:
         return None
 
     def statement(self, node: Any, scope: _Scope) -> _Signal | None:
+        if self.depth >= _MAX_DEPTH:
+            self.note("unresolved", node, "statements nested too deeply")
+            return None
+        self.depth += 1
+        try:
+            return self._statement(node, scope)
+        finally:
+            self.depth -= 1
+
+    def _statement(self, node: Any, scope: _Scope) -> _Signal | None:
         kind = node.type
         if kind in {"lexical_declaration", "variable_declaration"}:
             for declarator in _children(node):
@@ -774,10 +811,15 @@ class _Reader:
 
     # -- expressions -----------------------------------------------------------------
     def ev(self, node: Any, scope: _Scope) -> Any:
+        self.steps += 1
+        if self.steps > _MAX_STEPS:
+            if self.steps == _MAX_STEPS + 1:
+                self.note("unresolved", node, "evaluation stopped: the file asks for too much work")
+            return Unresolved(self.span(node), "evaluation stopped")
+        if self.depth >= _MAX_DEPTH:
+            return self.unresolved(node, "an expression nested too deeply")
         self.depth += 1
         try:
-            if self.depth > _MAX_DEPTH:
-                raise _TooDeep
             return self._ev(node, scope)
         finally:
             self.depth -= 1
