@@ -2,7 +2,8 @@
 
 Layout: tests/fixtures/rules/<RULE_ID>/<bad-or-good>-<case>/ is a small
 repository. `expected.txt` in a bad case lists one finding of that rule per
-line as `path:line:col` (paths relative to the case directory); a good case
+line as `path:line:col` or `path:line:col: message` (paths relative to the
+case directory; where a message is given it must match exactly); a good case
 has no expected.txt and must produce no finding of that rule. An optional
 `today.txt` holds the date (YYYY-MM-DD) dated rules evaluate against.
 """
@@ -40,8 +41,12 @@ def test_rule_case(case: Path) -> None:
     rule = find_rule(case.parent.name)
     assert rule is not None, f"fixture folder names an unknown rule: {case.parent.name}"
     report = check([case], [rule], today=_today(case))
-    got = {f"{f.path}:{f.span.line}:{f.span.column}" for f in report.findings}
     expected = _expected(case)
+    with_message = {line.split(": ", 1)[0] for line in expected if ": " in line}
+    got = set()
+    for f in report.findings:
+        where = f"{f.path}:{f.span.line}:{f.span.column}"
+        got.add(f"{where}: {f.message}" if where in with_message else where)
     if case.name.startswith("bad-"):
         assert expected, f"{case}: a bad case needs expected.txt"
     else:

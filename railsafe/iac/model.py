@@ -252,6 +252,9 @@ class Program:
             if r.type == "service":
                 yield r
 
+    def notes_of(self, code: str) -> list[Note]:
+        return [n for n in self.notes if n.code == code]
+
     def by_address(self, address: str) -> Resource | None:
         for r in self.resources:
             if r.address == address:

@@ -291,8 +291,11 @@ def iac_plan_time_environment(ctx: Context) -> Iterator[Hit]:
     for source in iac_sources(ctx):
         found = _Collect(source)
         for env, note in _notes(source, "process-env"):
+            read = note.detail
+            if source.language == "typescript" and not read.startswith("process."):
+                read = f"process.env.{read}"
             found.add(env, note.span,
-                      f"`{note.detail}` is read on the machine that runs `railway config plan`, "
+                      f"`{read}` is read on the machine that runs `railway config plan`, "
                       "not in the service: the plan depends on that shell's environment",
                       fix="reference Railway variables (db.env.X, ctx.shared.X, preserve()) "
                           "or branch on ctx.environment")
@@ -320,7 +323,11 @@ def iac_unresolved(ctx: Context) -> Iterator[Hit]:
     """
     for source in iac_sources(ctx):
         found = _Collect(source)
+        spans: set[tuple[int, int]] = set()
         for env, note in _notes(source, "unresolved"):
+            if (note.span.line, note.span.column) in spans:
+                continue  # the first reason said at a place speaks for it
+            spans.add((note.span.line, note.span.column))
             found.add(env, note.span, f"railsafe cannot read this statically ({note.detail}); "
                       "what it sets was not checked")
         yield from found.hits()
@@ -394,10 +401,11 @@ def iac_no_entry_point(ctx: Context) -> Iterator[Hit]:
                       f"the Railway CLI finds no program in {name}: it looks for {expected}"
                       + (f", and this file defines {names}" if names else ""),
                       fix="export the program under a name the CLI reads")
-        elif base.project_call is None and not base.resources:
+        elif not base.resources and not base.notes_of("unresolved"):
+            what = "builds no project(...)" if base.project_name is None else "lists no resource"
             yield Hit(source.doc.relpath, base.entry.span,
-                      f"the program {name} exports declares no resource and builds no "
-                      "project(...): the plan is empty",
+                      f"the program {name} exports declares no resource and {what}: the plan "
+                      "is empty (a Config as Code object pasted here is not read)",
                       fix='return project("name", { resources: [...] }) from the program')
 
 
