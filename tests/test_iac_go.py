@@ -398,3 +398,13 @@ def test_non_ascii_columns_are_code_points() -> None:
 def test_reading_through_the_dispatcher() -> None:
     p = read(SDK, REL, "go", "production")
     assert p.language == "go" and len(p.resources) == 2
+
+
+def test_environments_include_cases_not_taken() -> None:
+    assert rd(FACTORIES, "production").environments == ("production", "staging")
+    assert rd(FACTORIES, "staging").environments == ("production", "staging")
+
+
+def test_group_binding() -> None:
+    group = rd(LEGACY).by_address("group.jobs")
+    assert group is not None and group.binding == "jobs"

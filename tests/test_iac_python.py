@@ -781,3 +781,83 @@ def test_the_checked_file_is_never_executed(tmp_path: object) -> None:
     )
     assert out.stdout.strip() == "1"
     assert not marker.exists()
+
+
+MATCH = src(
+    """
+    from railway_sdk import group, project, service
+
+    def main(ctx):
+        match ctx.environment:
+            case "production" | "prod":
+                n = 3
+            case "staging":
+                n = 2
+            case _:
+                n = 1
+        names = [f"w{i}" for i in range(2)]
+        for i, name in enumerate(sorted(["b", "a"])):
+            service(name, n=i, k=len(names), s=str(i), z=f"plain", w=list(zip(names, ["x", "y"]))[1])
+        backend = group("backend", [service("x", replicas=n)])
+        return project("p", resources=[backend])
+
+    if __name__ == "__main__":
+        print(main(None))
+    """
+)
+
+
+def test_match_on_the_environment_every_branch() -> None:
+    three = Num(at(MATCH, "3"), 3)
+    assert config(rd(MATCH, "production"), "service.x").get("replicas") == Num(three.span, 3)
+    assert config(rd(MATCH, "prod"), "service.x").get("replicas") == three
+    assert config(rd(MATCH, "staging"), "service.x").get("replicas") == Num(at(MATCH, "2"), 2)
+    p = rd(MATCH, None)
+    assert config(p, "service.x").get("replicas") == Num(at(MATCH, "1"), 1)
+    assert notes(p, "ctx-condition") == [
+        (at(MATCH, '"production"'), "production"),
+        (at(MATCH, '"prod"'), "prod"),
+        (at(MATCH, '"staging"'), "staging"),
+    ]
+
+
+def test_environments_include_branches_not_taken() -> None:
+    # reading for production stops at the first case, yet names every environment
+    assert rd(MATCH, "production").environments == ("production", "prod", "staging")
+    text = src(
+        """
+        from railway_sdk import service
+        def main(ctx):
+            r = 3 if ctx.environment == "production" else (2 if ctx.environment == "staging" else 1)
+            service("s", replicas=r)
+        """
+    )
+    assert rd(text, "production").environments == ("production", "staging")
+
+
+def test_builtins_over_literals_and_main_guard() -> None:
+    p = rd(MATCH, "production")
+    # the `if __name__ == "__main__":` block is not run: main is read once
+    assert [r.address for r in p.resources] == [
+        "service.a",
+        "service.b",
+        "service.x",
+        "group.backend",
+    ]
+    a = config(p, "service.a")
+    assert a.get("n") == Num(at(MATCH, '"a"'), 0)  # enumerate: located at the item
+    assert isinstance(a.get("k"), Num) and a.get("k").value == 2  # type: ignore[union-attr]
+    assert isinstance(a.get("s"), Str) and a.get("s").text == "0"  # type: ignore[union-attr]
+    assert a.get("z") == Str(at(MATCH, 'f"plain"'), "plain", at(MATCH, 'f"plain"').column + 2)
+    w = a.get("w")
+    assert isinstance(w, Seq) and [v.text for v in w.items if isinstance(v, Str)] == ["w1", "y"]
+    assert p.resources[0].name == Str(at(MATCH, '"a"'), "a", at(MATCH, '"a"').column + 1)
+
+
+def test_group_binding() -> None:
+    p = rd(MATCH, "production")
+    backend = p.by_address("group.backend")
+    assert (
+        backend is not None and backend.binding == "backend" and backend.members == ("service.x",)
+    )
+    assert p.listed == ("group.backend", "service.x")

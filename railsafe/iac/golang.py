@@ -249,7 +249,63 @@ class _Reader:
                 self.call_entry(entry)
             except _Budget:
                 self.note("unresolved", self.span(name_node), "too much to evaluate statically")
-        program.environments = tuple(self._environments)
+        # names in branches this reading did not take count too (model.Program)
+        named = dict.fromkeys(self.compared_names(root))
+        named.update(self._environments)
+        program.environments = tuple(named)
+
+    def compared_names(self, root: Any) -> list[str]:
+        """Every string literal compared with `<x>.Environment` in the file, in source order."""
+        found: list[tuple[tuple[int, int], str]] = []
+
+        def is_env(node: Any) -> bool:
+            if node is None or node.type != "selector_expression":
+                return False
+            return self.text(node.child_by_field_name("field")) in _ENV_FIELDS
+
+        def literal(node: Any) -> str | None:
+            if node is not None and node.type in (
+                "interpreted_string_literal",
+                "raw_string_literal",
+            ):
+                value = self.ev(node, self.globals)
+                return value.text if isinstance(value, Str) else None
+            return None
+
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.named_children)
+            names: list[str | None] = []
+            if node.type == "binary_expression":
+                left = node.child_by_field_name("left")
+                right = node.child_by_field_name("right")
+                if is_env(left):
+                    names.append(literal(right))
+                elif is_env(right):
+                    names.append(literal(left))
+            elif node.type == "call_expression":
+                function = node.child_by_field_name("function")
+                args = node.child_by_field_name("arguments")
+                if (
+                    function.type == "selector_expression"
+                    and self.text(function.child_by_field_name("field")) == "IsEnvironment"
+                    and args is not None
+                    and _named(args)
+                ):
+                    names.append(literal(_named(args)[0]))
+            elif node.type == "expression_switch_statement" and is_env(
+                node.child_by_field_name("value")
+            ):
+                for case in _named(node):
+                    values = (
+                        case.child_by_field_name("value")
+                        if case.type == "expression_case"
+                        else None
+                    )
+                    names += [literal(v) for v in _named(values)] if values is not None else []
+            found += [(node.start_point, n) for n in names if n is not None]
+        return [name for _point, name in sorted(found, key=lambda item: item[0])]
 
     def imports(self, node: Any) -> None:
         for spec in self._descendants(node, "import_spec"):
@@ -390,6 +446,11 @@ class _Reader:
 
     def _bind(self, name: str, value: Any) -> None:
         bound = self._resources.get(id(value))
+        if bound is None and isinstance(value, Seq) and value.items:
+            # `jobs := railway.Group("jobs", ...)` is a slice headed by the group
+            head = self._resources.get(id(value.items[0]))
+            if head is not None and head[1].type == "group" and head[1].call == value.span:
+                bound = head
         if bound is not None and bound[1].binding is None:
             bound[1].binding = name
 

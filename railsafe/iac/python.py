@@ -12,6 +12,7 @@ never a guess.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -283,6 +284,8 @@ class _Reader:
                     exports.append((target.id, span))
                     entries[target.id] = (span, stmt)
         program.exports = tuple(exports)
+        # the CLI loads the file as a module: `if __name__ == "__main__":` is false
+        self.globals.names["__name__"] = Str(FILE_START, "railway")
         try:
             self.exec_block(tree.body, self.globals)
         except _Return:
@@ -309,7 +312,11 @@ class _Reader:
                 except _Budget:
                     self.note("unresolved", span, "too much to evaluate statically")
             break
-        program.environments = tuple(self._environments)
+        # names in branches this reading did not take count too: the caller
+        # reads the file once per name (model.Program)
+        named = dict.fromkeys(_compared_names(tree))
+        named.update(self._environments)
+        program.environments = tuple(named)
 
     def call_entry(self, func: _Func) -> None:
         scope = _Scope(parent=func.scope)
@@ -401,8 +408,10 @@ class _Reader:
             self.exec_block(stmt.finalbody, scope)
         elif isinstance(stmt, ast.ClassDef):
             scope.names[stmt.name] = self.unresolved(stmt, f"class {stmt.name}", note=False)
-        elif isinstance(stmt, ast.While | ast.Match):
-            self.unresolved(stmt, type(stmt).__name__.lower() + " statement")
+        elif isinstance(stmt, ast.Match):
+            self.exec_match(stmt, scope)
+        elif isinstance(stmt, ast.While):
+            self.unresolved(stmt, "while statement")
         # pass, global, nonlocal, del, assert, raise, break, continue: nothing to read
 
     def exec_if(self, stmt: ast.If, scope: _Scope) -> None:
@@ -415,6 +424,56 @@ class _Reader:
             # both branches may run: read both, in order (later bindings win)
             self.exec_block(stmt.body, scope)
             self.exec_block(stmt.orelse, scope)
+
+    def exec_match(self, stmt: ast.Match, scope: _Scope) -> None:
+        """`match ctx.environment:` with literal cases; an unknown case reads its body."""
+        subject_is_env = self._is_ctx_env(stmt.subject, scope)
+        subject = None if subject_is_env else _plain(self.ev(stmt.subject, scope))
+        for case in stmt.cases:
+            decided = self.case_matches(case.pattern, stmt.subject, subject_is_env, subject, scope)
+            if case.guard is not None and decided is not False:
+                guard = self.truth(self.ev(case.guard, scope))
+                if guard is not True:
+                    decided = guard
+            if decided is not False:
+                self.exec_block(case.body, scope)
+            if decided is True:
+                return
+
+    def case_matches(
+        self,
+        pattern: ast.pattern,
+        subject_node: ast.expr,
+        is_env: bool,
+        subject: Any,
+        scope: _Scope,
+    ) -> bool | None:
+        if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+            if pattern.name is not None:
+                scope.names[pattern.name] = self.ev(subject_node, scope)
+            return True
+        if isinstance(pattern, ast.MatchOr):
+            results = [
+                self.case_matches(p, subject_node, is_env, subject, scope) for p in pattern.patterns
+            ]
+            return True if True in results else (None if None in results else False)
+        if isinstance(pattern, ast.MatchValue):
+            value = self.ev(pattern.value, scope)
+            if is_env:
+                if not isinstance(value, Str):
+                    return None
+                self.condition(self.span(pattern), [value.text])
+                return self.env == value.text
+            plain = _plain(value)
+            if subject is _UNKNOWN or plain is _UNKNOWN:
+                return None
+            return bool(subject == plain)
+        if isinstance(pattern, ast.MatchSingleton):
+            if is_env:
+                return pattern.value is None and self.env is None
+            return None if subject is _UNKNOWN else subject is pattern.value
+        self.unresolved(pattern, "match pattern")
+        return None
 
     def exec_for(self, stmt: ast.For | ast.AsyncFor, scope: _Scope) -> None:
         items = self.iterate(self.ev(stmt.iter, scope), stmt.iter)
@@ -473,6 +532,11 @@ class _Reader:
             if scope is self.globals and target.id in PARTIAL_NAMES:
                 self._partials[target.id] = self._val(value)
             bound = self._resources.get(id(value))
+            if bound is None and isinstance(value, Seq) and value.items:
+                # `backend = group("backend", [...])` is a list headed by the group
+                head = self._resources.get(id(value.items[0]))
+                if head is not None and head[1].type == "group" and head[1].call == value.span:
+                    bound = head
             if bound is not None and bound[1].binding is None:
                 bound[1].binding = target.id
         elif isinstance(target, ast.Tuple | ast.List):
@@ -573,7 +637,7 @@ class _Reader:
         if span.line != span.end_line:
             return None
         source = self.text_of(span)
-        body = source.lstrip("rRuU")
+        body = source.lstrip("rRuUfF")
         prefix = len(source) - len(body)
         for quote in ('"""', "'''", '"', "'"):
             if body.startswith(quote) and body.endswith(quote) and len(body) >= 2 * len(quote):
@@ -606,7 +670,9 @@ class _Reader:
         span = self.span(node)
         if unknown:
             return Unresolved(span, "f-string with unknown parts")
-        return Str(span, "".join(parts))
+        text = "".join(parts)
+        plain = all(isinstance(p, ast.Constant) for p in node.values)
+        return Str(span, text, self._str_column(span, text) if plain else None)
 
     def ev_Name(self, node: ast.Name, scope: _Scope) -> Any:
         found, value = scope.lookup(node.id)
@@ -1082,7 +1148,7 @@ class _Reader:
             return self.method_call(func, node, scope)
         if (
             isinstance(node.func, ast.Name)
-            and node.func.id in ("dict", "list", "tuple")
+            and node.func.id in _BUILTINS
             and not scope.lookup(node.func.id)[0]
         ):
             return self.builtin_call(node.func.id, node, scope)
@@ -1101,12 +1167,45 @@ class _Reader:
                 self._spread(self.ev(arg, scope), arg, members, opaque)
             self._keywords(node.keywords, scope, members, opaque)
             return Obj(span, tuple(members), tuple(opaque))
-        if not node.args:
+        if name == "range":
+            bounds = [self.ev(a, scope) for a in node.args]
+            if bounds and all(_is_num(b) and isinstance(b.value, int) for b in bounds):
+                numbers = range(*(b.value for b in bounds))
+                if len(numbers) <= _MAX_RANGE:
+                    return Seq(span, tuple(Num(span, n) for n in numbers))
+            return self.unresolved(node, "range() of unknown bounds")
+        if name == "str" and len(node.args) == 1:
+            value = self.ev(node.args[0], scope)
+            if isinstance(value, Str):
+                return value
+            if _is_num(value):
+                return Str(span, str(value.value))
+            return self._opaque(value, node, "str() of an unknown value")
+        sequences = [self.iterate(self.ev(a, scope), a) for a in node.args]
+        if not node.args and name != "len":
             return Seq(span, ())
-        items = self.iterate(self.ev(node.args[0], scope), node.args[0])
-        if items is None:
+        if any(items is None for items in sequences) or not sequences:
             return self.unresolved(node, f"{name}() of an unknown value")
-        return Seq(span, tuple(self._val(i, node) for i in items))
+        first = [self._val(i, node) for i in sequences[0] or []]
+        if name == "len":
+            return Num(span, len(first))
+        if name == "enumerate":
+            return Seq(span, tuple(Seq(v.span, (Num(v.span, n), v)) for n, v in enumerate(first)))
+        if name == "zip":
+            columns = [[self._val(i, node) for i in items or []] for items in sequences]
+            return Seq(span, tuple(Seq(span, tuple(row)) for row in zip(*columns, strict=False)))
+        if name == "reversed":
+            return Seq(span, tuple(reversed(first)))
+        if name == "sorted":
+            keys = [_plain(v) for v in first]
+            if node.keywords or any(k is _UNKNOWN for k in keys):
+                return self.unresolved(node, "sorted() of unknown values")
+            try:
+                order = sorted(range(len(first)), key=lambda i: keys[i])
+            except TypeError:
+                return self.unresolved(node, "sorted() of mixed values")
+            return Seq(span, tuple(first[i] for i in order))
+        return Seq(span, tuple(first))
 
     def method_call(self, method: _Method, node: ast.Call, scope: _Scope) -> Any:
         target, name = method.target, method.name
@@ -1487,6 +1586,19 @@ class _Reader:
 
 
 _UNKNOWN = object()
+_BUILTINS = (
+    "dict",
+    "list",
+    "tuple",
+    "sorted",
+    "reversed",
+    "range",
+    "enumerate",
+    "zip",
+    "len",
+    "str",
+)
+_MAX_RANGE = 10_000
 
 
 def _plain(value: Any) -> Any:
@@ -1500,6 +1612,45 @@ def _plain(value: Any) -> Any:
         items = [_plain(i) for i in value.items]
         return _UNKNOWN if any(i is _UNKNOWN for i in items) else tuple(items)
     return _UNKNOWN
+
+
+def _compared_names(tree: ast.Module) -> list[str]:
+    """Every literal compared with `<x>.environment` anywhere in the file, in source order."""
+    found: list[tuple[int, int, str]] = []
+
+    def is_env(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr in _ENV_ATTRS
+
+    def literals(node: ast.AST) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return [
+                e.value
+                for e in node.elts
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            ]
+        return []
+
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for a, b in itertools.pairwise(operands):
+                if is_env(a):
+                    names += literals(b)
+                elif is_env(b):
+                    names += literals(a)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("is_environment", "isEnvironment") and node.args:
+                names += literals(node.args[0])
+        elif isinstance(node, ast.Match) and is_env(node.subject):
+            for case in node.cases:
+                for pattern in ast.walk(case.pattern):
+                    if isinstance(pattern, ast.MatchValue):
+                        names += literals(pattern.value)
+        found += [(getattr(node, "lineno", 0), getattr(node, "col_offset", 0), n) for n in names]
+    return [name for _line, _col, name in sorted(found, key=lambda t: (t[0], t[1]))]
 
 
 def _is_num(value: Any) -> bool:
