@@ -554,7 +554,12 @@ def test_other_ctx_features_are_noted_and_unresolved() -> None:
     program = read(src)
     env = config(program, "service.a").get("env")
     assert isinstance(env, Obj)
-    assert env.get("R") == Unresolved(sp(src, 'ctx.randomString("k")'), "ctx.randomString")
+    # the SDK's randomString is sha256("railway-iac:<env>:<label>"), cut to 2 * 12 hex digits
+    assert env.get("R") == Str(sp(src, 'ctx.randomString("k")'), "629535b303284375acd5cc39")
+    other = config(read(src, None), "service.a").get("env")
+    assert isinstance(other, Obj)
+    assert other.get("R") == Unresolved(
+        sp(src, 'ctx.randomString("k")'), "ctx.randomString (no environment assumed)")
     assert env.get("C") == Unresolved(sp(src, "ctx.command"), "ctx.command")
     assert notes(program, "ctx-feature") == [
         ("ctx.randomString", sp(src, "ctx.randomString")), ("ctx.command", sp(src, "ctx.command"))]

@@ -9,6 +9,7 @@ becomes `Unresolved` at its span, with a note, never a guess.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -96,6 +97,10 @@ class _CtxShared:
 
 class _CtxIsEnv:
     """`ctx.isEnvironment`."""
+
+
+class _CtxRandom:
+    """`ctx.randomString`: not random at all, a hash of the environment name and a label."""
 
 
 @dataclass(frozen=True)
@@ -319,7 +324,10 @@ class _Reader:
             value = value.get("default")
         if isinstance(value, _Closure):
             program.entry = EntryPoint(name, span, True)
-            self.call_closure(value, [_Ctx(), _Sdk("project")], value.node)
+            result = self.call_closure(value, [_Ctx(), _Sdk("project")], value.node)
+            if isinstance(result, Obj) and program.project_call is None:
+                # a program may return the definition itself: `{ name, resources }`
+                self._project_from(result.get("name"), result, result.span)
         elif isinstance(value, _Sdk) and value.name in {"defineRailway", "define"}:
             program.entry = EntryPoint(name, span, True)
         else:
@@ -1070,6 +1078,9 @@ class _Reader:
             if key == "isEnvironment":
                 self.note("ctx-feature", node, "ctx.isEnvironment")
                 return _CtxIsEnv()
+            if key == "randomString":
+                self.note("ctx-feature", node, "ctx.randomString")
+                return _CtxRandom()
             self.note("ctx-feature", node, f"ctx.{key}")
             return Unresolved(span, f"ctx.{key}")
         if isinstance(base, _CtxShared):
@@ -1143,6 +1154,8 @@ class _Reader:
             if args and isinstance(args[0], Str):
                 return self._compare_env(args[0], node, equal=True)
             return self.unresolved(node, "ctx.isEnvironment with an unknown name")
+        if isinstance(callee, _CtxRandom):
+            return self._random_string(args, node)
         if isinstance(callee, _Method):
             return self._method(callee, args, node, scope)
         if isinstance(callee, Unresolved):
@@ -1150,6 +1163,22 @@ class _Reader:
                 return Unresolved(self.span(node), callee.reason)
             return self.unresolved(node, f"call to {self.text(callee_node)}")
         return self.unresolved(node, f"call to {self.text(callee_node)}")
+
+    def _random_string(self, args: list[Any], node: Any) -> Val:
+        """`createRailwayContext().randomString(label = "random", bytes = 12)` of the SDK:
+        `sha256("railway-iac:<env>:<label>")`, hex, cut to `2 * bytes` characters."""
+        label = args[0] if args and not isinstance(args[0], Null) else Str(self.span(node),
+                                                                          "random")
+        size = args[1] if len(args) > 1 and not isinstance(args[1], Null) else Num(
+            self.span(node), 12)
+        if self.environment is None:
+            return Unresolved(self.span(node), "ctx.randomString (no environment assumed)")
+        if not isinstance(label, Str) or not isinstance(size, Num) or not float(
+                size.value).is_integer():
+            return self.unresolved(node, "ctx.randomString with unknown arguments")
+        digest = hashlib.sha256(
+            f"railway-iac:{self.environment}:{label.text}".encode()).hexdigest()
+        return Str(self.span(node), digest[: max(int(size.value) * 2, 0)])
 
     def _require(self, node: Any, arg_nodes: list[Any]) -> Any:
         module = self._string_text(arg_nodes[0]) if arg_nodes else None
