@@ -3,6 +3,7 @@
     python benchmarks/bench.py                 # everything
     python benchmarks/bench.py --only startup  # issue 2: one service vs check-jsonschema
     python benchmarks/bench.py --only monorepo # issue 3: 100 / 250 / 500 services
+    python benchmarks/bench.py --only iac      # issue 7: a 200-service .railway/railway.ts
     python benchmarks/bench.py --only imports  # `python -X importtime` top offenders
 
 Issue 2: cold `railsafe check` of a one-service repository (`railway.toml` +
@@ -11,6 +12,11 @@ validating the same settings as `railway.json` against railway.schema.json.
 Both are run as fresh processes from this venv, alternating, and the medians
 are compared. check-jsonschema is a benchmark-only dependency
 (`pip install check-jsonschema`, the `bench` extra).
+
+Issue 7: a generated `.railway/railway.ts` declaring 200 services (each with
+a source root, build, pre-deploy and start command, variables) is checked in
+under 1 s; and the tree-sitter grammars for IaC files load only when a tree
+has one, so the one-service check above imports none of them.
 
 Issue 3: a generated monorepo of 500 services (each with railway.toml,
 package.json, a Dockerfile, start.sh and tests/conftest.py) is checked in
@@ -37,7 +43,10 @@ CHECK_JSONSCHEMA = BIN / "check-jsonschema"
 SCHEMA = REPO / "schemas" / "railway.schema.json"
 RATIO_TARGET = 0.6
 MONOREPO_TARGET_S = 5.0
-ENV = {**os.environ, "NO_COLOR": "1"}
+# bytecode is written and reused, as after `pip install` (a shell with
+# PYTHONDONTWRITEBYTECODE=1 would otherwise recompile an editable install on every run)
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+       "NO_COLOR": "1"}
 
 RAILWAY_TOML = """\
 [build]
@@ -289,6 +298,78 @@ def bench_monorepo(tmp: Path, sizes: list[int], runs: int) -> bool:
     return ok
 
 
+# -- issue 7: Infrastructure as Code ---------------------------------------------------
+IAC_TARGET_S = 1.0
+IAC_GRAMMARS = ("tree_sitter_typescript", "tree_sitter_go", "railsafe.iac.typescript")
+
+
+def make_iac_repo(root: Path, services: int) -> None:
+    """One `.railway/railway.ts` with `services` services, each rooted in its own directory."""
+    (root / ".railway").mkdir(parents=True)
+    lines = [
+        'import { defineRailway, github, postgres, preserve, project, service } from "railway/iac";',
+        "",
+        'export const partial = "bench";',
+        "",
+        "export default defineRailway((ctx) => {",
+        '  const db = postgres("pg");',
+    ]
+    for i in range(services):
+        (root / f"svc{i}").mkdir()
+        (root / f"svc{i}" / "package.json").write_text(
+            '{"scripts": {"build": "tsc", "migrate": "prisma migrate deploy"}}', encoding="utf-8")
+        lines += [
+            f'  const s{i} = service("svc{i}", {{',
+            f'    source: github("acme/bench", {{ rootDirectory: "svc{i}" }}),',
+            '    build: "npm run build",',
+            '    preDeploy: ctx.environment === "production" ? "npm run migrate" : "npm run migrate",',
+            '    start: "node server.js",',
+            '    healthcheck: "/health",',
+            '    deploy: { restartPolicyType: "ON_FAILURE", restartPolicyMaxRetries: 3 },',
+            '    env: { DATABASE_URL: db.env.DATABASE_URL, SECRET_KEY: preserve(), MODE: "web" },',
+            "  });",
+        ]
+    names = ", ".join(["db", *(f"s{i}" for i in range(services))])
+    lines += [f'  return project("bench", {{ resources: [{names}] }});', "});", ""]
+    (root / ".railway" / "railway.ts").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _grammars_loaded(repo: Path) -> list[str]:
+    """Which IaC grammars a `railsafe check` of `repo` imports (run in a fresh process)."""
+    code = (
+        "import sys; from railsafe.cli import main; sys.argv = ['railsafe', 'check', "
+        f"{str(repo)!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {IAC_GRAMMARS!r} if m in sys.modules], file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True,
+                          text=True, check=False)
+    return json.loads(proc.stderr.strip().splitlines()[-1].replace("'", '"'))
+
+
+def bench_iac(tmp: Path, runs: int, services: int = 200) -> bool:
+    repo = tmp / "iac"
+    make_iac_repo(repo, services)
+    timed([str(RAILSAFE), "check", str(repo)])  # warm-up: bytecode, file cache
+    times, code = [], 0
+    for _ in range(runs):
+        elapsed, code = timed([str(RAILSAFE), "check", str(repo)])
+        times.append(elapsed)
+    total = statistics.median(times)
+    one = tmp / "one-service"
+    one.mkdir(exist_ok=True)
+    (one / "railway.toml").write_text(RAILWAY_TOML, encoding="utf-8")
+    (one / "nixpacks.toml").write_text(NIXPACKS_TOML, encoding="utf-8")
+    print(f"\n== issue 7: .railway/railway.ts with {services} services, median of {runs} ==")
+    ok = total < IAC_TARGET_S
+    print(f"check: {total:.2f} s (target < {IAC_TARGET_S} s): {'OK' if ok else 'OVER TARGET'}; "
+          f"exit {code}")
+    loaded_one = _grammars_loaded(one)
+    loaded_iac = _grammars_loaded(repo)
+    print(f"IaC grammars imported by the one-service check: {loaded_one or 'none'} "
+          f"({'OK' if not loaded_one else 'SLOWER START'}); by the IaC check: {loaded_iac}")
+    return ok and not loaded_one
+
+
 # -- imports --------------------------------------------------------------------------
 def bench_imports(tmp: Path, top: int) -> None:
     repo = tmp / "imports"
@@ -323,7 +404,7 @@ def _importtime(args: list[str], top: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="railsafe speed benchmarks")
-    parser.add_argument("--only", choices=["startup", "monorepo", "imports"])
+    parser.add_argument("--only", choices=["startup", "monorepo", "iac", "imports"])
     parser.add_argument("--runs", type=int, default=15, help="alternating runs for startup")
     parser.add_argument("--mono-runs", type=int, default=3, help="runs per monorepo size")
     parser.add_argument("--sizes", default="100,250,500", help="monorepo sizes")
@@ -340,6 +421,8 @@ def main() -> int:
         if args.only in (None, "monorepo"):
             sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
             ok &= bench_monorepo(Path(tmp), sizes, args.mono_runs)
+        if args.only in (None, "iac"):
+            ok &= bench_iac(Path(tmp), args.mono_runs)
         if args.only in (None, "imports"):
             bench_imports(Path(tmp), args.top)
     return 0 if ok else 1

@@ -35,6 +35,7 @@ class IacSource:
     programs: dict[str | None, Program] = field(default_factory=dict)
     services: dict[str | None, list[IacService]] = field(default_factory=dict)
     failure: str | None = None  # railsafe's own reader failed (reported, never hidden)
+    _by_name: dict[tuple[str | None, str], IacService] | None = field(default=None, repr=False)
 
     @property
     def environments(self) -> tuple[str | None, ...]:
@@ -45,10 +46,13 @@ class IacSource:
         return self.programs.get(None)
 
     def service(self, env: str | None, name: str) -> IacService | None:
-        for svc in self.services.get(env, []):
-            if svc.name == name:
-                return svc
-        return None
+        """The service `name` in environment `env` (the first one, if declared twice)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for environment, declared in self.services.items():
+                for svc in declared:
+                    self._by_name.setdefault((environment, svc.name), svc)
+        return self._by_name.get((env, name))
 
     def service_names(self) -> list[str]:
         """Every service name the file declares in any environment, in order."""
