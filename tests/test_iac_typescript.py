@@ -571,13 +571,36 @@ def test_undecidable_condition_is_unresolved() -> None:
     assert value == Unresolved(Span(2, 26, 2, 38), "condition flag")
 
 
+def test_undecidable_if_forgets_assignments_and_returns() -> None:
+    src = IMPORT + (
+        "export default () => {\n"
+        '  let start = "a";\n'
+        '  if (process.env.CI) { start = "b"; }\n'
+        '  service("api", { start });\n'
+        "  if (process.env.X) return project(\"x\", {});\n"
+        '  return project("p", {});\n'
+        "};\n"
+    )
+    program = read(src)
+    assert config(program, "service.api").get("start") == Unresolved(
+        sp(src, 'start = "b"'), "assigned in a branch railsafe cannot decide")
+    assert program.project_call is None
+    assert notes(program, "unresolved") == [
+        ("an if on a condition railsafe cannot decide",
+         sp(src, 'if (process.env.CI) { start = "b"; }')),
+        ("an if on a condition railsafe cannot decide",
+         sp(src, 'if (process.env.X) return project("x", {});')),
+    ]
+
+
 def test_loops_over_unknown_lists_are_not_run_and_say_so() -> None:
     src = IMPORT + "for (const n of names) { service(n); }\n"
     program = read(src)
     assert program.resources == []
     assert notes(program, "unresolved") == [
         ("unknown name names", sp(src, "names")),
-        ("a for in statement", sp(src, "for (const n of names) { service(n); }")),
+        ("a loop over a list railsafe cannot read",
+         sp(src, "for (const n of names) { service(n); }")),
     ]
 
 

@@ -48,6 +48,14 @@ _ENGINES = frozenset({"postgres", "mysql", "redis", "mongo"})
 _CTX_ENV_FIELDS = frozenset({"environment", "environmentName"})
 _MAX_DEPTH = 150  # nested expressions / calls before a value is given up as Unresolved
 _MAX_CALLS = 5000  # function calls per file (guards runaway recursion in factories)
+_STATEMENTS = {
+    "if_statement": "an if on a condition railsafe cannot decide",
+    "switch_statement": "a switch on a value railsafe cannot decide",
+    "for_in_statement": "a loop over a list railsafe cannot read",
+    "for_statement": "a for loop",
+    "while_statement": "a while loop",
+    "do_statement": "a do-while loop",
+}
 _MAX_STEPS = 200_000  # expressions evaluated per file (guards nested loops)
 
 
@@ -571,11 +579,12 @@ class _Reader:
         return None
 
     def _opaque_statement(self, node: Any, scope: _Scope, kind: str) -> _Signal | None:
-        """A statement railsafe does not run (loops, switch, try): its effects are unknown."""
-        self.note("unresolved", node, f"a {kind.replace('_', ' ')}")
+        """A statement railsafe does not run: what it assigns or returns is unknown."""
+        what = _STATEMENTS.get(kind, f"a {kind.replace('_', ' ')}")
+        self.note("unresolved", node, what)
         self._forget_assigned(node, scope)
         if self._contains(node, "return_statement"):
-            return _Return(Unresolved(self.span(node), f"a return inside a {kind}"))
+            return _Return(Unresolved(self.span(node), f"a return inside {what}"))
         return None
 
     def _contains(self, node: Any, kind: str) -> bool:
