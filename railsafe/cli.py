@@ -194,6 +194,13 @@ def schema(
     sys.stdout.write(schema_text(kind))
 
 
+# `railsafe db snapshot|verify`: railsafe/db/cli.py imports only typer at this point;
+# SQLAlchemy and the driver load inside its commands (railsafe check never pays for them)
+from railsafe.db.cli import db_app  # noqa: E402
+
+app.add_typer(db_app, name="db")
+
+
 def main() -> None:
     """Console entry point: never a traceback, whatever happens."""
     try:

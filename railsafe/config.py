@@ -13,6 +13,9 @@ and the pytest plugin's (railsafe.pytest_plugin), read from the same file:
     allow-database-urls = ["postgresql://*@localhost:5432/app_dev"]  # exact exceptions
     allow-railway-environments = ["pr-*"]                          # RAILWAY_ENVIRONMENT_NAME
 
+and `railsafe db`'s, in a `db` table (`[tool.railsafe.db]` / `[db]`), checked by
+railsafe.db.settings when a `db` command runs.
+
 Both read the nearest settings file at or above a directory (`railsafe check`: the
 checked path; the plugin: pytest's rootdir), stopping at the git root. This module
 imports only the standard library's tomllib and dataclasses: the pytest plugin
@@ -29,6 +32,8 @@ from typing import Any
 KEYS = ("select", "ignore", "fail-on", "exclude")
 # read by the pytest plugin (railsafe.pytest_plugin), accepted here too
 PLUGIN_KEYS = ("database-url-variables", "allow-database-urls", "allow-railway-environments")
+# `railsafe db`'s table; its keys are checked by railsafe.db.settings
+DB_KEY = "db"
 # in one directory, the first wins
 SETTINGS_FILES = ("railsafe.toml", "pyproject.toml")
 
@@ -47,6 +52,7 @@ class Settings:
     database_url_variables: list[str] = field(default_factory=list)
     allow_database_urls: list[str] = field(default_factory=list)
     allow_railway_environments: list[str] = field(default_factory=list)
+    db: dict[str, Any] = field(default_factory=dict)
     source: Path | None = None
 
 
@@ -123,7 +129,7 @@ def _settings(path: Path, explicit: bool = False) -> Settings | None:
 
 
 def _from_table(path: Path, table: dict[str, Any]) -> Settings:
-    unknown = sorted(set(table) - set(KEYS) - set(PLUGIN_KEYS))
+    unknown = sorted(set(table) - set(KEYS) - set(PLUGIN_KEYS) - {DB_KEY})
     if unknown:
         raise ConfigError(f"{path}: unknown railsafe setting(s): {', '.join(unknown)}")
     plugin: dict[str, list[str]] = {}
@@ -132,6 +138,9 @@ def _from_table(path: Path, table: dict[str, Any]) -> Settings:
         if values is None:
             raise ConfigError(f"{path}: `{key}` must be a string or a list of strings")
         plugin[key] = values
+    db = table.get(DB_KEY, {})
+    if not isinstance(db, dict):
+        raise ConfigError(f"{path}: `{DB_KEY}` must be a table ([tool.railsafe.db] or [db])")
     fail_on = table.get("fail-on")
     if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
         raise ConfigError(f"{path}: `fail-on` must be error, warning, info or never")
@@ -143,5 +152,6 @@ def _from_table(path: Path, table: dict[str, Any]) -> Settings:
         database_url_variables=plugin["database-url-variables"],
         allow_database_urls=plugin["allow-database-urls"],
         allow_railway_environments=plugin["allow-railway-environments"],
+        db=db,
         source=path,
     )
