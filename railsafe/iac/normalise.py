@@ -360,7 +360,7 @@ def _port_text(value: Val) -> str:
 
 def _graph_volume_mounts(member: Member | None, volumes: dict[str, Any]) -> dict[str, Any]:
     """`normalizeVolumeMounts`: `volume()` values become attachments, others stay raw
-    (`volumeMounts` stays, even empty, whenever the key is given)."""
+    (both objects stay, even empty, whenever the key is given)."""
     if member is None or _truthy(member.value) is False:
         return {}
     if not isinstance(member.value, Obj):
@@ -374,7 +374,7 @@ def _graph_volume_mounts(member: Member | None, volumes: dict[str, Any]) -> dict
                                  "volumeConfig": volumes.get(m.value.address, {})}
         else:
             raw[m.key] = to_json(m.value)
-    return {"volumeMounts": raw, **({"volumeAttachments": attachments} if attachments else {})}
+    return {"volumeMounts": raw, "volumeAttachments": attachments}
 
 
 def _with_group_and_assignments(node: dict[str, Any], resource: Resource) -> dict[str, Any]:
