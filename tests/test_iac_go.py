@@ -282,7 +282,7 @@ def test_is_environment_and_values() -> None:
     assert c.get("esc") == Str(at(text, '"a\\tb"'), "a\tb", None)
     assert c.get("list") == Seq(at(text, '[]string{"x"}'), (lit(text, '"x"'),))
     assert c.get("env") == Unresolved(at(text, "c.Environment", 2), "ctx.Environment")
-    assert c.get("u") == Unresolved(at(text, "unknownThing"), "name unknownThing")
+    assert c.get("u") == Unresolved(at(text, "unknownThing"), "unknown name unknownThing")
     assert p.environments == ("production", "staging")
     assert notes(p, "ctx-condition") == [
         (at(text, 'c.IsEnvironment("production")'), "production"),
@@ -291,7 +291,7 @@ def test_is_environment_and_values() -> None:
     assert notes(p, "ctx-feature") == [
         (at(text, 'c.IsEnvironment("production")'), "ctx.IsEnvironment")
     ]
-    assert (at(text, "unknownThing"), "name unknownThing") in notes(p, "unresolved")
+    assert (at(text, "unknownThing"), "unknown name unknownThing") in notes(p, "unresolved")
 
 
 def test_other_resources_and_sources() -> None:
@@ -366,7 +366,7 @@ def test_unknown_project_list() -> None:
     )
     p = rd(text)
     assert p.listed is None
-    assert (at(text, "load()"), "call to load()") in notes(p, "unresolved")
+    assert (at(text, "load()"), "call to load") in notes(p, "unresolved")
 
 
 def test_syntax_error_is_reported_not_raised() -> None:

@@ -315,8 +315,8 @@ def test_spread_of_unknown_is_opaque() -> None:
     p = rd(COMMON)
     b = config(p, "service.b")
     assert b.members == ()
-    assert b.opaque == (Unresolved(at(COMMON, "unknown"), "name unknown"),)
-    assert (at(COMMON, "unknown"), "name unknown") in notes(p, "unresolved")
+    assert b.opaque == (Unresolved(at(COMMON, "unknown"), "unknown name unknown"),)
+    assert (at(COMMON, "unknown"), "unknown name unknown") in notes(p, "unresolved")
 
 
 def test_loop_builds_env_and_keys_are_spanned_where_written() -> None:
@@ -369,7 +369,7 @@ def test_values_literals_and_fstrings() -> None:
     assert c.get("e") == Seq(at(text, '("t",)'), (Str(Span(6, e + 1, 6, e + 4), "t", e + 2),))
     assert c.get("f") == Str(at(text, 'f"run {APP} -w {N}"'), "run shop -w 2")
     assert c.get("g") == Unresolved(at(text, 'f"{missing}/x"'), "f-string with unknown parts")
-    assert (at(text, "missing"), "name missing") in notes(p, "unresolved")
+    assert (at(text, "missing"), "unknown name missing") in notes(p, "unresolved")
     assert c.get("h") == Str(at(text, '"a" "b"'), "ab")  # implicit concatenation: no column
     assert c.get("i") == Str(at(text, '" && ".join(["m", "s"])'), "m && s")
     assert c.get("j") == Num(at(text, "-3"), -3)
@@ -656,19 +656,19 @@ def test_unresolved_calls_and_conditions() -> None:
     p = rd(text)
     c = config(p, "service.s")
     assert c.get("start") == Unresolved(
-        at(text, 'json.load(open("x.json"))'), "call to json.load()"
+        at(text, 'json.load(open("x.json"))'), "call to json.load"
     )
-    assert (at(text, 'open("x.json")'), "call to open()") in notes(p, "unresolved")
-    assert c.get("n") == Unresolved(at(text, "compute()"), "call to compute()")
-    assert (at(text, "compute()"), "call to compute()") in notes(p, "unresolved")
-    assert (at(text, "flag()"), "call to flag()") in notes(p, "unresolved")
+    assert (at(text, 'open("x.json")'), "call to open") in notes(p, "unresolved")
+    assert c.get("n") == Unresolved(at(text, "compute()"), "call to compute")
+    assert (at(text, "compute()"), "call to compute") in notes(p, "unresolved")
+    assert (at(text, "flag()"), "call to flag") in notes(p, "unresolved")
     assert [r.address for r in p.resources] == ["service.s", "service.maybe"]  # both branches read
 
 
 def test_unresolved_resource_name() -> None:
     p = rd("from railway_sdk import service\nservice(NAME)\n")
     r = p.resources[0]
-    assert r.name == Unresolved(Span(2, 9, 2, 13), "name NAME") and r.address == "service.?"
+    assert r.name == Unresolved(Span(2, 9, 2, 13), "unknown name NAME") and r.address == "service.?"
 
 
 def test_project_with_unknown_resources_list() -> None:

@@ -634,7 +634,7 @@ class _Reader:
         found, value = scope.lookup(name)
         if found:
             return value
-        return self.unresolved(node, f"name {name}")
+        return self.unresolved(node, f"unknown name {name}")
 
     def ev_literal_element(self, node: Any, scope: _Scope) -> Any:
         return self.ev(_named(node)[0], scope)
@@ -844,7 +844,7 @@ class _Reader:
                     return Seq(span, tuple(items))
         for arg in args:
             self.ev(arg, scope)
-        return self.unresolved(node, f"call to {self.text(function)}()")
+        return self.unresolved(node, f"call to {self.text(function)}")
 
     def _lookup(self, node: Any, scope: _Scope) -> Any:
         found, value = scope.lookup(self.text(node))

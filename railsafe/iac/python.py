@@ -680,7 +680,7 @@ class _Reader:
             return value
         if node.id in ("True", "False", "None"):  # pragma: no cover (Constant since 3.8)
             return Null(self.span(node))
-        return self.unresolved(node, f"name {node.id}")
+        return self.unresolved(node, f"unknown name {node.id}")
 
     def ev_List(self, node: ast.List | ast.Tuple | ast.Set, scope: _Scope) -> Any:
         items: list[Val] = []
@@ -1156,7 +1156,7 @@ class _Reader:
             self.ev(arg.value if isinstance(arg, ast.Starred) else arg, scope)
         for keyword in node.keywords:
             self.ev(keyword.value, scope)
-        return self.unresolved(node, f"call to {self.text_of(self.span(node.func))}()")
+        return self.unresolved(node, f"call to {self.text_of(self.span(node.func))}")
 
     def builtin_call(self, name: str, node: ast.Call, scope: _Scope) -> Any:
         span = self.span(node)
