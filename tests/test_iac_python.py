@@ -861,3 +861,13 @@ def test_group_binding() -> None:
         backend is not None and backend.binding == "backend" and backend.members == ("service.x",)
     )
     assert p.listed == ("group.backend", "service.x")
+
+
+def test_syntax_warnings_are_not_printed() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        p = read_python("from railway_sdk import service\nx = 1if True else 2\ns = '\\d'\n", REL, None)
+    assert p.error is None
+    assert caught == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,7 +172,9 @@ def read_python(text: str, relpath: str, environment: str | None) -> Program:
     """Read one `railway.py` statically for one environment (None: one it does not name)."""
     program = Program(path=relpath, language="python", environment=environment)
     try:
-        tree = ast.parse(text, filename=relpath)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings about the checked file are not ours
+            tree = ast.parse(text, filename=relpath)
     except SyntaxError as exc:
         program.error = f"syntax error: {exc.msg}"
         program.error_span = _syntax_span(exc)
