@@ -871,3 +871,11 @@ def test_syntax_warnings_are_not_printed() -> None:
         p = read_python("from railway_sdk import service\nx = 1if True else 2\ns = '\\d'\n", REL, None)
     assert p.error is None
     assert caught == []
+
+
+def test_unknown_decorator_is_noted_and_the_body_still_read() -> None:
+    text = "import functools\nfrom railway_sdk import service\n@functools.cache\ndef main(ctx):\n    service('a')\n"
+    p = rd(text)
+    assert p.entry is not None and p.entry.callable
+    assert [r.address for r in p.resources] == ["service.a"]
+    assert (Span(3, 2, 3, 17), "decorator functools.cache") in notes(p, "unresolved")

@@ -490,12 +490,12 @@ class _Reader:
         self.exec_block(stmt.orelse, scope)
 
     def define(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
-        func: Any = _Func(stmt, scope)
-        for decorator in reversed(stmt.decorator_list):
+        for decorator in stmt.decorator_list:
             deco = self.ev(decorator, scope)
             if not (isinstance(deco, _SdkFn) and deco.name in ("define_railway", "defineRailway")):
-                func = self.unresolved(decorator, "decorated function", note=False)
-        scope.names[stmt.name] = func
+                # read the body as written; say that a wrapper may change what runs
+                self.unresolved(decorator, f"decorator {self.text_of(self.span(decorator))}")
+        scope.names[stmt.name] = _Func(stmt, scope)
 
     def imports(self, stmt: ast.Import | ast.ImportFrom, scope: _Scope) -> None:
         if isinstance(stmt, ast.Import):
