@@ -879,3 +879,10 @@ def test_unknown_decorator_is_noted_and_the_body_still_read() -> None:
     assert p.entry is not None and p.entry.callable
     assert [r.address for r in p.resources] == ["service.a"]
     assert (Span(3, 2, 3, 17), "decorator functools.cache") in notes(p, "unresolved")
+
+
+def test_typescript_shaped_positional_config_is_noted() -> None:
+    text = "from railway_sdk import service\nservice('api', {'start': 'x'})\n"
+    p = rd(text)
+    assert (at(text, "{'start': 'x'}"), "service() takes 1 positional argument(s)") in notes(p, "unresolved")
+    assert p.resources[0].config is None

@@ -1388,6 +1388,11 @@ class _Reader:
     def sdk_call(self, name: str, node: ast.Call, scope: _Scope) -> Any:
         span = self.span(node)
         skip = {"name"}
+        allowed = _POSITIONAL.get(name)
+        if allowed is not None and len(node.args) > allowed:
+            # `service("api", {...})` (the TypeScript shape) raises TypeError when run
+            extra_arg = node.args[allowed]
+            self.unresolved(extra_arg, f"{name}() takes {allowed} positional argument(s)")
         if name in ("service", "fn"):
             rname = self._name(node, scope)
             extra: list[Member] = []
@@ -1589,6 +1594,12 @@ class _Reader:
 
 
 _UNKNOWN = object()
+# positional parameters of railway_sdk 0.7.0's resource helpers (the rest are keywords)
+_POSITIONAL = {
+    "service": 1, "fn": 3, "postgres": 1, "mysql": 1, "redis": 1, "mongo": 1, "database": 2,
+    "volume": 2, "bucket": 2, "group": 3, "project": 2, "github": 1, "image": 1, "template": 1,
+    "empty": 0, "preserve": 0, "ref": 2,
+}  # fmt: skip
 _BUILTINS = (
     "dict",
     "list",
