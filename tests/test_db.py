@@ -330,6 +330,7 @@ def test_verify_reads_its_rules_from_the_settings(pg: str, tmp_path: Path,
         'min-rows = { users = 1, clinics = 3 }\nstatement-timeout = 3\n'
     )
     monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, ["check", "."]).exit_code == 0  # `check` accepts the table
     result = run(None, "verify", env={"APP_DB": pg})
     assert result.exit_code == 1
     assert "railsafe: clinics: 2 rows, fewer than the 3 required (min-rows)" in result.stderr
@@ -422,6 +423,12 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "railsafe.toml").write_text("[db]\nmin-row = 1\n")
     cfg = run(url, "verify", "--config", str(tmp_path / "railsafe.toml"))
     assert cfg.exit_code == 2 and "unknown setting(s): min-row" in cfg.stderr
+    (tmp_path / "pyproject.toml").write_text("[tool.railsafe]\ndb = 1\n")
+    cfg = run(url, "verify", "--config", str(tmp_path / "pyproject.toml"))
+    assert cfg.exit_code == 2 and "`db` must be a table" in cfg.stderr
+    checked = CliRunner().invoke(app, ["check", str(tmp_path), "--config",
+                                       str(tmp_path / "pyproject.toml")])
+    assert checked.exit_code == 2  # `check` reads the same file and refuses it too
 
 
 @pytest.mark.parametrize(

@@ -25,14 +25,17 @@ else
     RS_PG_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     RS_PG_PASSWORD="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
     echo "$RS_PG_PASSWORD" > "$RS_PG_DIR/pw" && chmod 644 "$RS_PG_DIR/pw"
-    "${RS_PG_AS[@]}" "$RS_PG_BIN/initdb" -D "$RS_PG_DIR/data" -U postgres -E UTF8 \
-        --auth-host=scram-sha-256 --auth-local=trust --pwfile="$RS_PG_DIR/pw" >/dev/null
+    # from inside the cluster's directory: the postgres user may not enter the clone's
+    ( cd "$RS_PG_DIR" && "${RS_PG_AS[@]}" "$RS_PG_BIN/initdb" -D "$RS_PG_DIR/data" -U postgres \
+        -E UTF8 --auth-host=scram-sha-256 --auth-local=trust --pwfile="$RS_PG_DIR/pw" >/dev/null )
     rm -f "$RS_PG_DIR/pw"
-    "${RS_PG_AS[@]}" "$RS_PG_BIN/pg_ctl" -D "$RS_PG_DIR/data" -l "$RS_PG_DIR/log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $RS_PG_PORT -k $RS_PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-        start >/dev/null
+    ( cd "$RS_PG_DIR" && "${RS_PG_AS[@]}" "$RS_PG_BIN/pg_ctl" -D "$RS_PG_DIR/data" \
+        -l "$RS_PG_DIR/log" -w -t 60 -o "-c listen_addresses=127.0.0.1 -p $RS_PG_PORT \
+        -k $RS_PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null ) || { cat "$RS_PG_DIR/log" >&2; false; }
     _rs_pg_stop() {
-        "${RS_PG_AS[@]}" "$RS_PG_BIN/pg_ctl" -D "$RS_PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+        ( cd "$RS_PG_DIR" && "${RS_PG_AS[@]}" "$RS_PG_BIN/pg_ctl" -D "$RS_PG_DIR/data" \
+            -m immediate stop >/dev/null 2>&1 ) || true
         rm -rf "$RS_PG_DIR"
     }
     trap _rs_pg_stop EXIT
