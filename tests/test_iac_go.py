@@ -8,6 +8,9 @@ Spans are exact (1-based line, 1-based code-point column, exclusive end);
 from __future__ import annotations
 
 import textwrap
+import time
+
+import pytest
 
 from railsafe.findings import FILE_START, Span
 from railsafe.iac import read
@@ -408,3 +411,32 @@ def test_environments_include_cases_not_taken() -> None:
 def test_group_binding() -> None:
     group = rd(LEGACY).by_address("group.jobs")
     assert group is not None and group.binding == "jobs"
+
+
+def test_two_hundred_services_are_read_quickly(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = ["package main", "", 'import "github.com/railwayapp/railway-go-sdk"', ""]
+    lines += [
+        "func Railway(ctx railway.Context) railway.Project {",
+        '    db := railway.Postgres("db")',
+        "    res := []any{db}",
+    ]
+    for i in range(200):
+        lines += [
+            f'    s{i} := railway.ServiceNamed("svc-{i}", railway.ServiceConfig{{"source": railway.Github("acme/mono", map[string]any{{"rootDirectory": "svc/{i}"}}), "start": "./run {i}", "env": map[string]any{{"DATABASE_URL": db.Env("DATABASE_URL"), "S": railway.Preserve()}}}})',
+            f"    res = append(res, s{i})",
+        ]
+    lines += ['    return railway.ProjectNamed("mono", res)', "}"]
+    text = "\n".join(lines) + "\n"
+    started = time.perf_counter()
+    p = read_go(text, REL, "production")
+    elapsed = time.perf_counter() - started
+    assert (
+        p.error is None
+        and len(p.resources) == 201
+        and p.listed is not None
+        and len(p.listed) == 201
+    )
+    with capsys.disabled():
+        print(
+            f"\n[railsafe] 200-service railway.go ({len(text)} bytes) read in {elapsed * 1000:.1f} ms"
+        )
