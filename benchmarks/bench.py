@@ -307,7 +307,8 @@ def make_iac_repo(root: Path, services: int) -> None:
     """One `.railway/railway.ts` with `services` services, each rooted in its own directory."""
     (root / ".railway").mkdir(parents=True)
     lines = [
-        'import { defineRailway, github, postgres, preserve, project, service } from "railway/iac";',
+        "import { defineRailway, github, postgres, preserve, project, service }"
+        ' from "railway/iac";',
         "",
         'export const partial = "bench";',
         "",
@@ -317,12 +318,14 @@ def make_iac_repo(root: Path, services: int) -> None:
     for i in range(services):
         (root / f"svc{i}").mkdir()
         (root / f"svc{i}" / "package.json").write_text(
-            '{"scripts": {"build": "tsc", "migrate": "prisma migrate deploy"}}', encoding="utf-8")
+            '{"scripts": {"build": "tsc", "migrate": "prisma migrate deploy", '
+            '"migrate:staging": "prisma migrate deploy"}}', encoding="utf-8")
         lines += [
             f'  const s{i} = service("svc{i}", {{',
             f'    source: github("acme/bench", {{ rootDirectory: "svc{i}" }}),',
             '    build: "npm run build",',
-            '    preDeploy: ctx.environment === "production" ? "npm run migrate" : "npm run migrate",',
+            '    preDeploy: ctx.environment === "production"'
+            ' ? "npm run migrate" : "npm run migrate:staging",',
             '    start: "node server.js",',
             '    healthcheck: "/health",',
             '    deploy: { restartPolicyType: "ON_FAILURE", restartPolicyMaxRetries: 3 },',
