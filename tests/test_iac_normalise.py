@@ -344,3 +344,76 @@ def test_graph_equals_the_sdk(name: str, environment: str) -> None:
     assert got["partial"] == expected["partial"]
     assert got["project"]["name"] == expected["project"]["name"]
     assert got["project"]["resources"] == expected["project"]["resources"]
+
+
+# -- the Python SDK's semantics (railway_sdk 0.7.0) ---------------------------------------------
+
+
+def python_service(body: str) -> IacService:
+    program = read_typescript(HEAD + body, "railway.ts", None)
+    program.language = "python"
+    (svc,) = services(program)
+    return svc
+
+
+def test_python_pre_deploy_takes_the_first_key_given_and_wraps_any_string() -> None:
+    svc = python_service('service("a", { preDeploy: "", deploy: { preDeployCommand: ["d"] } });\n')
+    assert svc.graph()["deploy"] == {"preDeployCommand": [""]}
+    svc = python_service(
+        'service("a", { preDeploy: null, deploy: { preDeployCommand: ["d"] } });\n')
+    assert svc.graph()["deploy"] == {"preDeployCommand": ["d"]}
+
+
+def test_python_timeout_given_as_none_is_dropped() -> None:
+    svc = python_service(
+        'service("a", { healthcheckTimeout: null, run: { healthcheckTimeout: 45 } });\n')
+    assert "healthcheckTimeout" not in svc.deploy
+    ts, _ = one('service("a", { healthcheckTimeout: null, run: { healthcheckTimeout: 45 } });\n')
+    assert ts.graph()["deploy"] == {"healthcheckTimeout": 45}
+
+
+def test_python_variables_wrap_numbers_and_empty_containers_are_false() -> None:
+    svc = python_service('service("a", { env: { N: 2, B: true, Z: null } });\n')
+    assert svc.graph()["variables"] == {
+        "N": {"type": "raw", "value": 2}, "B": {"type": "raw", "value": True},
+        "Z": {"type": "raw", "value": None}}
+    empty = python_service('service("a", { env: {}, domains: [], volumeMounts: {} });\n')
+    assert empty.graph() == {"address": "service.a", "type": "service", "kind": "empty",
+                             "name": "a"}
+    ts, _ = one('service("a", { env: {}, domains: [], volumeMounts: {} });\n')
+    assert ts.graph() == {"address": "service.a", "type": "service", "kind": "empty", "name": "a",
+                          "variables": {}, "networking": {"customDomains": {}},
+                          "volumeMounts": {}, "volumeAttachments": {}}
+
+
+def test_python_root_directory_uses_or() -> None:
+    svc = python_service(
+        'service("a", { source: github("o/r", { rootDirectory: "" }), root: "b" });\n')
+    assert svc.graph()["source"]["rootDirectory"] == "b"
+    assert svc.root_directory is not None and svc.root_directory.text == "b"
+    ts, _ = one('service("a", { source: github("o/r", { rootDirectory: "" }), root: "b" });\n')
+    assert ts.graph()["source"]["rootDirectory"] == ""
+
+
+def test_python_assignments_do_not_reach_the_graph() -> None:
+    src = HEAD + 'const pg = postgres("pg");\npg.deploy = { startCommand: "x" };\n'
+    program = read_typescript(src, "x", None)
+    program.language = "python"
+    (pg,) = databases(program)
+    assert "deploy" not in resource_graph(pg, program)
+
+
+def test_python_function_code_file_and_runtime() -> None:
+    src = HEAD + 'service("f", { code_file: "handler.ts", runtime: "bun:1.2.0" });\n'
+    program = read_typescript(src, "x", None)
+    program.language = "python"
+    program.resources[0].kind = "function"
+    (svc,) = services(program)
+    assert svc.unknown_keys == []
+    graph_node = svc.graph()
+    assert graph_node["kind"] == "function"
+    assert graph_node["source"] == {"type": "image",
+                                    "image": "ghcr.io/railwayapp/function-bun:1.2.0"}
+    assert isinstance(svc.start, Unresolved)
+    assert graph_node["deploy"]["startCommand"] == {
+        "unresolved": "the function's code, read from code_file at plan time"}

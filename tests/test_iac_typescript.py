@@ -736,3 +736,49 @@ def test_two_hundred_services_read_fast() -> None:
     assert len(program.resources) == 201
     assert program.listed is not None and len(program.listed) == 201
     print(f"200 services read in {elapsed * 1000:.0f} ms")
+
+
+# -- CommonJS -------------------------------------------------------------------------------------
+
+
+def test_exports_before_module_exports_are_lost() -> None:
+    src = (
+        'const { project, service } = require("railway/iac");\n'
+        'exports.partial = "lost";\n'
+        'module.exports = { default: () => project("p", { resources: [service("a")] }) };\n'
+        'module.exports.partial = "kept";\n'
+        'exports.ignored = "written to the replaced object";\n'
+    )
+    program = read(src, path="railway.cjs")
+    assert program.partial == lit(src, '"kept"')
+    assert [name for name, _ in program.exports] == ["default", "partial"]
+    assert program.entry is not None
+    assert (program.entry.name, program.entry.callable) == ("module.exports", True)
+    assert program.listed == ("service.a",)
+
+
+def test_exports_default_is_the_entry() -> None:
+    src = (
+        'const { project, service } = require("railway/iac");\n'
+        'exports.partial = "p";\n'
+        'exports.default = () => project("p", { resources: [service("b")] });\n'
+    )
+    program = read(src, path="railway.cjs")
+    assert program.partial == lit(src, '"p"')
+    assert program.entry is not None and program.entry.span == sp(src, "exports.partial")
+    assert program.listed == ("service.b",)
+
+
+def test_spread_and_properties_of_a_source_helper() -> None:
+    src = IMPORT + (
+        'const src = github("o/r", { branch: "dev" });\n'
+        'service("a", { source: { ...src, rootDirectory: "x" }, start: src.repo + " " + src.branch'
+        ' });\n'
+    )
+    c = config(read(src), "service.a")
+    source = c.get("source")
+    assert isinstance(source, Obj)
+    assert [(m.key, getattr(m.value, "text", None)) for m in source.members] == [
+        ("type", "github"), ("repo", "o/r"), ("branch", "dev"), ("rootDirectory", "x")]
+    start = c.get("start")
+    assert isinstance(start, Str) and start.text == "o/r dev"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from railsafe.findings import Span
 from railsafe.iac.model import (
     Bool,
     Language,
@@ -48,6 +49,7 @@ SERVICE_KEYS = frozenset({
     "clusterDisplay",
 })
 PYTHON_EXTRA_KEYS = frozenset({"tracing", "cdn"})
+PYTHON_FN_ARGS = frozenset({"code_file", "runtime"})  # fn(name, code_file, runtime, **config)
 RUN_KEYS = frozenset({"command", "preDeploy", "healthcheck", "healthcheckTimeout"})
 BUILD_KEYS = frozenset({
     "builder", "watchPatterns", "buildCommand", "buildEnvironment", "dockerfilePath",
@@ -107,13 +109,16 @@ def to_json(value: Val | None) -> Any:
 
 
 def _source_json(source: SourceVal) -> dict[str, Any]:
-    """github()/image()/template()/empty() as the SDK builds them."""
+    """github()/image()/template()/empty() as the SDK builds them (a Python
+    `github(branch=None)` has no branch; TypeScript's `branch ?? "main"` has one)."""
     options = to_json(source.options) if source.options is not None else {}
     name = to_json(source.value)
     if source.type == "github":
         branch = options.get("branch")
-        return {"type": "github", "repo": name, **options,
-                "branch": branch if branch is not None else "main"}
+        given = source.options is not None and source.options.member("branch") is not None
+        if branch is None and not given:
+            branch = "main"
+        return _prune({"type": "github", "repo": name, **options, "branch": branch}) or {}
     if source.type == "image":
         return {"type": "image", "image": name, **options}
     if source.type == "template":
@@ -144,7 +149,8 @@ def _present(member: Member | None) -> bool:
     return member is not None and not isinstance(member.value, Null)
 
 
-def _truthy(value: Val) -> bool | None:
+def _truthy(value: Val, language: Language = "typescript") -> bool | None:
+    """Truthiness where it is known: JavaScript's, or Python's (empty containers are false)."""
     if isinstance(value, Str):
         return value.text != ""
     if isinstance(value, Num | Bool):
@@ -153,20 +159,39 @@ def _truthy(value: Val) -> bool | None:
         return False
     if isinstance(value, Unresolved):
         return None
+    if language == "python":
+        if isinstance(value, Seq):
+            return bool(value.items)
+        if isinstance(value, Obj):
+            return True if value.members else (None if value.opaque else False)
     return True
 
 
 def _first(language: Language, *candidates: Member | None) -> Member | None:
-    """`a ?? b ?? c` in TypeScript and Go, `a or b or c` in Python (§1.5)."""
-    for member in candidates:
-        if member is None:
-            continue
-        if language == "python":
-            if _truthy(member.value) is not False:
+    """`a ?? b ?? c` in TypeScript and Go; `a or b or c` in Python (§1.5), which is
+    the first truthy one or else the last (a missing key is None)."""
+    if language == "python":
+        for member in candidates:
+            if member is not None and _truthy(member.value, language) is not False:
                 return member
-        elif not isinstance(member.value, Null):
+        return candidates[-1] if candidates else None
+    for member in candidates:
+        if member is not None and not isinstance(member.value, Null):
             return member
     return None
+
+
+def _given(*candidates: Member | None) -> Member | None:
+    """Python's `d.get("a", d.get("b", ...))`: the first key present, even when None."""
+    for member in candidates:
+        if member is not None:
+            return member
+    return None
+
+
+def _int(value: Val) -> bool:
+    """Python's `isinstance(x, int)` (booleans included)."""
+    return isinstance(value, Bool) or (isinstance(value, Num) and isinstance(value.value, int))
 
 
 def _obj(value: Val | None) -> Obj | None:
@@ -235,7 +260,7 @@ class IacService:
         }
         if isinstance(self.resource.config, Unresolved):
             node["unresolved"] = self.resource.config.reason
-            return _with_group_and_assignments(node, self.resource)
+            return _with_group_and_assignments(node, self.resource, self.language)
         if source is not None:
             node["source"] = source
         build_member = _member(config, "build")
@@ -249,21 +274,36 @@ class IacService:
         deploy = _prune({k: to_json(m.value) for k, m in self._deploy_before_assignments.items()})
         if deploy is not None:
             node["deploy"] = deploy
-        networking = _graph_networking(config)
+        language = self.language
+        networking = _graph_networking(config, language)
         if networking is not None:
             node["networking"] = networking
+        if language == "python":
+            for key in PYTHON_EXTRA_KEYS:
+                extra = _member(config, key)
+                rendered = to_json(extra.value) if extra is not None else None
+                rendered = _prune(rendered) if isinstance(rendered, dict) else rendered
+                if rendered is not None:
+                    node[key] = rendered
         env, variables = _member(config, "env"), _member(config, "variables")
-        if (env is not None and _truthy(env.value) is not False) or (
-                variables is not None and _truthy(variables.value) is not False):
-            node["variables"] = {k: _variable_json(m.value) for k, m in self.variables.items()}
-        node.update(_graph_volume_mounts(_member(config, "volumeMounts"), self._volumes))
+        if (env is not None and _truthy(env.value, language) is not False) or (
+                variables is not None and _truthy(variables.value, language) is not False):
+            node["variables"] = {k: _variable_json(m.value, language)
+                                 for k, m in self.variables.items()}
+        node.update(_graph_volume_mounts(_member(config, "volumeMounts"), self._volumes,
+                                         language))
         for key in _COPIED_KEYS:
             member = _member(config, key)
-            if member is not None and _truthy(member.value) is not False:
+            if member is None:
+                continue
+            # Python copies what is not None; TypeScript what is truthy
+            kept = (not isinstance(member.value, Null)) if language == "python" else (
+                _truthy(member.value) is not False)
+            if kept:
                 node[key] = to_json(member.value)
         if self.opaque:
             node["unresolved"] = "; ".join(u.reason for u in self.opaque)
-        return _with_group_and_assignments(node, self.resource)
+        return _with_group_and_assignments(node, self.resource, self.language)
 
     # the deploy members before `x.deploy = ...` assignments (graph() applies those itself)
     _deploy_before_assignments: dict[str, Member] = field(default_factory=dict, repr=False)
@@ -283,7 +323,8 @@ def _graph_kind(source: dict[str, Any] | None) -> str:
 
 
 def _graph_source(service: IacService) -> dict[str, Any] | None:
-    """`normalizeSource(config.source, config.root ?? config.rootDirectory)`."""
+    """`normalizeSource(config.source, config.root ?? config.rootDirectory)` (Python: `or`)."""
+    py = service.language == "python"
     alias = service._root_alias
     root = to_json(alias.value) if alias is not None else None
     source = service.source
@@ -294,18 +335,21 @@ def _graph_source(service: IacService) -> dict[str, Any] | None:
         return None
     if rendered.get("type"):
         own = rendered.get("rootDirectory")
-        return _prune({**rendered, "rootDirectory": own if own is not None else root})
+        chosen = (own or root) if py else (own if own is not None else root)
+        return _prune({**rendered, "rootDirectory": chosen})
     if rendered.get("repo"):
         branch = rendered.get("branch")
-        return _prune({"type": "github", "repo": rendered["repo"],
-                       "branch": branch if branch is not None else "main", "rootDirectory": root})
+        branch = (branch or "main") if py else (branch if branch is not None else "main")
+        return _prune({"type": "github", "repo": rendered["repo"], "branch": branch,
+                       "rootDirectory": root})
     if rendered.get("image"):
         return _prune({"type": "image", "image": rendered["image"], "rootDirectory": root})
     return {"type": "empty", "rootDirectory": root} if root else None
 
 
-def _variable_json(value: Val) -> Any:
-    """`normalizeVariables`: a string is a literal, a typed object passes, others are raw."""
+def _variable_json(value: Val, language: Language = "typescript") -> Any:
+    """`normalizeVariables`: a string is a literal, a typed object passes, others are raw
+    (Python wraps numbers, booleans and None as raw; TypeScript throws on them)."""
     if isinstance(value, Str):
         return {"type": "literal", "value": value.text}
     if isinstance(value, Ref | Shared | Preserve):
@@ -313,6 +357,8 @@ def _variable_json(value: Val) -> Any:
     if isinstance(value, Obj):
         rendered = to_json(value)
         return rendered if "type" in rendered else {"type": "raw", "value": rendered}
+    if isinstance(value, Seq) or (language == "python" and isinstance(value, Num | Bool | Null)):
+        return {"type": "raw", "value": to_json(value)}
     if isinstance(value, Num | Bool):
         return {"unresolved": "a number or boolean variable value (the TypeScript SDK throws)"}
     if isinstance(value, Null):
@@ -320,7 +366,7 @@ def _variable_json(value: Val) -> Any:
     return to_json(value)
 
 
-def _graph_networking(config: Obj | None) -> dict[str, Any] | None:
+def _graph_networking(config: Obj | None, language: Language) -> dict[str, Any] | None:
     """`normalizeNetworking`: domains and tcp ports merged over raw `networking`."""
     if config is None:
         return None
@@ -329,6 +375,8 @@ def _graph_networking(config: Obj | None) -> dict[str, Any] | None:
     if raw is not None and isinstance(raw.value, Obj):
         out.update(to_json(raw.value))
     domains = _member(config, "domains")
+    if domains is not None and _truthy(domains.value, language) is False:
+        domains = None
     if domains is not None and isinstance(domains.value, Seq):
         custom: dict[str, Any] = {}
         for item in domains.value.items:
@@ -336,17 +384,23 @@ def _graph_networking(config: Obj | None) -> dict[str, Any] | None:
                 custom[item.text] = {"port": 8080}
             elif isinstance(item, Obj):
                 port = to_json(item.get("port"))
+                if language == "python":
+                    port = port or 8080
                 custom[str(to_json(item.get("domain")))] = {
                     "port": port if port is not None else 8080}
+            else:
+                custom[str(to_json(item))] = {"unresolved": "a domain railsafe cannot read"}
         out["customDomains"] = custom
-    elif domains is not None and _truthy(domains.value) is not False:
+    elif domains is not None:
         out["customDomains"] = to_json(domains.value)
     tcp = _member(config, "tcp")
     proxies = _member(config, "tcpProxies")
-    chosen = tcp if tcp is not None and _truthy(tcp.value) else proxies
+    chosen = tcp if tcp is not None and _truthy(tcp.value, language) is not False else proxies
+    if chosen is not None and _truthy(chosen.value, language) is False:
+        chosen = None
     if chosen is not None and isinstance(chosen.value, Seq):
         out["tcpProxies"] = {_port_text(p): {} for p in chosen.value.items}
-    elif chosen is not None and _truthy(chosen.value) is not False:
+    elif chosen is not None:
         out["tcpProxies"] = to_json(chosen.value)
     return _prune(out)
 
@@ -358,10 +412,11 @@ def _port_text(value: Val) -> str:
     return str(to_json(value))
 
 
-def _graph_volume_mounts(member: Member | None, volumes: dict[str, Any]) -> dict[str, Any]:
+def _graph_volume_mounts(member: Member | None, volumes: dict[str, Any],
+                         language: Language) -> dict[str, Any]:
     """`normalizeVolumeMounts`: `volume()` values become attachments, others stay raw
-    (both objects stay, even empty, whenever the key is given)."""
-    if member is None or _truthy(member.value) is False:
+    (both objects stay, even empty, whenever the key is given and truthy)."""
+    if member is None or _truthy(member.value, language) is False:
         return {}
     if not isinstance(member.value, Obj):
         return {"volumeMounts": to_json(member.value)}
@@ -377,9 +432,14 @@ def _graph_volume_mounts(member: Member | None, volumes: dict[str, Any]) -> dict
     return {"volumeMounts": raw, "volumeAttachments": attachments}
 
 
-def _with_group_and_assignments(node: dict[str, Any], resource: Resource) -> dict[str, Any]:
+def _with_group_and_assignments(node: dict[str, Any], resource: Resource,
+                                language: Language) -> dict[str, Any]:
+    """`group()` copies carry `groupId`; `x.deploy = ...` writes into the TypeScript node,
+    while a Python `Service` keeps the attribute beside its graph (`to_graph` ignores it)."""
     if resource.group is not None:
         node["groupId"] = resource.group
+    if language == "python":
+        return node
     for assignment in resource.assignments:
         if assignment.path:
             _set_path(node, assignment.path, to_json(assignment.value))
@@ -405,6 +465,9 @@ def _service(resource: Resource, language: Language, volumes: dict[str, Any]) ->
         config = Obj(resource.call)
     svc.opaque = config.opaque
     allowed = SERVICE_KEYS | (PYTHON_EXTRA_KEYS if language == "python" else frozenset())
+    if language == "python" and resource.kind == "function":
+        allowed = allowed | PYTHON_FN_ARGS
+        config = _python_function(config)
     svc.unknown_keys = [m for m in config.members if m.key not in allowed]
     run = _obj(config.get("run"))
     if run is not None:
@@ -419,8 +482,10 @@ def _service(resource: Resource, language: Language, volumes: dict[str, Any]) ->
     source_member = config.member("source")
     if source_member is not None and isinstance(source_member.value, SourceVal | Obj):
         svc.source, svc.source_member = source_member.value, source_member
-    root = _first("typescript", config.member("root"), config.member("rootDirectory"))
-    own_root = _source_root(svc.source)
+    root = _first(language, config.member("root"), config.member("rootDirectory"))
+    if root is not None and _truthy(root.value, language) is False and language == "python":
+        root = None  # `root or rootDirectory` that is falsy: no root directory
+    own_root = _source_root(svc.source, language)
     svc._root_alias = root
     svc.root_member = own_root if own_root is not None else root
     if svc.root_member is not None and isinstance(svc.root_member.value, Str):
@@ -441,7 +506,8 @@ def _service(resource: Resource, language: Language, volumes: dict[str, Any]) ->
 
     svc._deploy_before_assignments = _deploy(config, run, raw_deploy, language, svc)
     deploy = dict(svc._deploy_before_assignments)
-    for assignment in resource.assignments:
+    # a Python Service keeps `svc.deploy = ...` beside its graph: no effect there
+    for assignment in resource.assignments if language != "python" else []:
         path = assignment.path
         if path == ("deploy",):
             assigned = _obj(assignment.value)
@@ -473,15 +539,57 @@ def _service(resource: Resource, language: Language, volumes: dict[str, Any]) ->
     return svc
 
 
-def _source_root(source: SourceVal | Obj | None) -> Member | None:
-    """`source.rootDirectory` where the SDK honours it (typed sources only)."""
+def _source_root(source: SourceVal | Obj | None, language: Language) -> Member | None:
+    """`source.rootDirectory` where the SDK honours it (typed sources only; Python: if truthy)."""
     if isinstance(source, SourceVal):
         member = _member(source.options, "rootDirectory")
-    elif isinstance(source, Obj) and _truthy(source.get("type") or Null(source.span)):
+    elif isinstance(source, Obj) and source.get("type") is not None and _truthy(
+            source.get("type") or Null(source.span)):
         member = source.member("rootDirectory")
     else:
         return None
-    return member if _present(member) else None
+    if member is None or isinstance(member.value, Null):
+        return None
+    if language == "python" and _truthy(member.value, language) is False:
+        return None
+    return member
+
+
+def _python_function(config: Obj) -> Obj:
+    """Python `fn(name, code_file, runtime)`: the SDK reads `code_file` at evaluation and
+    makes it the start command, with a function image as the source unless one is given."""
+    code_file, runtime = config.member("code_file"), config.member("runtime")
+    if code_file is None and runtime is None:
+        return config
+    extra: list[Member] = []
+    if config.member("source") is None or isinstance(config.get("source"), Null):
+        image_name = _function_image(runtime.value if runtime is not None else None)
+        at = runtime or code_file
+        assert at is not None
+        source: Val = SourceVal(at.key_span, "image", image_name, None) if isinstance(
+            image_name, Str) else image_name
+        extra.append(Member("source", at.key_span, source))
+    if code_file is not None and not isinstance(code_file.value, Null):
+        extra.append(Member("start", code_file.key_span, Unresolved(
+            code_file.value.span, "the function's code, read from code_file at plan time")))
+    return Obj(config.span, (*config.members, *extra), config.opaque)
+
+
+def _function_image(runtime: Val | None) -> Str | Unresolved:
+    """`railway_sdk.function_image(runtime)`."""
+    prefix = "ghcr.io/railwayapp/function-"
+    if runtime is None or isinstance(runtime, Null):
+        return Str(Span(1, 1, 1, 1), prefix + "bun:1.4.0")
+    if not isinstance(runtime, Str):
+        return Unresolved(runtime.span, "a function runtime railsafe cannot read")
+    name = runtime.text.strip()
+    if name.lower().startswith(prefix):
+        text = name
+    elif name == "bun":
+        text = prefix + "bun:1.4.0"
+    else:
+        text = prefix + name
+    return Str(runtime.span, text)
 
 
 def _deploy(config: Obj, run: Obj | None, raw: Obj | None, language: Language,
@@ -495,46 +603,64 @@ def _deploy(config: Obj, run: Obj | None, raw: Obj | None, language: Language,
         else:
             deploy[key] = member
 
+    py = language == "python"
     put("startCommand", _first(language, config.member("start"), config.member("startCommand"),
                                _member(run, "command"), _member(raw, "startCommand")))
-    pre = _first("typescript", config.member("preDeploy"), config.member("preDeployCommand"),
-                 _member(run, "preDeploy"))
+    pre_candidates = (config.member("preDeploy"), config.member("preDeployCommand"),
+                      _member(run, "preDeploy"))
+    # TypeScript: `a ?? b ?? c`, a string wrapped when truthy; Python: the first key given,
+    # any string wrapped (`""` too)
+    pre = _given(*pre_candidates) if py else _first(language, *pre_candidates)
     if pre is not None and isinstance(pre.value, Seq | Unresolved):
         put("preDeployCommand", pre)
-    elif pre is not None and _truthy(pre.value):
+    elif pre is not None and isinstance(pre.value, Str) and (py or _truthy(pre.value)):
         put("preDeployCommand", Member(pre.key, pre.key_span, Seq(pre.value.span, (pre.value,))))
+    elif pre is not None and py and not isinstance(pre.value, Null):
+        put("preDeployCommand", pre)
     else:
         put("preDeployCommand", _member(raw, "preDeployCommand"))
     put("healthcheckPath", _first(language, config.member("healthcheck"),
                                   config.member("healthcheckPath"), _member(run, "healthcheck"),
                                   _member(raw, "healthcheckPath")))
-    put("healthcheckTimeout", _first("typescript", config.member("healthcheckTimeout"),
-                                     _member(run, "healthcheckTimeout"),
-                                     _member(raw, "healthcheckTimeout")))
+    timeouts = (config.member("healthcheckTimeout"), _member(run, "healthcheckTimeout"),
+                _member(raw, "healthcheckTimeout"))
+    put("healthcheckTimeout", _given(*timeouts) if py else _first(language, *timeouts))
     replicas, regions = config.member("replicas"), config.member("regions")
     region_map: Member | None = None
-    if replicas is not None and isinstance(replicas.value, Num | Unresolved):
+    if replicas is not None and (
+            isinstance(replicas.value, Unresolved)
+            or (_int(replicas.value) if py else isinstance(replicas.value, Num))):
         deploy["numReplicas"] = replicas
-    elif replicas is not None and _truthy(replicas.value):
+    elif replicas is not None and (
+            isinstance(replicas.value, Obj) if py else _truthy(replicas.value)):
         region_map = replicas
-    elif regions is not None and _truthy(regions.value) is not False:
+    elif regions is not None and (
+            isinstance(regions.value, Obj) if py else _truthy(regions.value) is not False):
         region_map = regions
     if region_map is not None:
-        deploy["multiRegionConfig"] = _regions(region_map, svc)
+        computed = _regions(region_map, svc, language)
+        raw_regions = _member(raw, "multiRegionConfig")
+        if py and _truthy(computed.value, language) is False and raw_regions is not None and (
+                _truthy(raw_regions.value, language)):
+            computed = raw_regions  # Python keeps a truthy raw map over an empty computed one
+        deploy["multiRegionConfig"] = computed
     return {k: m for k, m in deploy.items() if not isinstance(m.value, Null)}
 
 
-def _regions(member: Member, svc: IacService) -> Member:
+def _regions(member: Member, svc: IacService, language: Language) -> Member:
     """`normalizeRegions`: `{region: n | {count|replicas, stacker}}`; other keys lose the count."""
     value = member.value
     if not isinstance(value, Obj):
         return member
     regions: dict[str, Member] = {}
     for m in value.members:
-        if isinstance(m.value, Num):
+        if _int(m.value) if language == "python" else isinstance(m.value, Num):
             inner: Val = Obj(m.value.span, (Member("numReplicas", m.key_span, m.value),))
         elif isinstance(m.value, Obj):
-            count = _first("typescript", m.value.member("count"), m.value.member("replicas"))
+            counts = (m.value.member("count"), m.value.member("replicas"))
+            count = _given(*counts) if language == "python" else _first(language, *counts)
+            if count is not None and isinstance(count.value, Null):
+                count = None
             stacker = m.value.member("stacker")
             parts = []
             if count is not None:
@@ -557,8 +683,8 @@ def _regions(member: Member, svc: IacService) -> Member:
 
 def resource_graph(resource: Resource, program: Program | None = None) -> dict[str, Any]:
     """Any resource as the SDK's graph node (services through `IacService.graph`)."""
+    language: Language = program.language if program is not None else "typescript"
     if resource.type == "service":
-        language: Language = program.language if program is not None else "typescript"
         return _service(resource, language, _volume_configs(program)).graph()
     name = resource.name.text if isinstance(resource.name, Str) else "?"
     config = to_json(resource.config) if resource.config is not None else {}
@@ -573,10 +699,13 @@ def resource_graph(resource: Resource, program: Program | None = None) -> dict[s
                        "defaultMountPath": defaults[2]}
         options.update(config)
         output = options.get("output")
+        if language == "python":
+            output = output or None  # `options.get("output") or "DATABASE_URL"`
+        mount = options.get("defaultMountPath")
         node = {"address": resource.address, "type": "database", "kind": "database",
                 "engine": resource.kind, "name": name, "image": options.get("image"),
                 "output": output if output is not None else "DATABASE_URL",
-                "defaultMountPath": options.get("defaultMountPath"),
+                "defaultMountPath": (mount or None) if language == "python" else mount,
                 "source": _prune({"type": "image", "image": options.get("image")})}
         node = {k: v for k, v in node.items() if v is not None}
         if options.get("region"):
@@ -586,7 +715,7 @@ def resource_graph(resource: Resource, program: Program | None = None) -> dict[s
     else:
         node = {"address": resource.address, "type": resource.type, "name": name,
                 "config": config}
-    return _with_group_and_assignments(node, resource)
+    return _with_group_and_assignments(node, resource, language)
 
 
 def services(program: Program) -> list[IacService]:

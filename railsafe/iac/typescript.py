@@ -223,8 +223,10 @@ class _Reader:
         self.depth = 0
         self.steps = 0
         self.calls = 0
-        self.cjs_exports: Any = None
+        self.cjs_exports: Any = None  # what `module.exports = ...` assigned
         self.cjs_span: Span | None = None
+        self.cjs_loose: list[str] = []  # names set by `exports.x = ...` on the original object
+        self.cjs_replaced = False
 
     # -- positions -------------------------------------------------------------
     def _col(self, row: int, byte_col: int) -> int:
@@ -253,9 +255,11 @@ class _Reader:
         return Unresolved(self.span(node), reason)
 
     def as_val(self, value: Any, node: Any) -> Val:
-        """An interpreter value as a located `Val` for a Program."""
+        """An interpreter value as a located `Val` for a Program (`node` may be a Span)."""
         if isinstance(value, Val):
             return value
+        if isinstance(node, Span):
+            return Unresolved(node, "a value railsafe does not model")
         if isinstance(value, _CtxEnv):
             if self.environment is None:
                 return Unresolved(self.span(node), "ctx.environment (no environment assumed)")
@@ -318,8 +322,16 @@ class _Reader:
                     values[name], Val) else values[name]
                 break
         chosen: tuple[str, Any, Span] | None = None
-        if self.cjs_exports is not None and self.cjs_span is not None:
-            chosen = ("module.exports", self.cjs_exports, self.cjs_span)
+        if self.cjs_span is not None:
+            # CommonJS: the CLI's `import()` sees `module.exports` as the default export
+            value: Any = self.cjs_exports
+            if not self.cjs_replaced and "default" in self.cjs_loose:
+                value = values.get("default")  # `exports.default = ...`, unwrapped by the CLI
+            elif not self.cjs_replaced:
+                value = Obj(self.cjs_span, tuple(
+                    Member(n, spans[n], self.as_val(values[n], spans[n])) for n in self.cjs_loose
+                    if n in values))
+            chosen = ("module.exports", value, self.cjs_span)
         else:
             for name in ("default", "main", "Railway"):
                 if name in values and not isinstance(values[name], Null):
@@ -328,6 +340,9 @@ class _Reader:
         if chosen is None:
             return
         name, value, span = chosen
+        if name == "module.exports" and isinstance(value, Obj) and value.get(
+                "default") is not None and "default" in values:
+            value = values["default"]  # keeps a function the object held
         while isinstance(value, Obj) and value.get("default") is not None:
             value = value.get("default")
         if isinstance(value, _Closure):
@@ -340,7 +355,8 @@ class _Reader:
             program.entry = EntryPoint(name, span, True)
         else:
             program.entry = EntryPoint(name, span, False)
-            if isinstance(value, Obj) and program.project_call is None:
+            if isinstance(value, Obj) and program.project_call is None and (
+                    value.get("name") is not None or value.get("resources") is not None):
                 self._project_from(value.get("name"), value, value.span)
 
     # -- module level --------------------------------------------------------------
@@ -479,12 +495,20 @@ class _Reader:
         if path is None:
             return False
         if path == ["module", "exports"]:
-            value = self.ev(right, self.module)
+            raw = self._cjs_object(right)
+            value = self.ev(right, self.module) if raw is None else Obj(
+                self.span(right), tuple(m for m, _ in raw.values()))
             self.cjs_exports, self.cjs_span = value, self.span(left)
+            # the object `exports.x = ...` wrote to is replaced: those names are gone
+            for name in self.cjs_loose:
+                self.exports.spans.pop(name, None)
+                self.exports.values.pop(name, None)
+            self.cjs_loose = []
+            self.cjs_replaced = True
             if isinstance(value, Obj):
                 for m in value.members:
                     self.exports.spans[m.key] = m.key_span
-                    self.exports.values[m.key] = m.value
+                    self.exports.values[m.key] = raw[m.key][1] if raw else m.value
             else:
                 self.exports.spans["module.exports"] = self.span(left)
             return True
@@ -492,12 +516,42 @@ class _Reader:
                 len(path) == 2 and path[0] == "exports"):
             name = path[-1]
             value = self.ev(right, self.module)
+            if path[0] == "exports" and self.cjs_replaced:
+                return True  # written to the old exports object, which nothing reads
             self.exports.spans[name] = self.span(left)
             self.exports.values[name] = value
-            if name == "default":
-                self.cjs_exports, self.cjs_span = value, self.span(left)
+            if not self.cjs_replaced:
+                self.cjs_loose.append(name)
+                self.cjs_span = self.cjs_span or self.span(left)
             return True
         return False
+
+    def _cjs_object(self, node: Any) -> dict[str, tuple[Member, Any]] | None:
+        """`module.exports = { default: fn, partial: "x" }`, member by member, keeping the
+        functions (an `Obj` holds only values); None for any other shape."""
+        if node.type != "object":
+            return None
+        parts = _children(node)
+        simple = {"property_identifier", "string"}
+        if not all(p.type == "shorthand_property_identifier" or (
+                p.type == "pair" and (k := p.child_by_field_name("key")) is not None
+                and k.type in simple) for p in parts):
+            return None
+        out: dict[str, tuple[Member, Any]] = {}
+        for part in parts:
+            if part.type == "shorthand_property_identifier":
+                key, key_node = self.text(part), part
+                found, value = self.module.lookup(key)
+                if not found:
+                    value = self.unresolved(part, f"unknown name {key}")
+                at = part
+            else:
+                key_node = part.child_by_field_name("key")
+                at = part.child_by_field_name("value")
+                key = self._key_text(key_node, self.module) or ""
+                value = self.ev(at, self.module) if at is not None else Null(self.span(part))
+            out[key] = (Member(key, self.span(key_node), self.as_val(value, at or part)), value)
+        return out
 
     def _member_path(self, node: Any) -> list[str] | None:
         parts: list[str] = []
@@ -1030,6 +1084,8 @@ class _Reader:
             elif child.type == "spread_element":
                 inner = _children(child)
                 value = self.ev(inner[0], scope) if inner else Null(self.span(child))
+                if isinstance(value, SourceVal):
+                    value = _source_obj(value)
                 if isinstance(value, Obj):
                     members.extend(value.members)
                     opaque.extend(value.opaque)
@@ -1103,6 +1159,8 @@ class _Reader:
             return self.unresolved(node, f"property {key} of {base.address}")
         if isinstance(base, _EnvProxy):
             return Ref(span, base.address, key)
+        if isinstance(base, SourceVal):
+            base = _source_obj(base)
         if isinstance(base, Obj):
             value = base.get(key)
             if value is not None:
@@ -1537,6 +1595,23 @@ class _Reader:
         if decided is None:
             return self.unresolved(node, f"condition {self.text(condition)}")
         return self.ev(consequence if decided else alternative, scope)
+
+
+def _source_obj(source: SourceVal) -> Obj:
+    """A source helper's result as the object the SDK returns (`github()` is
+    `{type, repo, branch: branch ?? "main", ...options}`), for spreads and property reads."""
+    span = source.span
+    members = [Member("type", span, Str(span, source.type))]
+    if source.type != "empty":
+        key = {"github": "repo", "image": "image", "template": "template"}[source.type]
+        members.append(Member(key, span, source.value or Null(span)))
+        options = source.options.members if source.options is not None else ()
+        if source.type == "github":
+            branch = source.options.get("branch") if source.options is not None else None
+            if branch is None or isinstance(branch, Null):
+                members.append(Member("branch", span, Str(span, "main")))
+        members.extend(options)
+    return Obj(span, tuple(members), source.options.opaque if source.options else ())
 
 
 def _flatten(seq: Seq) -> list[Val]:
