@@ -71,3 +71,42 @@ def source_lines(text: str) -> list[str]:
     U+2028 and U+2029, so its line numbers drift from a span's.
     """
     return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+# -- stable identity: one definition, used by SARIF fingerprints, baselines and diff --
+
+
+def offending_text(f: Finding, source: str | None) -> str:
+    """The normalised text a finding sits on: its first line, trimmed, whitespace runs
+    collapsed to one space, secrets masked ("" when the source is unknown).
+
+    Not the line *number*: a finding whose line moves keeps its identity; one whose
+    text changes gets a new one. Redacted first, so no secret is ever hashed.
+    """
+    if source is None:
+        return ""
+    lines = source_lines(source)
+    if not 0 < f.span.line <= len(lines):
+        return ""
+    from railsafe.redact import redact
+
+    return " ".join(redact(lines[f.span.line - 1].strip()).split())
+
+
+def identity_base(rule: str, path: str, text: str) -> str:
+    """32 hex digits of sha256(rule, path, normalised offending text)."""
+    import hashlib
+
+    return hashlib.sha256(f"{rule}\0{path}\0{text}".encode()).hexdigest()[:32]
+
+
+def identities(findings: list[Finding], sources: dict[str, str]) -> list[str]:
+    """Each finding's stable identity, `<base>:<n>`, in order: `n` counts findings with
+    the same base (the same rule twice on one line of one file), so none collide."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        base = identity_base(f.rule, f.path, offending_text(f, sources.get(f.path)))
+        seen[base] = seen.get(base, 0) + 1
+        out.append(f"{base}:{seen[base]}")
+    return out

@@ -640,7 +640,7 @@ def test_sarif_reports_a_crashed_rule() -> None:
 
 
 def test_lines_split_on_newline_only() -> None:
-    from railsafe.findings import source_lines
+    from railsafe.findings import offending_text, source_lines
     from railsafe.suppress import filter_suppressed
 
     source = "a = 1 \u2028 b\x0cc\r\nsecond line\nthird  # railsafe: ignore[RS101]\n"
@@ -649,8 +649,9 @@ def test_lines_split_on_newline_only() -> None:
         "second line",
         "third  # railsafe: ignore[RS101]",
     ]
-    assert sarif_format.line_text(source, 2) == "second line"
     finding = _finding("RS101", "f.toml", Span(3, 1, 3, 2), "m")
+    line2 = dataclasses.replace(finding, span=Span(2, 1, 2, 2))
+    assert offending_text(line2, source) == "second line"
     assert filter_suppressed([finding], {"f.toml": source}) == []
     assert filter_suppressed(
         [dataclasses.replace(finding, span=Span(2, 1, 2, 2))], {"f.toml": source}

@@ -9,10 +9,12 @@ Choices, each answering a known way SARIF uploads fail or mislead:
   gets line 1, column 1 of its file.
 - Severity is mapped explicitly: error -> `error`, warning -> `warning`,
   info -> `note` (SARIF has no fourth level besides `none`, which we never use).
-- `partialFingerprints["railsafe/v1"]` is a hash of rule id + path + the
-  trimmed (and redacted) text of the finding's first line, plus an occurrence
-  counter for identical lines. It ignores the line *number*, so moving a line
-  does not reopen or duplicate an alert; changing the line's text does.
+- `partialFingerprints["railsafe/v1"]` is the finding's stable identity
+  (`railsafe.findings.identities`, shared with baselines and `railsafe diff`):
+  a hash of rule id + path + the normalised (trimmed, whitespace-collapsed,
+  redacted) text of the finding's first line, plus an occurrence counter for
+  identical lines. It ignores the line *number*, so moving a line does not
+  reopen or duplicate an alert; changing the line's text does.
 - Columns are Unicode code points (`columnKind`), 1-based; `endColumn` is
   exclusive, as in railsafe's own spans.
 - Only rules that have a result are listed in `tool.driver.rules`.
@@ -27,14 +29,13 @@ JSON escapes control characters.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import railsafe
-from railsafe.findings import Severity, source_lines
+from railsafe.findings import Severity, identities
 from railsafe.redact import redact
 
 if TYPE_CHECKING:
@@ -89,21 +90,6 @@ def physical_location(path: str, span: Span) -> dict[str, Any]:
     }
 
 
-def line_text(source: str | None, line: int) -> str:
-    """The trimmed, redacted text of 1-based `line` of `source` ("" if unknown)."""
-    if source is None:
-        return ""
-    lines = source_lines(source)
-    if not 0 < line <= len(lines):
-        return ""
-    return redact(lines[line - 1].strip())
-
-
-def fingerprint_base(rule: str, path: str, text: str) -> str:
-    digest = hashlib.sha256(f"{rule}\0{path}\0{text}".encode()).hexdigest()
-    return digest[:32]
-
-
 def _message(f: Finding) -> str:
     text = redact(f.message)
     if f.fix:
@@ -154,10 +140,8 @@ def sarif_log(report: Report, rules: Iterable[Rule] | None = None) -> dict[str, 
     descriptors = [_rule_descriptor(first[rid], registry.get(rid)) for rid in rule_ids]
 
     results: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for f in report.findings:
-        base = fingerprint_base(f.rule, f.path, line_text(report.sources.get(f.path), f.span.line))
-        seen[base] = seen.get(base, 0) + 1
+    prints = identities(report.findings, report.sources)
+    for f, fingerprint in zip(report.findings, prints, strict=True):
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
@@ -174,7 +158,7 @@ def sarif_log(report: Report, rules: Iterable[Rule] | None = None) -> dict[str, 
                 }
                 for i, r in enumerate(f.related, start=1)
             ]
-        result["partialFingerprints"] = {FINGERPRINT_KEY: f"{base}:{seen[base]}"}
+        result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint}
         results.append(result)
 
     # A rule that crashed leaves the run incomplete: its findings are missing.
