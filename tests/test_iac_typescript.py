@@ -469,11 +469,12 @@ def test_unresolved_calls_are_noted_with_what() -> None:
         'service("a", { start: readFileSync("cmd.txt", "utf8"), replicas: count });\n'
     )
     c = config(program, "service.a")
-    assert c.get("start") == Unresolved(Span(3, 23, 3, 54), "call to readFileSync")
+    assert c.get("start") == Unresolved(
+        Span(3, 23, 3, 54), "call to readFileSync imported from node:fs")
     assert c.get("replicas") == Unresolved(Span(3, 66, 3, 71), "unknown name count")
     # an imported name is known to be unknowable: only the call is noted
     assert notes(program, "unresolved") == [
-        ("call to readFileSync", Span(3, 23, 3, 54)),
+        ("call to readFileSync imported from node:fs", Span(3, 23, 3, 54)),
         ("unknown name count", Span(3, 66, 3, 71)),
     ]
 

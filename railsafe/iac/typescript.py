@@ -1228,6 +1228,8 @@ class _Reader:
         if isinstance(callee, Unresolved):
             if callee.reason.startswith("ctx."):
                 return Unresolved(self.span(node), callee.reason)
+            if " imported from " in callee.reason:
+                return self.unresolved(node, f"call to {callee.reason}")
             return self.unresolved(node, f"call to {self.text(callee_node)}")
         return self.unresolved(node, f"call to {self.text(callee_node)}")
 
