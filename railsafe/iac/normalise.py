@@ -708,8 +708,11 @@ def resource_graph(resource: Resource, program: Program | None = None) -> dict[s
                 "defaultMountPath": (mount or None) if language == "python" else mount,
                 "source": _prune({"type": "image", "image": options.get("image")})}
         node = {k: v for k, v in node.items() if v is not None}
-        if options.get("region"):
-            node["deploy"] = {"multiRegionConfig": {options["region"]: {"numReplicas": 1}}}
+        region = options.get("region")
+        if isinstance(region, str) and region:
+            node["deploy"] = {"multiRegionConfig": {region: {"numReplicas": 1}}}
+        elif region:
+            node["deploy"] = {"unresolved": "a region railsafe cannot read"}
     elif resource.type == "group":
         node = {"address": resource.address, "type": "group", "name": name, **config}
     else:
