@@ -783,3 +783,45 @@ def test_spread_and_properties_of_a_source_helper() -> None:
         ("type", "github"), ("repo", "o/r"), ("branch", "dev"), ("rootDirectory", "x")]
     start = c.get("start")
     assert isinstance(start, Str) and start.text == "o/r dev"
+
+
+LOOKUPS = IMPORT + (
+    "export default (ctx) => {\n"
+    "  const replicas = { production: 3, staging: 2 }[ctx.environment] ?? 1;\n"
+    '  const preview = ctx.environment.startsWith("pr-");\n'
+    '  const big = ["production", "canary"].includes(ctx.environment);\n'
+    '  service("a", { replicas, start: preview ? "preview" : big ? "big" : "small" });\n'
+    "};\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("environment", "replicas", "start"),
+    [("production", 3, "big"), ("staging", 2, "small"), ("pr-7", 1, "preview"),
+     ("canary", 1, "big")],
+)
+def test_lookups_and_string_tests_on_the_environment(
+    environment: str, replicas: int, start: str
+) -> None:
+    program = read(LOOKUPS, environment)
+    c = config(program, "service.a")
+    value = c.get("replicas")
+    assert isinstance(value, Num) and value.value == replicas
+    start_value = c.get("start")
+    assert isinstance(start_value, Str) and start_value.text == start
+    assert program.environments == ("canary", "production", "staging")
+    lookup = sp(LOOKUPS, "{ production: 3, staging: 2 }[ctx.environment]")
+    includes = sp(LOOKUPS, '["production", "canary"].includes(ctx.environment)')
+    assert notes(program, "ctx-condition") == [
+        ("production", lookup), ("staging", lookup), ("production", includes),
+        ("canary", includes)]
+
+
+def test_string_tests_on_an_unnamed_environment_are_unresolved() -> None:
+    program = read(LOOKUPS, None)
+    c = config(program, "service.a")
+    one = sp(LOOKUPS, "?? 1;")
+    assert c.get("replicas") == Num(Span(one.line, one.column + 3, one.line, one.column + 4), 1)
+    assert isinstance(c.get("start"), Unresolved)
+    assert ("ctx.environment.startsWith (no environment assumed)",
+            sp(LOOKUPS, "ctx.environment.startsWith")) in notes(program, "unresolved")

@@ -1110,7 +1110,8 @@ class _Reader:
         if node.type == "member_expression":
             prop_node = node.child_by_field_name("property")
             key: str | None = self.text(prop_node) if prop_node is not None else None
-        else:
+        key_val: Any = None
+        if node.type != "member_expression":
             index = node.child_by_field_name("index")
             key_val = self.ev(index, scope) if index is not None else None
             key = key_val.text if isinstance(key_val, Str) else (
@@ -1119,11 +1120,30 @@ class _Reader:
                 scope.lookup("process")[0]):
             return _ProcessEnv() if key == "env" else self.unresolved(node, self.text(node))
         base = self.ev(obj_node, scope)
+        if key is None and node.type == "subscript_expression" and isinstance(key_val, _CtxEnv):
+            return self._lookup_by_environment(base, node)
         if key is None:
             if isinstance(base, _EnvProxy):
                 return self.unresolved(node, "a reference with a computed name")
             return self.unresolved(node, f"computed member {self.text(node)}")
         return self.prop(base, key, node)
+
+    def _lookup_by_environment(self, base: Any, node: Any) -> Any:
+        """`{ production: 3, staging: 1 }[ctx.environment]`: each key is a name compared."""
+        if not isinstance(base, Obj):
+            return self.unresolved(node, "a lookup by ctx.environment")
+        names = base.keys()
+        for key in names:
+            self.compared.add(key)
+            self.note("ctx-condition", node, key)
+        if self.environment is not None:
+            found = base.get(self.environment)
+            if found is not None:
+                return found
+        if base.opaque:
+            return Unresolved(self.span(node), "a lookup by ctx.environment in an object with "
+                                               "unknown parts")
+        return Null(self.span(node))
 
     def prop(self, base: Any, key: str, node: Any) -> Any:
         """`base.key` for the values the interpreter models."""
@@ -1159,6 +1179,10 @@ class _Reader:
             return self.unresolved(node, f"property {key} of {base.address}")
         if isinstance(base, _EnvProxy):
             return Ref(span, base.address, key)
+        if isinstance(base, _CtxEnv):
+            if self.environment is None:
+                return self.unresolved(node, f"ctx.environment.{key} (no environment assumed)")
+            base = Str(base.span, self.environment)
         if isinstance(base, SourceVal):
             base = _source_obj(base)
         if isinstance(base, Obj):
@@ -1174,13 +1198,14 @@ class _Reader:
             if key.isdigit():
                 index = int(key)
                 return base.items[index] if index < len(base.items) else Null(span)
-            if key in {"map", "join", "flat", "concat", "filter", "push"}:
+            if key in {"map", "join", "flat", "concat", "filter", "push", "includes"}:
                 return _Method(base, key)
             return self.unresolved(node, f"array .{key}")
         if isinstance(base, Str):
             if key == "length":
                 return Num(span, len(base.text))
-            if key in {"trim", "toLowerCase", "toUpperCase"}:
+            if key in {"trim", "toLowerCase", "toUpperCase", "startsWith", "endsWith",
+                       "includes"}:
                 return _Method(base, key)
             return self.unresolved(node, f"string .{key}")
         if isinstance(base, _ObjectGlobal):
@@ -1298,6 +1323,12 @@ class _Reader:
         if isinstance(target, _ObjectGlobal):
             return self._object_method(name, args, node)
         if isinstance(target, Str):
+            if name in {"startsWith", "endsWith", "includes"}:
+                if not args or not isinstance(args[0], Str):
+                    return self.unresolved(node, f".{name} with an unknown argument")
+                test = {"startsWith": target.text.startswith, "endsWith": target.text.endswith,
+                        "includes": target.text.__contains__}[name]
+                return Bool(span, test(args[0].text))
             if name == "trim":
                 return Str(span, target.text.strip())
             return Str(span, target.text.lower() if name == "toLowerCase" else target.text.upper())
@@ -1310,6 +1341,8 @@ class _Reader:
                 for i, item in enumerate(target.items)))
         if name == "filter":
             return self.unresolved(node, ".filter")
+        if name == "includes":
+            return self._includes(target, args, node)
         if name == "push":
             return self._push(target, args, node, scope)
         if name == "join":
@@ -1329,6 +1362,21 @@ class _Reader:
                 items.extend(arg.items if isinstance(arg, Seq) else [self.as_val(arg, node)])
             return Seq(span, tuple(items))
         return self.unresolved(node, f".{name}")
+
+    def _includes(self, target: Seq, args: list[Any], node: Any) -> Any:
+        """`["production", "staging"].includes(ctx.environment)` and literal membership."""
+        needle = args[0] if args else Null(self.span(node))
+        if isinstance(needle, _CtxEnv):
+            names = [item for item in target.items if isinstance(item, Str)]
+            if len(names) != len(target.items):
+                return self.unresolved(node, ".includes over unknown items")
+            results = [self._compare_env(item, node, equal=True).value for item in names]
+            return Bool(self.span(node), any(results))
+        if isinstance(needle, Str | Num | Bool | Null) and all(
+                isinstance(i, Str | Num | Bool | Null) for i in target.items):
+            return Bool(self.span(node), any(
+                type(i) is type(needle) and _plain(i) == _plain(needle) for i in target.items))
+        return self.unresolved(node, ".includes of an unknown value")
 
     def _push(self, target: Seq, args: list[Any], node: Any, scope: _Scope) -> Any:
         """`list.push(x)` on a local array: the binding is rebound to the longer array."""
