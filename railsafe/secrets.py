@@ -192,12 +192,67 @@ def is_placeholder(value: str) -> bool:
     text = value.strip().strip("\"'")
     if not text or is_reference(text) or _TEMPLATE.match(text) or _FILLER.match(text):
         return True
-    if _FILLER_RUN.search(text):
+    if _FILLER_RUN.search(text) or has_placeholder_words(text) or is_low_entropy(text):
         return True
     word = re.sub(r"[^a-z0-9]", "", text.lower())
     if not word or word in _PLACEHOLDER_WORDS:
         return True
     return word.startswith(("your", "changeme", "replace", "insert", "enter", "put"))
+
+
+# words that, standing alone between separators, mark a value as written for a
+# reader to replace: `sk-ant-api03-your_key_here`, `re_your_resend_api_key_here`,
+# `sk-your-openai-api-key-here`, `postgres://u:your-password@host`
+_PLACEHOLDER_PARTS = frozenset(
+    {
+        "your", "here", "placeholder", "replace", "replaceme", "changeme", "changeit",
+        "example", "sample", "dummy", "fake", "insert", "redacted", "todo", "tbd", "fixme",
+        "xxx", "xxxx", "xxxxx", "goes",
+    }
+)
+# keyboard rows and counting: `abcdef`, `123456`, `qwerty`, `abc123`
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "9876543210", "qwertyuiop",
+              "asdfghjkl", "zxcvbnm")
+_WEAK = frozenset({"letmein", "iloveyou", "trustno", "welcome", "admin", "password", "secret",
+                   "pass", "test", "qwerty", "monkey", "dragon"})
+
+
+def has_placeholder_words(text: str) -> bool:
+    """`your` / `here` / `example` / `changeme` ... as a separate word of the value."""
+    return any(w in _PLACEHOLDER_PARTS for w in re.split(r"[^a-z]+", text.lower()) if w)
+
+
+def is_low_entropy(text: str) -> bool:
+    """Filler nobody would use as a real credential: one or two characters repeated
+    (`aaaaaa`, `121212`), counting or keyboard runs (`abcdef`, `123456`, `qwerty`,
+    `abc123`), a weak word with a counter (`password123`, `admin1`)."""
+    lowered = text.lower()
+    if len(lowered) >= 4 and len(set(lowered)) <= 2:
+        return True
+    if not re.fullmatch(r"[a-z0-9]+", lowered):
+        return False
+    runs = re.findall(r"[a-z]+|[0-9]+", lowered)
+
+    def sequential(run: str) -> bool:
+        return len(set(run)) == 1 or any(run in seq for seq in _SEQUENCES)
+
+    if len(runs) == 1:
+        return len(runs[0]) >= 4 and sequential(runs[0])
+    return len(runs) == 2 and (runs[0] in _WEAK or sequential(runs[0])) and sequential(runs[1])
+
+
+def echoes_name(name: str | None, value: str) -> bool:
+    """`ACCESS_TOKEN_SECRET=access_token_secret`: the value only repeats its name
+    (or a part of it, `JWT_SECRET=jwt-secret`, `API_KEY=my_api_key`)."""
+    if not name:
+        return False
+    plain = re.sub(r"[^a-z0-9]", "", value.lower())
+    named = re.sub(r"[^a-z0-9]", "", name.lower())
+    if not plain:
+        return False
+    if plain == named or (len(plain) >= 3 and plain in named):
+        return True
+    return plain.removeprefix("my") in named or plain.removeprefix("the") in named
 
 
 def is_stand_in(value: str) -> bool:
@@ -277,6 +332,8 @@ def is_example_token(token: str) -> bool:
     """A token filled with filler or taken from documentation (see module doc)."""
     if _FILLER_RUN.search(token) or _EXAMPLE_TOKEN.search(token):
         return True
+    if not token.startswith("eyJ") and has_placeholder_words(token):
+        return True  # `sk-ant-api03-your_key_here`: a real prefix, placeholder words
     return token.startswith("eyJ") and _jwt_claims(token).get("iss") == "supabase-demo"
 
 
@@ -306,7 +363,7 @@ def _named_secrets(text: str) -> list[SecretMatch]:
     for matches in (_shell_assignments(text), _LEGACY_ENV.finditer(text)):
         for m in matches:
             name, value = m["name"], m["value"]
-            if is_secret_name(name) and is_literal_secret(value):
+            if is_secret_name(name) and is_literal_secret(value) and not echoes_name(name, value):
                 out.append(
                     SecretMatch(
                         m.start("value"), m.end("value"), f"literal value of `{name}`", name
@@ -352,5 +409,6 @@ def value_secrets(name: str | None, value: str, *, by_name: bool = True) -> list
     if found:
         return [m._replace(name=name) for m in found]
     if by_name and name is not None and is_secret_name(name) and is_literal_secret(value):
-        return [SecretMatch(0, len(value), f"literal value of `{name}`", name)]
+        if not echoes_name(name, value.strip().strip("\"'")):
+            return [SecretMatch(0, len(value), f"literal value of `{name}`", name)]
     return []

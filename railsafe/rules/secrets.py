@@ -224,6 +224,28 @@ def is_env_template(filename: str) -> bool:
     return any(part in _ENV_TEMPLATE_PARTS for part in parts[2:])
 
 
+# a header comment telling the reader to copy the file: `# Copy this file to .env`,
+# `# cp .env.dist .env and fill in`, `# Rename to .env`
+_COPY_HEADER = re.compile(
+    r"(?i)\b(?:copy|cp|rename|duplicate)\b.{0,40}(?:\.env\b|this file|to env)"
+    r"|\bfill (?:in|out)\b|\btemplate\b"
+)
+
+
+def says_copy_me(text: str) -> bool:
+    """A file whose leading comments say it is a template to copy (checked on the comment
+    lines before the first assignment)."""
+    for line in text.splitlines()[:20]:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return False
+        if _COPY_HEADER.search(stripped):
+            return True
+    return False
+
+
 def _env_file_hits(ctx: Context) -> Iterator[Hit]:
     """`.env` files that discovery found are not git-ignored: they are committed."""
     from railsafe.loaders.dotenv import parse_dotenv
@@ -231,7 +253,7 @@ def _env_file_hits(ctx: Context) -> Iterator[Hit]:
     for doc in ctx.documents("env-file"):
         if doc.error is not None:
             continue
-        template = is_env_template(doc.path.name)
+        template = is_env_template(doc.path.name) or says_copy_me(doc.text)
         for entry in parse_dotenv(doc.text):
             for match in value_secrets(entry.name, entry.value, by_name=not template):
                 span = Span(
