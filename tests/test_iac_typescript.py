@@ -825,3 +825,11 @@ def test_string_tests_on_an_unnamed_environment_are_unresolved() -> None:
     assert isinstance(c.get("start"), Unresolved)
     assert ("ctx.environment.startsWith (no environment assumed)",
             sp(LOOKUPS, "ctx.environment.startsWith")) in notes(program, "unresolved")
+
+
+def test_enums_and_namespaces_are_noted() -> None:
+    src = IMPORT + "enum Tier { Web }\nnamespace N {}\ntype T = string;\n"
+    program = read(src)
+    detail = "an enum or namespace: Node's type stripping rejects it, so the CLI cannot run it"
+    assert notes(program, "unresolved") == [
+        (detail, sp(src, "enum Tier { Web }")), (detail, sp(src, "namespace N {}"))]

@@ -48,6 +48,8 @@ _ENGINES = frozenset({"postgres", "mysql", "redis", "mongo"})
 _CTX_ENV_FIELDS = frozenset({"environment", "environmentName"})
 _MAX_DEPTH = 150  # nested expressions / calls before a value is given up as Unresolved
 _MAX_CALLS = 5000  # function calls per file (guards runaway recursion in factories)
+# Node strips types only where erasing them is enough (railway-iac.md §2.1)
+_NOT_ERASABLE = "an enum or namespace: Node's type stripping rejects it, so the CLI cannot run it"
 _STATEMENTS = {
     "if_statement": "an if on a condition railsafe cannot decide",
     "switch_statement": "a switch on a value railsafe cannot decide",
@@ -624,7 +626,11 @@ class _Reader:
             body = node.child_by_field_name("body")
             return self.statement(body, scope) if body is not None else None
         elif kind in {"function_declaration", "import_statement", "empty_statement",
-                      "type_alias_declaration", "interface_declaration", "comment"}:
+                      "type_alias_declaration", "interface_declaration", "comment",
+                      "ambient_declaration", "class_declaration"}:
+            return None
+        elif kind == "enum_declaration":
+            self.note("unresolved", node, _NOT_ERASABLE)
             return None
         elif kind == "export_statement":
             self._export(node)
@@ -835,6 +841,8 @@ class _Reader:
         """An expression statement: assignments are tracked, calls run for their resources."""
         if expr.type == "assignment_expression":
             self._assign(expr, scope)
+        elif expr.type == "internal_module":
+            self.note("unresolved", expr, _NOT_ERASABLE)
         else:
             self.ev(expr, scope)
 
