@@ -5,6 +5,17 @@ tree-sitter tree instead and evaluates only what it can know for sure: a
 small interpreter over literals, consts, spreads, simple factories and
 `ctx.environment` comparisons decided for one environment. Everything else
 becomes `Unresolved` at its span, with a note, never a guess.
+
+What it runs: imports of `railway/iac` (named, aliased, namespace, `require`),
+ESM and CommonJS entry points as the CLI picks them, const/let bindings,
+closures called with known arguments (factories, `.map`), `if`/`switch`/
+`for...of` when their condition or list is known, `try` bodies, object and
+array spreads, `Object.fromEntries/entries/keys/values`, `.join`, `.push` on
+a local array, post-construction assignments to resource bindings. What it
+does not: `while`/`for(;;)` loops, classes, `this`, getters, `Object.assign`,
+imports from other files, anything read from the machine (`process.env`,
+files); these are noted where they happen. Budgets on depth and work keep
+any input (deep nesting, runaway recursion, nested loops) fast and safe.
 """
 
 from __future__ import annotations
