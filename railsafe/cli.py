@@ -200,6 +200,11 @@ from railsafe.db.cli import db_app  # noqa: E402
 
 app.add_typer(db_app, name="db")
 
+# `railsafe init|migrate|fix`: railsafe/writers/cli.py imports only typer here
+from railsafe.writers.cli import register as _register_writers  # noqa: E402
+
+_register_writers(app)
+
 
 def main() -> None:
     """Console entry point: never a traceback, whatever happens."""
