@@ -6,6 +6,8 @@ Command-line options win over the file. Keys:
     ignore = ["RS005"]            # never these
     fail-on = "warning"           # error | warning | info | never
     exclude = ["legacy/**"]       # paths to skip (gitignore globs, relative to this file)
+    allow-error-suppressions = false  # inline comments cannot silence error-level findings
+    baseline = "railsafe-baseline.json"  # report only findings not recorded there
 
 and the pytest plugin's (railsafe.pytest_plugin), read from the same file:
 
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KEYS = ("select", "ignore", "fail-on", "exclude")
+KEYS = ("select", "ignore", "fail-on", "exclude", "allow-error-suppressions", "baseline")
 # read by the pytest plugin (railsafe.pytest_plugin), accepted here too
 PLUGIN_KEYS = ("database-url-variables", "allow-database-urls", "allow-railway-environments")
 # `railsafe db`'s table; its keys are checked by railsafe.db.settings
@@ -53,7 +55,10 @@ class Settings:
     allow_database_urls: list[str] = field(default_factory=list)
     allow_railway_environments: list[str] = field(default_factory=list)
     db: dict[str, Any] = field(default_factory=dict)
+    allow_error_suppressions: bool = True
+    baseline: str | None = None  # relative to the settings file
     source: Path | None = None
+    given: frozenset[str] = frozenset()  # the keys the settings file sets (`railsafe config`)
 
 
 def _table(path: Path, explicit: bool = False) -> dict[str, Any] | None:
@@ -141,6 +146,12 @@ def _from_table(path: Path, table: dict[str, Any]) -> Settings:
     db = table.get(DB_KEY, {})
     if not isinstance(db, dict):
         raise ConfigError(f"{path}: `{DB_KEY}` must be a table ([tool.railsafe.db] or [db])")
+    allow = table.get("allow-error-suppressions", True)
+    if not isinstance(allow, bool):
+        raise ConfigError(f"{path}: `allow-error-suppressions` must be true or false")
+    baseline = table.get("baseline")
+    if baseline is not None and (not isinstance(baseline, str) or not baseline.strip()):
+        raise ConfigError(f"{path}: `baseline` must be a file name")
     fail_on = table.get("fail-on")
     if fail_on is not None and fail_on not in ("error", "warning", "info", "never"):
         raise ConfigError(f"{path}: `fail-on` must be error, warning, info or never")
@@ -153,5 +164,8 @@ def _from_table(path: Path, table: dict[str, Any]) -> Settings:
         allow_database_urls=plugin["allow-database-urls"],
         allow_railway_environments=plugin["allow-railway-environments"],
         db=db,
+        allow_error_suppressions=allow,
+        baseline=baseline,
         source=path,
+        given=frozenset(table),
     )

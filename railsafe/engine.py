@@ -13,7 +13,7 @@ from railsafe.discover import Discovery, SourceFile, discover
 from railsafe.findings import Finding
 from railsafe.redact import redact
 from railsafe.rules import Rule, all_rules, select
-from railsafe.suppress import filter_suppressed
+from railsafe.suppress import Pragma, audit
 
 
 @dataclass
@@ -25,6 +25,9 @@ class Report:
     internal_errors: list[str] = field(default_factory=list)  # a rule that crashed
     notes: list[str] = field(default_factory=list)  # named files railsafe does not read
     sources: dict[str, str] = field(default_factory=dict)  # relpath -> text, for code frames
+    suppressed: int = 0  # findings inline comments silenced
+    # the checked tree's Context (project model, documents), for `railsafe diff` / `show`
+    context: Context | None = field(default=None, repr=False, compare=False)
 
 
 def _without_excluded(
@@ -83,6 +86,7 @@ def check(
     exclude: Iterable[str] = (),
     honour_ignores: bool = True,
     exclude_base: Path | None = None,
+    allow_error_suppressions: bool = True,
 ) -> Report:
     """Check `paths`; never raises for bad input (it becomes findings or errors).
 
@@ -127,8 +131,57 @@ def check(
         report.findings = [_after_cutoff(f, ctx) for f in report.findings]
     for doc in ctx.loaded_documents():
         report.sources[doc.relpath] = doc.text
+    chosen = rules if rules is not None else all_rules()
+    if any(r.id in _HYGIENE for r in chosen):
+        for f in discovery.files:  # a comment can sit in a file no chosen rule read
+            if f.relpath not in report.sources:
+                report.sources[f.relpath] = ctx.load(f).text
+    kept, silenced, pragmas = audit(report.findings, report.sources, allow_error_suppressions)
     if honour_ignores:
-        report.findings = filter_suppressed(report.findings, report.sources)
+        report.findings, report.suppressed = kept, len(silenced)
+    report.findings += _suppression_findings(pragmas, chosen, honour_ignores)
+    report.context = ctx
     report.findings.sort(key=Finding.sort_key)
     report.files = len(discovery.files)
     return report
+
+
+_HYGIENE = ("RS020", "RS021", "RS022")
+
+
+def _suppression_findings(
+    pragmas: list[Pragma], rules: list[Rule], honoured: bool
+) -> list[Finding]:
+    """RS020-RS022 for the suppression comments (railsafe.rules.suppressions)."""
+    by_id = {r.id: r for r in rules}
+    known = {r.id.lower() for r in all_rules()} | {r.name for r in all_rules()}
+    ran = {r.id.lower() for r in rules} | {r.name for r in rules}
+    everything = len(rules) >= len(all_rules())
+    out: list[Finding] = []
+
+    def add(rule_id: str, p: Pragma, message: str, fix: str) -> None:
+        r = by_id.get(rule_id)
+        if r is not None:
+            out.append(Finding(r.id, r.name, r.severity, p.path, p.span, message,
+                               r.help_url, fix))
+
+    for p in pragmas:
+        kind = "ignore-file" if p.whole_file else "ignore"
+        if not p.reason:
+            add("RS020", p, f"`railsafe: {kind}` without a reason: say why the finding is safe",
+                "write the reason after the comment: `railsafe: ignore[RS104] <why>`")
+        if honoured:
+            stale = [r for r in p.rules if r not in p.used and (
+                (r == "*" and everything) or (r != "*" and (r in ran or r not in known)))]
+            if stale:
+                shown = ", ".join("every rule" if r == "*" else r.upper() if r[:2] == "rs"
+                                  else r for r in stale)
+                unknown = [r for r in stale if r != "*" and r not in known]
+                why = f" ({', '.join(unknown)}: no such rule)" if unknown else ""
+                add("RS021", p, f"suppression of {shown} matches no finding{why}",
+                    "remove the comment, or the rules it no longer needs")
+        for f in p.refused:
+            add("RS022", p, f"error-level {f.rule} {f.name} cannot be suppressed: the "
+                "settings say `allow-error-suppressions = false`; the finding is reported",
+                "fix the finding, or record it with `railsafe check --write-baseline`")
+    return out

@@ -5,7 +5,8 @@ repository. `expected.txt` in a bad case lists one finding of that rule per
 line as `path:line:col` or `path:line:col: message` (paths relative to the
 case directory; where a message is given it must match exactly); a good case
 has no expected.txt and must produce no finding of that rule. An optional
-`today.txt` holds the date (YYYY-MM-DD) dated rules evaluate against.
+`today.txt` holds the date (YYYY-MM-DD) dated rules evaluate against; an
+optional `railsafe.toml` its settings (`allow-error-suppressions`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from railsafe.config import load_settings
 from railsafe.engine import check
 from railsafe.rules import all_rules, find_rule
 from tests.conftest import FIXTURES, TODAY
@@ -40,7 +42,13 @@ def _today(case: Path) -> dt.date:
 def test_rule_case(case: Path) -> None:
     rule = find_rule(case.parent.name)
     assert rule is not None, f"fixture folder names an unknown rule: {case.parent.name}"
-    report = check([case], [rule], today=_today(case))
+    settings = load_settings(case) if (case / "railsafe.toml").is_file() else None
+    allow = settings.allow_error_suppressions if settings is not None else True
+    # suppression hygiene is about the other rules' findings: run them all, keep this one's
+    every = rule.id in ("RS021", "RS022")
+    report = check([case], all_rules() if every else [rule], today=_today(case),
+                   allow_error_suppressions=allow)
+    report.findings = [f for f in report.findings if f.rule == rule.id]
     expected = _expected(case)
     with_message = {line.split(": ", 1)[0] for line in expected if ": " in line}
     got = set()
