@@ -194,6 +194,10 @@ def iac_assignment_discards_settings(ctx: Context) -> Iterator[Hit]:
     command, a pre-deploy command, a healthcheck, replicas, a restart policy.
     Each lost setting is a related location.
 
+    In `.railway/railway.py` every such assignment is reported: the Python SDK
+    (0.7.0) writes the service as `service(...)` built it, so the assignment
+    has no effect at all (docs/facts.md F19).
+
     ## Why it matters on Railway
     `service()` normalises its config into the node's `deploy` object at
     construction (railway-iac.md §1.2); assigning the property afterwards
@@ -212,6 +216,13 @@ def iac_assignment_discards_settings(ctx: Context) -> Iterator[Hit]:
         for env, svc in _services(source):
             before = svc.constructed_deploy
             for assignment in svc.resource.assignments:
+                if source.language == "python":  # to_graph() ignores attribute writes (F19)
+                    what = ".".join(assignment.path)
+                    found.add(env, assignment.span,
+                              f"this assignment to `{what}` of service {svc.name} has no effect: "
+                              "railway_sdk writes the service as service(...) built it",
+                              fix="pass the setting to service(...) instead")
+                    continue
                 if assignment.path != ("deploy",):
                     continue
                 kept = {m.key: m for m in getattr(assignment.value, "members", ())}
