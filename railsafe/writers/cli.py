@@ -105,4 +105,83 @@ def migrate(
 
 def register(app: typer.Typer) -> None:
     """Add the writer commands to railsafe's CLI."""
+    app.command("init")(init)
     app.command("migrate")(migrate)
+
+
+def init(
+    path: Annotated[str, typer.Argument(help="The repository to set up.")] = ".",
+    lang: Annotated[str, typer.Option("--lang", help="ts (default) or py.")] = "ts",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace existing files (a backup is kept).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the files; write nothing.")
+    ] = False,
+    whole_project: Annotated[
+        bool,
+        typer.Option("--whole-project", help="Manage the whole environment (no `partial`)."),
+    ] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="railway.toml or railway.json: refused (see the reason)."),
+    ] = None,
+) -> None:
+    """Write a hardened .railway/railway.ts for the stack found, checked before it is written."""
+    from railsafe.writers.init import REFUSED
+
+    if fmt is not None:
+        raise _fail(f"will not write {fmt}: {REFUSED}", 2)
+    root = _directory(path)
+    _lang(lang)
+    from railsafe.writers.files import (
+        WriteRefused,
+        atomic_write,
+        backup_path,
+        findings_in,
+        write_all,
+    )
+    from railsafe.writers.init import context_files, plan
+
+    result = plan(root, lang=lang, whole_project=whole_project)  # type: ignore[arg-type]
+    err = sys.stderr
+    for stack in result.stacks:
+        err.write(f"railsafe: found {stack.name} in {stack.directory}: {stack.kind}"
+                  + (f", {stack.package_manager}" if stack.package_manager else "")
+                  + (f", migrations: {stack.migration}" if stack.migration else "")
+                  + (", database" if stack.database else "") + "\n")
+    written = {p.relpath for p in result.files}
+    findings = [f for f in findings_in(root, result.files, copy=context_files(root, result.stacks))
+                if f.split(" ", 2)[1].rsplit(":", 2)[0] in written
+                and not (whole_project and f.startswith("RS508 "))]
+    if findings:
+        for line in findings:
+            err.write(f"railsafe: {line}\n")
+        raise _fail("init refuses to write a file with a finding (above); nothing was written", 1)
+    if dry_run:
+        for planned in result.files:
+            sys.stdout.write(f"# {planned.relpath}\n{planned.text}")
+    else:
+        try:
+            for line in write_all(root, result.files, force=force):
+                err.write(f"railsafe: {line}\n")
+        except (WriteRefused, OSError) as exc:
+            raise _fail(str(exc), 1) from None
+    for edit in result.edits:
+        target = root / edit.relpath
+        if force and not dry_run and edit.apply is not None and target.is_file():
+            old = target.read_text(encoding="utf-8")
+            new = edit.apply(old)
+            if new != old:
+                backup = backup_path(target)
+                backup.write_text(old, encoding="utf-8")
+                atomic_write(target, new)
+                err.write(f"railsafe: added {edit.line} to {edit.relpath} (backup "
+                          f"{backup.name})\n")
+        else:
+            err.write(f"railsafe: add {edit.what} to {edit.relpath}: {edit.line}"
+                      + ("  (--force adds it)" if edit.apply is not None else "") + "\n")
+    for note in result.notes:
+        err.write(f"railsafe: note: {note}\n")
+    err.write("railsafe: never edits conftest.py; railsafe's pytest plugin loads once railsafe "
+              "is a test dependency\n")

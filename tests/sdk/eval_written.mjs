@@ -50,8 +50,18 @@ async function evaluate(dir, environment, n) {
   const ctx = iac.createRailwayContext(payload);
   const file = join(real, ".railway", "railway.ts");
   const mod = await import(pathToFileURL(file).href + `?n=${n}`);
-  const partial = mod.partial ?? mod.PARTIAL ?? mod.Partial ?? null;
+  // (tsx compiles a .ts file in a package without "type": "module" to CommonJS, where
+  // the exports sit under `default`; the CLI's Node reads it as a module)
+  const partial =
+    mod.partial ?? mod.PARTIAL ?? mod.Partial ?? mod.default?.partial ?? null;
   let exported = mod.default ?? mod.main ?? mod.Railway ?? mod;
+  // a nested `default` (a CommonJS-compiled module) is unwrapped, as the CLI does
+  while (
+    exported && typeof exported === "object" && "default" in exported &&
+    exported.name == null && exported.resources == null
+  ) {
+    exported = exported.default;
+  }
   const project = typeof exported === "function" ? await exported(ctx, projectFactory) : exported;
   return JSON.parse(JSON.stringify({ partial, project }));
 }
