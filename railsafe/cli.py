@@ -326,7 +326,7 @@ def diff(
             if base is not None:
                 old, new = git_snapshots(base, head, args, opts, Path(tmp))
             else:
-                old, new = path_snapshots(args[0], args[1], opts)
+                old, new = path_snapshots(args[0], args[1], opts, Path(tmp))
             result = compare(old, new)
             text = {"text": diff_render.render_text, "json": diff_render.render_json,
                     "markdown": diff_render.render_markdown}[fmt](result)

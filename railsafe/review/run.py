@@ -78,13 +78,26 @@ def git_snapshots(base: str, head: str | None, paths: list[str], opts: Options,
     return sides[0], sides[1]
 
 
-def path_snapshots(old: str, new: str, opts: Options) -> tuple[Snapshot, Snapshot]:
+def path_snapshots(old: str, new: str, opts: Options, workdir: Path) -> tuple[Snapshot, Snapshot]:
     a, b = Path(old), Path(new)
     for p in (a, b):
         if not p.exists():
             raise UsageError(f"no such file or directory: {p}")
     if a.is_dir() != b.is_dir():
         raise UsageError("compare two files or two directories, not one of each")
+    if not a.is_dir():
+        # two files: each alone in a directory, under NEW's name, so both are the same
+        # service at the same path (only their contents differ)
+        copies = []
+        for side, p in (("old", a), ("new", b)):
+            (workdir / side).mkdir()
+            copy = workdir / side / b.name
+            try:
+                copy.write_bytes(p.read_bytes())
+            except OSError as exc:
+                raise UsageError(f"cannot read {p}: {exc.strerror or exc}") from None
+            copies.append(copy)
+        a, b = copies
     return (build([a], old, opts.rules, opts.today, opts.exclude, opts.exclude_base),
             build([b], new, opts.rules, opts.today, opts.exclude, opts.exclude_base))
 
