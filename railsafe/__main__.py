@@ -1,5 +1,5 @@
 """Allow `python -m railsafe`."""
 
-from railsafe.cli import main
+from railsafe.entry import main
 
 main()
