@@ -149,6 +149,8 @@ def iac_unknown_key(ctx: Context) -> Iterator[Hit]:
     go in `build: { ... }`, cron, restart policy and sleep in
     `deploy: { ... }` (railway-iac.md §1.2).
     """
+    if not iac_sources(ctx):
+        return  # the IaC reader is imported only for a tree that has an IaC file
     from railsafe.iac.model import SourceVal
     from railsafe.iac.normalise import BUILD_KEYS, DEPLOY_KEYS, PYTHON_EXTRA_KEYS, SERVICE_KEYS
 
@@ -440,6 +442,8 @@ def iac_env_value_type(ctx: Context) -> Iterator[Hit]:
     ## Fix
     Quote the value: `PORT: "8080"`, `DEBUG: "false"`.
     """
+    if not iac_sources(ctx):
+        return  # the IaC reader is imported only for a tree that has an IaC file
     from railsafe.iac.model import Bool, Num
 
     for source in iac_sources(ctx):
@@ -475,6 +479,8 @@ def iac_pre_deploy_list(ctx: Context) -> Iterator[Hit]:
     Join the commands into one: `preDeploy: "npx prisma migrate deploy && node seed.js"`,
     or call a script.
     """
+    if not iac_sources(ctx):
+        return  # the IaC reader is imported only for a tree that has an IaC file
     from railsafe.iac.model import Seq
 
     for source in iac_sources(ctx):
