@@ -5,6 +5,7 @@
     python benchmarks/bench.py --only monorepo # issue 3: 100 / 250 / 500 services
     python benchmarks/bench.py --only iac      # issue 7: a 200-service .railway/railway.ts
     python benchmarks/bench.py --only imports  # `python -X importtime` top offenders
+    python benchmarks/bench.py --only treescan # issue 10: RS306/RS307 on a 2,000-service tree
 
 Issue 2: cold `railsafe check` of a one-service repository (`railway.toml` +
 `nixpacks.toml`) takes at most 0.6x the wall time of `check-jsonschema`
@@ -298,6 +299,83 @@ def bench_monorepo(tmp: Path, sizes: list[int], runs: int) -> bool:
     return ok
 
 
+# -- issue 10: credentials anywhere in the tree (RS306, RS307) --------------------------
+TREESCAN_TARGET_S = 1.0  # the one pre-filter pass may add at most this to a 2,000-service check
+
+RUNBOOK = """\
+# Runbook for {name}
+
+Deploys go through Railway; the database URL lives in the service variables
+(`${{{{Postgres.DATABASE_URL}}}}`). Connect with `railway connect postgres`.
+
+| step | command |
+|---|---|
+| migrate | `npm run migrate` |
+| seed staging | `DATABASE_URL=postgresql://app:app@localhost:5432/app npm run seed` |
+""" + "Routine paragraph about on-call, dashboards and alerts.\n" * 30
+
+
+def make_tree(root: Path, services: int) -> None:
+    """The monorepo above plus, per service, the files RS306 / RS307 read: a runbook, a
+    one-off script, application source; ignored build output and node_modules too."""
+    make_monorepo(root, services)
+    (root / ".gitignore").write_text("dist/\n*.log\n", encoding="utf-8")
+    for i in range(services):
+        svc = root / "services" / f"svc-{i:03d}"
+        for sub in ("docs", "scripts", "src", "dist", "node_modules/pg"):
+            (svc / sub).mkdir(parents=True, exist_ok=True)
+        (svc / "docs" / "runbook.md").write_text(RUNBOOK.format(name=svc.name), encoding="utf-8")
+        (svc / "scripts" / "query.cjs").write_text(
+            'const { Client } = require("pg");\n'
+            "const client = new Client({ connectionString: process.env.DATABASE_URL });\n"
+            'console.log("connected to", new URL(process.env.DATABASE_URL).host);\n',
+            encoding="utf-8",
+        )
+        (svc / "src" / "server.ts").write_text(
+            'import express from "express";\n' + "// handler code\nconst x = 1;\n" * 100,
+            encoding="utf-8",
+        )
+        (svc / "dist" / "server.js").write_text("var a=1;\n" * 2000, encoding="utf-8")
+        (svc / "node_modules" / "pg" / "index.js").write_text("module.exports={};\n" * 500,
+                                                               encoding="utf-8")
+        (svc / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\0" + os.urandom(4096))
+    leak = root / "services" / "svc-007" / "docs" / "incident.md"
+    leak.write_text("psql postgresql://postgres:Tq8ZvN3kLm2XwR7pYc4HbJ@"
+                    "roundhouse.proxy.rlwy.net:51234/railway\n", encoding="utf-8")
+
+
+def bench_treescan(tmp: Path, runs: int, services: int = 2000) -> bool:
+    root = tmp / f"tree-{services}"
+    make_tree(root, services)
+    with_scan, without = [], []
+    code = 0
+    for _ in range(runs):
+        elapsed, code = timed([str(RAILSAFE), "check", str(root)])
+        with_scan.append(elapsed)
+        elapsed, _ = timed([str(RAILSAFE), "check", str(root), "--ignore", "RS306,RS307"])
+        without.append(elapsed)
+    sys.path.insert(0, str(REPO))
+    from railsafe.treescan import scan_tree
+
+    start = time.perf_counter()
+    scan = scan_tree(root)
+    alone = time.perf_counter() - start
+    full, base = statistics.median(with_scan), statistics.median(without)
+    print(f"\n== issue 10: {services}-service tree, RS306/RS307 pre-filter pass, "
+          f"median of {runs} ==")
+    print(table(["check", "total s", "exit"],
+                [["all rules", f"{full:.2f}", str(code)],
+                 ["--ignore RS306,RS307", f"{base:.2f}", ""]]))
+    print(f"scan_tree alone: {alone:.2f} s for {scan.files} text files "
+          f"({scan.skipped_binary} binary, {scan.skipped_large} over the size limit skipped), "
+          f"{len(scan.texts)} kept for the rules")
+    added = full - base
+    ok = added < TREESCAN_TARGET_S
+    print(f"added by RS306/RS307: {added:.2f} s (target < {TREESCAN_TARGET_S} s): "
+          f"{'OK' if ok else 'OVER TARGET'}")
+    return ok
+
+
 # -- issue 7: Infrastructure as Code ---------------------------------------------------
 IAC_TARGET_S = 1.0
 IAC_GRAMMARS = ("tree_sitter_typescript", "tree_sitter_go", "railsafe.iac.typescript")
@@ -407,7 +485,7 @@ def _importtime(args: list[str], top: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="railsafe speed benchmarks")
-    parser.add_argument("--only", choices=["startup", "monorepo", "iac", "imports"])
+    parser.add_argument("--only", choices=["startup", "monorepo", "iac", "imports", "treescan"])
     parser.add_argument("--runs", type=int, default=15, help="alternating runs for startup")
     parser.add_argument("--mono-runs", type=int, default=3, help="runs per monorepo size")
     parser.add_argument("--sizes", default="100,250,500", help="monorepo sizes")
@@ -428,6 +506,8 @@ def main() -> int:
             ok &= bench_iac(Path(tmp), args.mono_runs)
         if args.only in (None, "imports"):
             bench_imports(Path(tmp), args.top)
+        if args.only in (None, "treescan"):
+            ok &= bench_treescan(Path(tmp), args.mono_runs)
     return 0 if ok else 1
 
 

@@ -74,5 +74,34 @@ class Context:
         """Whether Railway still applies railway.toml / railway.json on `today`."""
         return dates.reads_config_as_code(self.today)
 
+    def tree_texts(self) -> list[Document]:
+        """Every text file of the checked tree that may hold a database credential or
+        name a database URL variable, loaded as a document (`railsafe.treescan`: one pass
+        that respects .gitignore, size limits and binaries). When files are named on
+        the command line instead of a directory, only those files."""
+
+        def scan() -> list[Document]:
+            from railsafe.treescan import scan_tree, worth_reading
+
+            if self.discovery.explicit:
+                return [
+                    self.load(f) for f in self.discovery.files
+                    if f.path.absolute() in self.discovery.explicit
+                    and worth_reading(self.load(f).source)
+                ]
+            known = {f.relpath: f for f in self.discovery.files}
+            docs = []
+            for text in scan_tree(self.root).texts:
+                source = known.get(text.relpath)
+                if source is not None:  # a file discovery found: the same document
+                    docs.append(self.load(source))
+                    continue
+                doc = Document(text.path, text.relpath, "text", "", text.source)
+                self._documents.setdefault(text.path, doc)
+                docs.append(self._documents[text.path])
+            return docs
+
+        return self.cached("tree-texts", scan)
+
     def loaded_documents(self) -> list[Document]:
         return list(self._documents.values())

@@ -408,7 +408,9 @@ def value_secrets(name: str | None, value: str, *, by_name: bool = True) -> list
     found = _merge(_url_secrets(value) + _token_secrets(value, public))
     if found:
         return [m._replace(name=name) for m in found]
-    if by_name and name is not None and is_secret_name(name) and is_literal_secret(value):
-        if not echoes_name(name, value.strip().strip("\"'")):
-            return [SecretMatch(0, len(value), f"literal value of `{name}`", name)]
+    if (
+        by_name and name is not None and is_secret_name(name) and is_literal_secret(value)
+        and not echoes_name(name, value.strip().strip("\"'"))
+    ):
+        return [SecretMatch(0, len(value), f"literal value of `{name}`", name)]
     return []

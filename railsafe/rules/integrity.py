@@ -416,6 +416,17 @@ def unsupported_builder(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def shadowed_by_toml(ctx: Context, doc: Document) -> bool:
+    """A railway.json beside a railway.toml: Railway reads the TOML file only (RS008), so
+    nothing in the JSON applies and other rules do not report its settings again."""
+    if doc.kind != "railway-json":
+        return False
+    tomls = ctx.cached(
+        "railway-toml-dirs", lambda: {d.path.parent for d in ctx.documents("railway-toml")}
+    )
+    return doc.path.parent in tomls
+
+
 @rule("RS008", "duplicate-config", Severity.WARNING)
 def duplicate_config(ctx: Context) -> Iterator[Hit]:
     """railway.toml and railway.json in one directory: the JSON file is ignored.
@@ -432,9 +443,8 @@ def duplicate_config(ctx: Context) -> Iterator[Hit]:
     Keep one file: merge what you need into `railway.toml` and delete
     `railway.json`.
     """
-    tomls = {doc.path.parent for doc in ctx.documents("railway-toml")}
     for doc in ctx.documents("railway-json"):
-        if doc.path.parent in tomls:
+        if shadowed_by_toml(ctx, doc):
             yield hit(
                 doc,
                 (),

@@ -15,7 +15,8 @@ from railsafe.findings import Severity
 from railsafe.loaders import Document
 from railsafe.loaders.positions import KeyPath
 from railsafe.rules import Hit, hit, rule
-from railsafe.rules.integrity import is_test_command_key
+from railsafe.rules.integrity import is_test_command_key, shadowed_by_toml
+from railsafe.rules.volumes import is_volume_key
 
 PLATFORM = {"railway": "Railway", "nixpacks": "Nixpacks", "railpack": "Railpack"}
 
@@ -48,6 +49,8 @@ def _schema_documents(ctx: Context) -> Iterator[tuple[Document, str]]:
     for doc in ctx.documents():
         if doc.error is not None or doc.data is None:
             continue
+        if shadowed_by_toml(ctx, doc):
+            continue  # RS008: Railway reads the railway.toml beside it; nothing here applies
         name = schema_name_for_kind(doc.kind)
         if name is not None:
             yield doc, name
@@ -302,7 +305,7 @@ def unknown_key(ctx: Context) -> Iterator[Hit]:
     `[[services]]`, `[variables]`/`env` tables in railway.toml, flat
     `buildCmd`/`startCmd` in railpack.json). One finding per unknown key, at
     the key, with a did-you-mean suggestion where one fits. `testCommand` is
-    left to RS004.
+    left to RS004, volume declarations (`[[mounts]]`, `volumes`) to RS012.
 
     ## Why it matters on Railway
     Railway's config schema forbids unknown keys at every level except inside
@@ -327,6 +330,8 @@ def unknown_key(ctx: Context) -> Iterator[Hit]:
             keypath = issue.keypath
             if is_test_command_key(keypath[-1]) or _is_rs009(name, keypath):
                 continue
+            if name == "railway" and is_volume_key(keypath[-1]):
+                continue  # RS012: a volume Railway never attaches is data loss
             yield hit(doc, keypath, unknown_key_message(doc, name, keypath), part="key")
 
 

@@ -1,0 +1,151 @@
+"""One pass over every text file of the checked tree, for rules that look everywhere.
+
+Discovery (`railsafe.discover`) finds the files Railway reads; a production
+credential pasted into a runbook, a shell script, a one-off `.cjs` query
+script, a patch or a commented-out line is in none of them. `scan_tree` walks
+the tree once, the way `git add .` would take it: it skips what `.gitignore`
+ignores (every level), `.git`, dependency and build directories
+(`discover.SKIP_DIRS`), virtual environments, files larger than
+`MAX_BYTES`, binaries (a NUL byte in the first `SNIFF_BYTES`), and symlinks
+that leave the tree (it never reads a file outside the checked root).
+
+Each file's bytes are searched with one compiled byte pattern (`PREFILTER`:
+a URL with `user:password@`, a libpq `password=`, or a database URL variable
+name); only the files it matches are decoded and kept, so the cost is one
+read and one C-level regex search per file. Rules then run their own exact
+patterns over the kept texts (`Context.tree_texts`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 1_000_000  # larger files are data, lock files or bundles, not hand-written text
+SNIFF_BYTES = 8192
+
+PREFILTER = re.compile(
+    rb"://[^\s/@:'\"`<>]*:[^\s/@`<>]+@"  # scheme://user:password@
+    rb"|(?i:\bpassword\s*=)"  # libpq key/value: host=... password=...
+    rb"|(?i:(?:database|db|postgres(?:ql)?|pg|mysql|mongo(?:db)?|redis)_?(?:url|uri|dsn))"
+)
+
+
+# plain substrings one of which every PREFILTER match contains: `in` on bytes is a
+# memchr-speed scan, so most files are ruled out without running the regex
+_NEEDLES = (b"://", b"assword", b"ASSWORD", b"_URL", b"_url", b"Url", b"_URI", b"_uri", b"Uri",
+            b"DSN", b"dsn", b"Dsn")
+
+
+def worth_reading(data: bytes) -> bool:
+    """Whether `data` may hold what the tree-wide rules look for (`PREFILTER`)."""
+    return any(n in data for n in _NEEDLES) and PREFILTER.search(data) is not None
+
+
+@dataclass(frozen=True)
+class TreeText:
+    path: Path
+    relpath: str
+    source: bytes
+
+
+@dataclass
+class TreeScan:
+    texts: list[TreeText]
+    files: int = 0  # text files searched
+    skipped_large: int = 0
+    skipped_binary: int = 0
+
+
+class _Ignores:
+    """.gitignore rules of the directories walked so far, on relative POSIX strings."""
+
+    def __init__(self) -> None:
+        # (directory relative to the root, path of the root from that directory, spec)
+        self.specs: list[tuple[str, str, Any]] = []
+
+    def add(self, directory: str, relative: str, prefix: str = "") -> None:
+        try:
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8",
+                      errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            return
+        import pathspec
+
+        self.specs.append((relative, prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(self, relative: str, is_dir: bool) -> bool:
+        verdict = False
+        for base, prefix, spec in self.specs:
+            if base:
+                if not relative.startswith(base + "/"):
+                    continue
+                rel = relative[len(base) + 1 :]
+            else:
+                rel = relative
+            result = spec.check_file(prefix + rel + ("/" if is_dir else ""))
+            if result.include is not None:
+                verdict = bool(result.include)
+        return verdict
+
+
+def _outside(path: str, root: str) -> bool:
+    real = os.path.realpath(path)
+    return not (real == root or real.startswith(root + os.sep))
+
+
+def scan_tree(root: Path) -> TreeScan:
+    """The texts under `root` that `PREFILTER` matches (see module doc)."""
+    from railsafe.discover import SKIP_DIRS, git_root
+
+    root = root.resolve()
+    top = str(root)
+    scan = TreeScan([])
+    ignores = _Ignores()
+    repo = git_root(root)
+    if repo is not None and repo != root:  # rules written above the checked directory
+        for parent in reversed(root.relative_to(repo).parents):
+            outer = repo / parent
+            ignores.add(str(outer), "", root.relative_to(outer).as_posix() + "/")
+    stack: list[tuple[str, str]] = [(top, "")]
+    limit, sniff = MAX_BYTES, SNIFF_BYTES
+    while stack:
+        directory, relative = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        if any(entry.name == ".gitignore" for entry in entries):
+            ignores.add(directory, relative)
+        for entry in entries:
+            rel = f"{relative}/{entry.name}" if relative else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in SKIP_DIRS or ignores.ignored(rel, True):
+                        continue
+                    if not os.path.isfile(os.path.join(entry.path, "pyvenv.cfg")):
+                        stack.append((entry.path, rel))
+                    continue
+                if not entry.is_file(follow_symlinks=True) or ignores.ignored(rel, False):
+                    continue
+                if entry.is_symlink() and _outside(entry.path, top):
+                    continue  # never read a file outside the checked tree
+                if entry.stat().st_size > limit:
+                    scan.skipped_large += 1
+                    continue
+                with open(entry.path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            if b"\0" in data[:sniff]:
+                scan.skipped_binary += 1
+                continue
+            scan.files += 1
+            if worth_reading(data):
+                scan.texts.append(TreeText(Path(entry.path), rel, data))
+    scan.texts.sort(key=lambda t: t.relpath)
+    return scan
