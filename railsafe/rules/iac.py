@@ -640,18 +640,28 @@ def _cac_settings(doc: Document) -> Iterator[tuple[tuple[str | int, ...], str, s
 
 def _matching_service(ctx: Context, doc: Document) -> tuple[IacSource, IacService] | None:
     """The IaC service that takes over a Config as Code file: the one built from the
-    file's directory (its root directory), else the one named like that directory."""
-    from railsafe.project import services
+    file's directory (its root directory). Looked up in a map built once per check."""
+    if not iac_sources(ctx):
+        return None
+    return _iac_by_root(ctx).get(doc.path.parent.resolve())
 
-    directory = doc.path.parent.resolve()
-    for service in services(ctx):
-        if service.iac is not None and service.root.resolve() == directory:
-            svc = service.iac.service(None, service.name) or next(
+
+def _iac_by_root(ctx: Context) -> dict[object, tuple[IacSource, IacService]]:
+    def build() -> dict[object, tuple[IacSource, IacService]]:
+        from railsafe.project import services
+
+        found: dict[object, tuple[IacSource, IacService]] = {}
+        for service in services(ctx):
+            if service.iac is None or service.iac_name is None:
+                continue
+            svc = service.iac.service(None, service.iac_name) or next(
                 (s for e in service.iac.environments
-                 if (s := service.iac.service(e, service.name)) is not None), None)
+                 if (s := service.iac.service(e, service.iac_name)) is not None), None)
             if svc is not None:
-                return service.iac, svc
-    return None
+                found.setdefault(service.root.resolve(), (service.iac, svc))
+        return found
+
+    return ctx.cached("rules.iac.by_root", build)
 
 
 @rule("RS510", "migrate-drops-setting", Severity.WARNING)
