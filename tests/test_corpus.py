@@ -63,3 +63,21 @@ def test_corpus_errors_match_reviewed_list(found: dict[str, list[str]]) -> None:
         "ERROR findings on the corpus changed (- reviewed, + now). Check each new one is true, "
         "then run `python scripts/corpus_review.py --update`:\n" + "\n".join(difference)
     )
+
+
+def test_after_the_cutoff_only_rs005_is_added(found: dict[str, list[str]]) -> None:
+    """From 2026-12-01 every railway.toml / railway.json gains one RS005 error, and the
+    analysis of the files is otherwise unchanged: no finding is lost or moved."""
+    from tests.conftest import TODAY
+
+    after = harness.errors(today=TODAY)
+    added: dict[str, list[str]] = {}
+    for name in sorted(set(found) | set(after)):
+        before_keys = {harness.compare_key(e) for e in found.get(name, [])}
+        after_keys = {harness.compare_key(e) for e in after.get(name, [])}
+        assert before_keys <= after_keys, f"{name} lost {before_keys - after_keys}"
+        added[name] = sorted(k.split(" ")[0] for k in after_keys - before_keys)
+    railway = [f.name for f in harness.corpus_files() if f.kind in ("railway-toml", "railway-json")]
+    assert {name: rules for name, rules in added.items() if rules} == {
+        name: ["RS005"] for name in railway
+    }
