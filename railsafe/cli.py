@@ -214,12 +214,14 @@ def _check_paths(targets: list[Path]) -> None:
 def list_rules(
     today: Annotated[str | None, typer.Option("--today", help=TODAY_HELP)] = None,
 ) -> None:
-    """List every rule: id, name, the severity `check` gives it today, and summary."""
+    """List every rule: id, name, the severity `check` gives it today, summary, and whether
+    `railsafe fix` repairs it (safe fix, or unsafe with --unsafe-fixes)."""
     from railsafe.rules import all_rules
 
     day = _day(today)
     for r in all_rules():
-        typer.echo(f"{r.id}  {r.name:<36} {r.severity_on(day).label:<8} {r.summary}")
+        fixable = f"  [{r.fix} fix]" if r.fix else ""
+        typer.echo(f"{r.id}  {r.name:<36} {r.severity_on(day).label:<8} {r.summary}{fixable}")
 
 
 @app.command()

@@ -67,6 +67,9 @@ class Rule:
     doc: str = field(repr=False, default="")
     # a dated rule: from this day on its severity is this one (railsafe.dates)
     from_day: tuple[dt.date, Severity] | None = None
+    # `railsafe fix` repairs it (railsafe/writers/fix.py): "safe" by default, "unsafe"
+    # only with --unsafe-fixes
+    fix: str | None = None
 
     def severity_on(self, day: dt.date) -> Severity:
         """The severity `check` gives this rule's findings on `day`."""
@@ -92,10 +95,14 @@ class Rule:
 
 _RULES: dict[str, Rule] = {}
 _loaded = False
+# the rules `railsafe fix` repairs today, for rules registered without `fix=`
+FIXABLE = {"RS002": "safe", "RS004": "safe", "RS104": "safe", "RS501": "safe",
+           "RS101": "unsafe", "RS102": "unsafe"}
 
 
 def rule(
-    id: str, name: str, severity: Severity, from_day: tuple[dt.date, Severity] | None = None
+    id: str, name: str, severity: Severity, from_day: tuple[dt.date, Severity] | None = None,
+    fix: str | None = None,
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule function under a stable id and kebab-case name.
 
@@ -105,7 +112,8 @@ def rule(
     def register(func: RuleFunc) -> RuleFunc:
         if id in _RULES or any(r.name == name for r in _RULES.values()):
             raise ValueError(f"duplicate rule {id} / {name}")
-        _RULES[id] = Rule(id, name, severity, func, inspect.getdoc(func) or "", from_day)
+        _RULES[id] = Rule(id, name, severity, func, inspect.getdoc(func) or "", from_day,
+                          fix or FIXABLE.get(id))
         return func
 
     return register

@@ -107,6 +107,7 @@ def register(app: typer.Typer) -> None:
     """Add the writer commands to railsafe's CLI."""
     app.command("init")(init)
     app.command("migrate")(migrate)
+    app.command("fix")(fix)
 
 
 def init(
@@ -185,3 +186,43 @@ def init(
         err.write(f"railsafe: note: {note}\n")
     err.write("railsafe: never edits conftest.py; railsafe's pytest plugin loads once railsafe "
               "is a test dependency\n")
+
+
+def fix(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or directories.")] = None,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Also remove test runners from commands.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print a unified diff; write nothing.")
+    ] = False,
+) -> None:
+    """Repair findings in place, keeping comments, order, quoting and whitespace."""
+    if paths is not None and any(not p.strip() for p in paths):
+        raise _fail("an empty path was given (an unset variable?)")
+    targets = [Path(p) for p in paths] if paths else [Path(".")]
+    for target in targets:
+        if not target.exists():
+            raise _fail(f"no such file or directory: {target}")
+    from railsafe.writers.fix import run, write
+
+    result = run(targets, unsafe=unsafe_fixes)
+    err = sys.stderr
+    for applied in result.applied:
+        err.write(f"railsafe: {applied.relpath}:{applied.line}: {applied.rule} "
+                  f"({applied.kind} fix) {applied.what}\n")
+    for note in result.notes:
+        err.write(f"railsafe: {note}\n")
+    if diff:
+        sys.stdout.write(result.diff())
+    elif result.changed:
+        try:
+            for relpath in write(result):
+                err.write(f"railsafe: fixed {relpath}\n")
+        except OSError as exc:
+            raise _fail(f"cannot write: {exc}", 1) from None
+    if not result.applied:
+        err.write("railsafe: nothing to fix\n")
+    elif not unsafe_fixes:
+        err.write("railsafe: --unsafe-fixes also removes test runners from commands "
+                  "(RS101, RS102) when the edit is unambiguous\n")

@@ -18,14 +18,19 @@ class WriteRefused(Exception):
 def atomic_write(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file in the same directory and a rename,
     so a reader sees the old file or the new one, never half of one."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """`atomic_write` for bytes (a file's BOM and line endings kept as they are)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = None
     if path.exists():
         mode = path.stat().st_mode & 0o777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".railsafe-tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
