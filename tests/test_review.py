@@ -311,3 +311,21 @@ def test_git_usage_errors(repo: Path, tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(plain)
     code, _, err = _run(["diff", "--base", "main"])
     assert code == 2 and "not a git repository" in err
+
+
+def test_readme_shows_real_review_and_diagram() -> None:
+    """The README's review is the golden markdown (only the compared revisions' names
+    differ), and its diagram is what `railsafe show --format mermaid` prints."""
+    import re
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- review:start -->\n(.*?)<!-- review:end -->", readme, re.S)
+    assert block, "README lost its review block"
+    golden = (GOLDEN / "diff.md").read_text(encoding="utf-8")
+    assert re.sub(r"Comparing `[^`]*` with `[^`]*`", "C", block[1]) == re.sub(
+        r"Comparing `[^`]*` with `[^`]*`", "C", golden)
+    assert "railsafe diff --base origin/main --format markdown" in readme
+    assert (GOLDEN / "show.mmd").read_text(encoding="utf-8") in readme
+    assert (GOLDEN / "show.txt").read_text(encoding="utf-8") in readme
