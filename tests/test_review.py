@@ -329,3 +329,19 @@ def test_readme_shows_real_review_and_diagram() -> None:
     assert "railsafe diff --base origin/main --format markdown" in readme
     assert (GOLDEN / "show.mmd").read_text(encoding="utf-8") in readme
     assert (GOLDEN / "show.txt").read_text(encoding="utf-8") in readme
+
+
+def test_git_honours_exclude_settings(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`exclude` is relative to the settings file on both sides, the revision's too."""
+    (repo / "railsafe.toml").write_text('exclude = ["backend/"]\n')
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "exclude backend")
+    _git(repo, "checkout", "-q", "main")
+    (repo / "railsafe.toml").write_text('exclude = ["backend/"]\n')
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "exclude backend on main too")
+    monkeypatch.chdir(repo)
+    code, out, _ = _run(["diff", "--base", "main", "--head", "feature", "--format", "json"])
+    data = json.loads(out)
+    assert {c["service"] for c in data["changes"]} == {"worker"}
+    assert code == 0

@@ -74,7 +74,14 @@ def git_snapshots(base: str, head: str | None, paths: list[str], opts: Options,
                 target.mkdir(parents=True, exist_ok=True)
             targets.append(target)
         shown = f"{label} ({sha[:12]})" if label and label != sha else sha[:12]
-        sides.append(build(targets, shown, opts.rules, opts.today, opts.exclude, None))
+        # `exclude` patterns are relative to the settings file: the same place in this tree
+        base_dir = None
+        if opts.exclude_base is not None:
+            try:
+                base_dir = tree / opts.exclude_base.resolve().relative_to(top.resolve())
+            except ValueError:
+                base_dir = None
+        sides.append(build(targets, shown, opts.rules, opts.today, opts.exclude, base_dir))
     return sides[0], sides[1]
 
 
