@@ -75,6 +75,9 @@ KINDS = {
     ], [], ["RS510", "RS006"], 0),
     "environment-override": ([(".", "production", "start", "raises", "error")],
                              ["RS510", "RS102"], [], 1),
+    # an IaC file's production branch: only production changes
+    "iac-environment-branch": ([("api", "production", "pre-deploy", "raises", "error")],
+                               ["RS103"], [], 1),
     # not changes: reformatting, reordering, comments, quoting, enum spelling
     "reformatted": ([], [], [], 0),
     # a service moved from railway.toml into .railway/railway.ts unchanged: only the
@@ -216,6 +219,16 @@ def test_show_reachability() -> None:
     assert steps["pre-deploy"]["path"] == "backend/railway.toml"
     # a cron service: the start command also runs on the schedule
     assert [s["phase"] for s in services["worker"]["steps"]] == ["start", "cron"]
+
+
+def test_show_puts_a_finding_on_its_environment_only() -> None:
+    """Two environments' commands on one line of an IaC file (a ternary): the finding
+    sits on the branch it is about."""
+    _, out, _ = _run(["show", str(REVIEW / "iac-environment-branch" / "after"), "-f", "json"])
+    found = {(s["environment"], st["phase"]): [f["rule"] for f in st["findings"]]
+             for s in json.loads(out)["services"] for st in s["steps"]}
+    assert found[("production", "pre-deploy")] == ["RS103"]
+    assert found[(None, "pre-deploy")] == []
 
 
 # ---- real git repositories -------------------------------------------------------

@@ -96,17 +96,25 @@ class Snapshot:
         return [f for f in self.report.findings if on_step(f, step)]
 
     def other_findings(self, view: View) -> list[Finding]:
-        """Findings in the service's directory (or its IaC file) that sit on no step."""
+        """Findings in the service's directory (or its IaC file) that sit on no step of
+        any service and environment."""
         prefix = f"{view.root}/" if view.root else ""
+        steps = [s for v in self.views.values() for s in v.steps]
         return [f for f in self.report.findings
                 if (f.path.startswith(prefix) or f.path == view.iac_file)
-                and not any(on_step(f, s) for s in view.steps)]
+                and not any(on_step(f, s) for s in steps)]
 
 
 def on_step(f: Finding, step: Step) -> bool:
+    first = (step.span.line, step.span.column)
+    last = (step.span.end_line, step.span.end_column)
+
     def inside(path: str, span: Span) -> bool:
-        return path == step.path and step.span.line <= span.line <= max(
-            step.span.end_line, step.span.line)
+        if path != step.path:
+            return False
+        if last <= first:  # a point, or a span we cannot trust: the line decides
+            return span.line == step.span.line
+        return first <= (span.line, span.column) <= last
 
     if inside(f.path, f.span):
         return True
