@@ -59,7 +59,7 @@ KINDS = {
     "healthcheck-removed": ([(".", None, "healthcheck", "raises", "warning")], [], [], 0),
     "testcommand-removed": ([(".", None, "build.testCommand", "neutral", "info")], [],
                             ["RS004"], 0),
-    "build-runs-tests": ([], ["RS101"], [], 1),
+    "build-runs-tests": ([(".", None, "build", "raises", "error")], ["RS101"], [], 1),
     "fixture-falls-back": ([], ["RS201"], [], 1),
     "iac-not-partial": ([("api", None, "IaC partial", "raises", "error")], ["RS508"], [], 1),
     "deploy-settings": ([

@@ -194,6 +194,15 @@ def _compare_view(old: View, new: View, diff: Diff) -> list[Change]:
         sa, sb = old.phase(phase), new.phase(phase)
         if [s.text for s in sa] != [s.text for s in sb]:
             out.append(_command_change(svc, env, phase, sa, sb, diff))
+            continue
+        # the same command, now leading somewhere else (a script it runs changed)
+        fresh = [f for f, _ in diff.new if any(on_step(f, s) for s in sb)]
+        if fresh:
+            worst = max(fresh, key=lambda f: f.severity)
+            text = " && ".join(s.text for s in sb)
+            add(phase, "changed", "raises", worst.severity,
+                f"{_PHASE_WORD[phase]} `{_short(text)}` now leads to: {_clause(worst.message)}",
+                text, text, sb[0].where, sb[0].where)
     facets = list(dict.fromkeys([*old.settings, *new.settings]))
     for facet in facets:
         a, b = old.settings.get(facet), new.settings.get(facet)
@@ -262,9 +271,9 @@ def _command_change(
                       f"{who} now runs `{shown}`: {consequence}", before, after, wa, wb)
     if fresh:
         worst = max(fresh, key=lambda f: f.severity)
-        message = worst.message.split("; ")[0].rstrip(".")
         return Change(svc, env, phase, kind, "raises", worst.severity,
-                      f"{who} now runs `{shown}`: {message}", before, after, wa, wb)
+                      f"{who} now runs `{shown}`: {_clause(worst.message)}", before, after, wa,
+                      wb)
     if phase == "build" and new and _MIGRATES.search(after) and not _MIGRATES.search(before):
         return Change(svc, env, phase, kind, "raises", Severity.WARNING,
                       f"{who} now runs `{shown}`: migrations at build time run before the "
@@ -281,6 +290,12 @@ def _command_change(
     else:
         reason = f"{who} changes from `{_short(before)}` to `{shown}`"
     return Change(svc, env, phase, kind, "neutral", Severity.INFO, reason, before, after, wa, wb)
+
+
+def _clause(message: str) -> str:
+    """The first clause of a finding's message, without its parenthesised provenance."""
+    plain = re.sub(r" \([^()]*\)", "", message)
+    return plain.split("; ")[0].rstrip(".")
 
 
 def _short(text: str, limit: int = 80) -> str:
