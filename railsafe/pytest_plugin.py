@@ -14,7 +14,9 @@ It judges the environment twice:
   see it, in case a plugin (pytest-env, a .env loader) or a conftest.py changed a
   variable after the first check.
 
-It stops the session with a usage error (exit code 4) when:
+It stops the session with exit code 78 (`REFUSED_EXIT_CODE`, sysexits'
+`EX_CONFIG`: pytest's own codes are 0-5, and 4 is its usage error, which
+railsafe keeps for its own settings errors) when:
 
 - it runs inside a Railway environment (`RAILWAY_ENVIRONMENT_NAME`,
   `RAILWAY_ENVIRONMENT`, `RAILWAY_PROJECT_ID`, `RAILWAY_SERVICE_ID`, ...);
@@ -45,6 +47,7 @@ import difflib
 import fnmatch
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -563,7 +566,23 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
     decision = decide(env, settings, notes)
     early_config.stash[_state_key] = _State(settings, decision, _snapshot(env, settings))
     if decision.refused:
-        raise pytest.UsageError(refusal_message(decision, settings.warnings))
+        _refuse(refusal_message(decision, settings.warnings), early=True)
+
+
+# The refusal's own exit code, distinct from pytest's (0-5) so CI can tell "railsafe
+# kept these tests away from production" from a failing or misconfigured run.
+REFUSED_EXIT_CODE = 78
+
+
+def _refuse(message: str, early: bool = False) -> None:
+    """Stop pytest with `REFUSED_EXIT_CODE`, the message written as pytest writes a
+    usage error (`ERROR: ...` on stderr). Before the session exists (initial conftests)
+    `pytest.exit` would end in a traceback, so the process exits with the code."""
+    sys.stderr.write(f"ERROR: {message}\n")
+    sys.stderr.flush()
+    if early:
+        raise SystemExit(REFUSED_EXIT_CODE)
+    pytest.exit("railsafe refused to run the tests (see above)", returncode=REFUSED_EXIT_CODE)
 
 
 def _recheck(config: pytest.Config) -> None:
@@ -585,7 +604,7 @@ def _recheck(config: pytest.Config) -> None:
     decision = decide(os.environ, settings, notes)
     config.stash[_state_key] = _State(settings, decision, snapshot)
     if decision.refused:
-        raise pytest.UsageError(refusal_message(decision, settings.warnings))
+        _refuse(refusal_message(decision, settings.warnings))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from railsafe.pytest_plugin import (
+    REFUSED_EXIT_CODE as REFUSED,
     Settings,
     allowed_by,
     decide,
@@ -43,7 +44,7 @@ def test_railway_environment_refused(pytester: pytest.Pytester, clean_env: pytes
                                      ) -> None:
     clean_env.setenv("RAILWAY_ENVIRONMENT_NAME", "production")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing to run the tests: running inside Railway environment "
         "'production'",
@@ -56,14 +57,14 @@ def test_railway_environment_refused(pytester: pytest.Pytester, clean_env: pytes
 def test_railway_project_id_alone_refused(pytester: pytest.Pytester,
                                           clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("RAILWAY_PROJECT_ID", "0d2c5d8e")
-    assert run(pytester).ret == pytest.ExitCode.USAGE_ERROR
+    assert run(pytester).ret == REFUSED
 
 
 def test_railway_host_refused_and_password_hidden(pytester: pytest.Pytester,
                                                   clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("DATABASE_URL", RAILWAY_URL)
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing to run the tests: DATABASE_URL points at a Railway host "
         "(roundhouse.proxy.rlwy.net)",
@@ -78,7 +79,7 @@ def test_conftest_not_imported_before_refusal(pytester: pytest.Pytester,
     pytester.makeconftest("import pathlib\npathlib.Path('imported').write_text('x')\n")
     clean_env.setenv("DATABASE_URL", RAILWAY_URL)
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     assert not (pytester.path / "imported").exists()
 
 
@@ -86,7 +87,7 @@ def test_non_test_database_name_refused(pytester: pytest.Pytester,
                                         clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("TEST_DATABASE_URL", "postgresql://app:pw@localhost:5432/app")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*TEST_DATABASE_URL=*'app' has no 'test'*REFUSED",
                                  "*hint: Point TEST_DATABASE_URL at a test database*"])
 
@@ -96,7 +97,7 @@ def test_configured_variable_checked(pytester: pytest.Pytester,
     pytester.makepyprojecttoml('[tool.railsafe]\ndatabase-url-variables = ["APP_DB_URL"]\n')
     clean_env.setenv("APP_DB_URL", "postgresql://u:p@postgres.railway.internal:5432/railway")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*APP_DB_URL=*railway.internal*Railway host*REFUSED"])
 
 
@@ -135,12 +136,12 @@ def test_allow_list_is_narrow(pytester: pytest.Pytester, clean_env: pytest.Monke
         '[tool.railsafe]\nallow-database-urls = ["postgresql://*@localhost:5432/app_dev"]\n'
     )
     clean_env.setenv("DATABASE_URL", RAILWAY_URL)
-    assert run(pytester).ret == pytest.ExitCode.USAGE_ERROR
+    assert run(pytester).ret == REFUSED
     # `*` never crosses `@`, `/`, `?` or `:`: the host is evil.proxy.rlwy.net, not localhost
     clean_env.setenv("DATABASE_URL", "postgresql://postgres:pw@evil.proxy.rlwy.net:1/x"
                                      "?h=@localhost:5432/app_dev")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*DATABASE_URL=*evil.proxy.rlwy.net*(Railway host)*REFUSED"])
 
 
@@ -160,7 +161,7 @@ def test_allowed_railway_environment(pytester: pytest.Pytester,
     result = run(pytester)
     assert result.ret == pytest.ExitCode.OK
     clean_env.setenv("RAILWAY_ENVIRONMENT_NAME", "production")
-    assert run(pytester).ret == pytest.ExitCode.USAGE_ERROR
+    assert run(pytester).ret == REFUSED
 
 
 def test_disabled_with_p_no_railsafe(pytester: pytest.Pytester,
@@ -214,7 +215,7 @@ def test_pytest_env_in_pyproject_refused_before_conftest(pytester: pytest.Pytest
         f'[tool.pytest.ini_options]\nenv = ["DATABASE_URL={PYTEST_ENV_URL}"]\n')
     pytester.makeconftest(IMPORTED)
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing to run the tests: DATABASE_URL points at a Railway host*",
         "*DATABASE_URL=postgresql://postgres:***@roundhouse*[[]set by pytest-env in "
@@ -232,7 +233,7 @@ def test_pytest_env_in_pytest_ini_refused(pytester: pytest.Pytester,
                      f"    DATABASE_URL={PYTEST_ENV_URL}\n")
     pytester.makeconftest(IMPORTED)
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*DATABASE_URL=*[[]set by pytest-env in tox.ini]*REFUSED"])
     assert not (pytester.path / "imported").exists()
 
@@ -256,7 +257,7 @@ def test_pytest_env_files_judged_at_session_start(pytester: pytest.Pytester,
     pytester.makepyprojecttoml('[tool.pytest.ini_options]\nenv_files = [".env.test"]\n')
     (pytester.path / ".env.test").write_text(f"DATABASE_URL={PYTEST_ENV_URL}\n")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing*DATABASE_URL points at a Railway host*",
         "*DATABASE_URL=*[[]changed during start-up, by a plugin or conftest.py]*REFUSED",
@@ -273,7 +274,7 @@ def test_plugin_setting_environment_after_the_first_check(pytester: pytest.Pytes
         "def pytest_load_initial_conftests(early_config):\n"
         f"    os.environ['DATABASE_URL'] = {PYTEST_ENV_URL!r}\n"))
     result = run(pytester, "-p", "late_env")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(
         ["*DATABASE_URL=*[[]changed during start-up*(Railway host)*REFUSED"])
     assert "1 passed" not in result.stdout.str()
@@ -283,7 +284,7 @@ def test_conftest_setting_environment_refused(pytester: pytest.Pytester,
                                               clean_env: pytest.MonkeyPatch) -> None:
     pytester.makeconftest(f"import os\nos.environ['DATABASE_URL'] = {PYTEST_ENV_URL!r}\n")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*DATABASE_URL=*changed during start-up*REFUSED"])
 
 
@@ -293,7 +294,7 @@ def test_test_module_setting_environment_refused_before_tests(
         f"import os\nos.environ['DATABASE_URL'] = {PYTEST_ENV_URL!r}\n"
         "def test_ok():\n    open('ran', 'w').close()\n"))
     result = pytester.runpytest_subprocess()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*DATABASE_URL=*REFUSED"])
     assert not (pytester.path / "ran").exists()
 
@@ -304,7 +305,7 @@ def test_libpq_key_value_string_refused_and_masked(pytester: pytest.Pytester,
     clean_env.setenv("DATABASE_URL", "host=roundhouse.proxy.rlwy.net port=41234 dbname=railway "
                                      "password=hunter2")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing*DATABASE_URL points at a Railway host "
         "(roundhouse.proxy.rlwy.net)",
@@ -318,7 +319,7 @@ def test_unparseable_value_refused(pytester: pytest.Pytester,
                                    clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("DATABASE_URL", "not a url")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing*DATABASE_URL is not a database URL*cannot judge*",
         "*DATABASE_URL=not a url (not a database URL: cannot judge)*REFUSED",
@@ -421,7 +422,7 @@ def test_error_prefix_on_the_reason_not_on_an_ok_line(pytester: pytest.Pytester,
     clean_env.setenv("TEST_DATABASE_URL", "postgresql://localhost/app_test")
     clean_env.setenv("DATABASE_URL", RAILWAY_URL)
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing to run the tests: DATABASE_URL points at a Railway host*",
         "  railsafe: TEST_DATABASE_URL=postgresql://localhost/app_test (test database) — "
@@ -438,7 +439,7 @@ def test_railway_project_id_alone_names_the_missing_environment(
     pytester.makepyprojecttoml('[tool.railsafe]\nallow-railway-environments = ["pr-*"]\n')
     clean_env.setenv("RAILWAY_PROJECT_ID", "0d2c5d8e")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "ERROR: railsafe: refusing to run the tests: running inside a Railway environment",
         "*RAILWAY_PROJECT_ID set — running under Railway (environment name unknown) — REFUSED*",
@@ -490,7 +491,7 @@ def test_non_test_database_url_beside_test_database(pytester: pytest.Pytester,
     clean_env.setenv("TEST_DATABASE_URL", "postgresql://localhost/app_test")
     clean_env.setenv("DATABASE_URL", "postgresql://localhost/app_dev")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines([
         "*hint: The tests' own database (TEST_DATABASE_URL) is a test database, but DATABASE_URL "
         "is also in the environment and names a non-test database ('app_dev'): code that reads "
@@ -553,7 +554,7 @@ def test_autoload_disabled_needs_p_railsafe(pytester: pytest.Pytester,
     clean_env.setenv("DATABASE_URL", RAILWAY_URL)
     clean_env.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert run(pytester).ret == pytest.ExitCode.OK  # documented: the guard is off too
-    assert run(pytester, "-p", "railsafe").ret == pytest.ExitCode.USAGE_ERROR
+    assert run(pytester, "-p", "railsafe").ret == REFUSED
 
 
 def test_read_settings_pyproject_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -577,7 +578,7 @@ def test_railsafe_toml_honoured(pytester: pytest.Pytester, clean_env: pytest.Mon
     pytester.makefile(".toml", railsafe='database-url-variables = ["APP_DB_URL"]\n')
     clean_env.setenv("APP_DB_URL", APP_DB_RAILWAY)
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*APP_DB_URL=postgresql://app:***@roundhouse.proxy.rlwy.net*"
                                  "(Railway host)*REFUSED"])
 
@@ -589,7 +590,7 @@ def test_railsafe_toml_wins_over_pyproject(pytester: pytest.Pytester,
     pytester.makefile(".toml", railsafe='database-url-variables = ["APP_DB_URL"]\n')
     clean_env.setenv("DATABASE_URL", "postgresql://me:pw@localhost:5432/app_dev")
     result = run(pytester)  # the pyproject.toml allow-list is not read: railsafe.toml is
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*DATABASE_URL=*app_dev*REFUSED"])
     (pytester.path / "railsafe.toml").write_text(
         'allow-database-urls = ["postgresql://*@localhost:5432/app_dev"]\n')
@@ -607,7 +608,7 @@ def test_settings_found_above_rootdir_up_to_the_git_root(pytester: pytest.Pytest
     (sub / "test_one.py").write_text(TEST_FILE)
     clean_env.setenv("APP_DB_URL", APP_DB_RAILWAY)
     result = pytester.runpytest_subprocess("sub")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*APP_DB_URL=*(Railway host)*REFUSED"])
     (sub / ".git").mkdir()  # sub is a repository of its own: run from it, the search stops there
     clean_env.chdir(sub)
@@ -672,7 +673,7 @@ def test_url_password_with_quote_masked(pytester: pytest.Pytester,
     clean_env.setenv("DATABASE_URL", f"postgresql://app:{secret}@roundhouse.proxy.rlwy.net:41234/"
                                      "railway")
     result = run(pytester)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
     result.stderr.fnmatch_lines(["*DATABASE_URL=postgresql://app:***@roundhouse.proxy.rlwy.net:"
                                  "41234/railway (Railway host)*REFUSED"])
     output = result.stdout.str() + result.stderr.str()
@@ -731,4 +732,4 @@ def test_the_nearest_settings_to_where_pytest_runs_win(pytester: pytest.Pytester
     clean_env.setenv("DATABASE_URL", "postgresql://u:pw@db.example.com:5432/app_prod")
     clean_env.chdir(proj)
     result = pytester.runpytest_subprocess()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.ret == REFUSED
