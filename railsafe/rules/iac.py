@@ -336,12 +336,12 @@ def iac_unresolved(ctx: Context) -> Iterator[Hit]:
     """
     for source in iac_sources(ctx):
         found = _Collect(source)
-        spans: set[tuple[int, int]] = set()
+        # the first reason said at a place speaks for it, in every environment reading
+        # where something there is unresolved (not only the first one)
+        first: dict[tuple[int, int], str] = {}
         for env, note in _notes(source, "unresolved"):
-            if (note.span.line, note.span.column) in spans:
-                continue  # the first reason said at a place speaks for it
-            spans.add((note.span.line, note.span.column))
-            found.add(env, note.span, f"railsafe cannot read this statically ({note.detail}); "
+            detail = first.setdefault((note.span.line, note.span.column), note.detail)
+            found.add(env, note.span, f"railsafe cannot read this statically ({detail}); "
                       "what it sets was not checked")
         yield from found.hits()
 
