@@ -833,3 +833,48 @@ def test_enums_and_namespaces_are_noted() -> None:
     detail = "an enum or namespace: Node's type stripping rejects it, so the CLI cannot run it"
     assert notes(program, "unresolved") == [
         (detail, sp(src, "enum Tier { Web }")), (detail, sp(src, "namespace N {}"))]
+
+
+def test_helpers_from_the_package_root_are_the_sdk() -> None:
+    """npm `railway` 3.11.0 re-exports every IaC value of `railway/iac` from its root but
+    `preserve` (found in the package, and run by the qa-ts-package-root SDK fixtures)."""
+    text = (
+        'import { defineRailway, project, service } from "railway";\n'
+        'import * as r from "railway";\n'
+        "export default defineRailway(() => project(\"p\", { resources: [\n"
+        '  service("api", { build: "npm test", start: "node a.js" }),\n'
+        '  r.service("worker", { start: "node w.js" }),\n'
+        "] }));\n"
+    )
+    program = read(text)
+    assert program.sdk_module == "railway"
+    assert config(program, "service.api").get("build") == lit(text, '"npm test"')
+    assert config(program, "service.worker").get("start") == lit(text, '"node w.js"')
+    assert notes(program, "unresolved") == []
+
+
+def test_an_import_the_sdk_does_not_export_is_noted_at_the_import() -> None:
+    text = (
+        'import { defineProject } from "railway/iac";\n'
+        'import { preserve, service } from "railway";\n'
+        "export default defineProject(() => ({}));\n"
+    )
+    program = read(text)
+    found = notes(program, "unresolved")
+    assert ("import of defineProject, which railway/iac 3.11.0 does not export: Node cannot "
+            "load the file", sp(text, "defineProject")) in found
+    assert ("import of preserve, which railway 3.11.0 does not export: Node cannot load the "
+            "file", sp(text, "preserve")) in found
+    assert ("call to defineProject, which railway/iac 3.11.0 does not export",
+            sp(text, "defineProject(() => ({}))")) in found
+
+
+def test_a_call_of_a_function_a_call_returned_names_it_once() -> None:
+    text = (
+        IMPORT + 'import { promisify } from "node:util";\n'
+        "const run = promisify(exec);\n"
+        'const out = run("railway variables");\n'
+    )
+    found = [d for d, _ in notes(read(text), "unresolved")]
+    assert "call to run, the result of a call to promisify imported from node:util" in found
+    assert not any(d.startswith("call to call to") for d in found)

@@ -48,12 +48,20 @@ from railsafe.iac.model import (
     Val,
 )
 
-SDK_MODULES = frozenset({"railway/iac"})
+# npm `railway` 3.11.0: `railway/iac`, and the package root, which re-exports every
+# IaC value of `railway/iac` except `preserve` (checked against the package)
+SDK_MODULES = frozenset({"railway/iac", "railway"})
+_ROOT_LACKS = {"railway": frozenset({"preserve"})}
 _RESOURCE_FUNCS = frozenset({
     "service", "fn", "postgres", "mysql", "redis", "mongo", "database", "volume", "bucket", "group",
 })
 _SDK_FUNCS = _RESOURCE_FUNCS | {
     "defineRailway", "define", "project", "github", "image", "template", "empty", "ref", "preserve",
+}
+# every value `railway/iac` 3.11.0 exports (the rest of its exports are types)
+_SDK_VALUES = _SDK_FUNCS | {
+    "createRailwayContext", "resourceAddress", "indexGraph", "validateGraph",
+    "RAILWAY_GRAPH_VERSION",
 }
 _ENGINES = frozenset({"postgres", "mysql", "redis", "mongo"})
 _CTX_ENV_FIELDS = frozenset({"environment", "environmentName"})
@@ -90,8 +98,22 @@ class _Sdk:
     name: str
 
 
+@dataclass(frozen=True)
 class _SdkNamespace:
-    """`import * as r from "railway/iac"`."""
+    """`import * as r from "railway/iac"` (or from the `railway` package root)."""
+
+    module: str = "railway/iac"
+
+
+def _sdk_export(module: str, name: str, span: Span) -> Any:
+    """The SDK function `name` as imported from `module`, or why it is not one."""
+    lacks = _ROOT_LACKS.get(module, frozenset())
+    if name in _SDK_FUNCS and name not in lacks:
+        return _Sdk(name)
+    if name in _SDK_VALUES and name not in lacks:
+        return Unresolved(span, f"{module} {name}")
+    # undefined when the file runs: calling it fails the plan
+    return Unresolved(span, f"{name}, which {module} 3.11.0 does not export")
 
 
 @dataclass
@@ -399,7 +421,7 @@ class _Reader:
             for part in _children(clause):
                 if part.type == "namespace_import":
                     for ident in _children(part):
-                        self.module.vars[self.text(ident)] = _SdkNamespace()
+                        self.module.vars[self.text(ident)] = _SdkNamespace(module)
                 elif part.type == "named_imports":
                     for spec in _children(part):
                         if spec.type != "import_specifier":
@@ -407,9 +429,10 @@ class _Reader:
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias") or name
                         if name is not None and alias is not None:
-                            self._bind_sdk(self.text(name), self.text(alias))
+                            self._bind_sdk(self.text(name), self.text(alias), module,
+                                           self.span(spec))
                 elif part.type == "identifier":  # default import: the namespace
-                    self.module.vars[self.text(part)] = _SdkNamespace()
+                    self.module.vars[self.text(part)] = _SdkNamespace(module)
 
     def _foreign_import(self, node: Any, module: str) -> None:
         """Names from other modules are known to be unknowable: say where they come from."""
@@ -432,11 +455,13 @@ class _Reader:
         for name in names:
             self.module.vars[name] = Unresolved(span, f"{name} imported from {module}")
 
-    def _bind_sdk(self, name: str, alias: str) -> None:
-        if name in _SDK_FUNCS:
-            self.module.vars[alias] = _Sdk(name)
-        else:
-            self.module.vars[alias] = Unresolved(Span(1, 1, 1, 1), f"railway/iac {name}")
+    def _bind_sdk(self, name: str, alias: str, module: str, span: Span) -> None:
+        value = self.module.vars[alias] = _sdk_export(module, name, span)
+        if isinstance(value, Unresolved) and "does not export" in value.reason:
+            # an ES module import of a missing name: loading the file is a SyntaxError,
+            # so the CLI plans nothing (type-only names are erased before that)
+            self.note("unresolved", span, f"import of {value.reason}: Node cannot load "
+                      "the file")
 
     def _string_text(self, node: Any) -> str | None:
         if node.type != "string":
@@ -1171,9 +1196,7 @@ class _Reader:
             self.note("process-env", node, key)
             return Unresolved(span, f"process.env.{key}")
         if isinstance(base, _SdkNamespace):
-            if key in _SDK_FUNCS:
-                return _Sdk(key)
-            return Unresolved(span, f"railway/iac {key}")
+            return _sdk_export(base.module, key, span)
         if isinstance(base, _Ctx):
             if key in _CTX_ENV_FIELDS:
                 return _CtxEnv(span)
@@ -1272,7 +1295,10 @@ class _Reader:
         if isinstance(callee, Unresolved):
             if callee.reason.startswith("ctx."):
                 return Unresolved(self.span(node), callee.reason)
-            if " imported from " in callee.reason:
+            if callee.reason.startswith("call to "):  # a function another call returned
+                return self.unresolved(node, f"call to {self.text(callee_node)}, the result of "
+                                       f"a {callee.reason}")
+            if " imported from " in callee.reason or " does not export" in callee.reason:
                 return self.unresolved(node, f"call to {callee.reason}")
             return self.unresolved(node, f"call to {self.text(callee_node)}")
         return self.unresolved(node, f"call to {self.text(callee_node)}")
@@ -1297,7 +1323,7 @@ class _Reader:
         module = self._string_text(arg_nodes[0]) if arg_nodes else None
         if module in SDK_MODULES:
             self.program.sdk_module = module
-            return _SdkNamespace()
+            return _SdkNamespace(module)
         return self.unresolved(node, f"require({module!r})" if module else "require")
 
     def call_closure(self, closure: _Closure, args: list[Any], at: Any) -> Any:
