@@ -10,6 +10,7 @@ and Railpack); the pre-deploy command always comes from the Railway config.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from railsafe.context import Context
 from railsafe.discover import SourceFile
@@ -26,6 +27,9 @@ from railsafe.project.model import (
     Plan,
     Service,
 )
+
+if TYPE_CHECKING:
+    from railsafe.project.iac import IacSource
 
 
 def services(ctx: Context) -> list[Service]:
@@ -107,9 +111,10 @@ def _iac_services(ctx: Context, index: dict[Path, list[SourceFile]]) -> list[Ser
     root = ctx.root.absolute()
     out: list[Service] = []
     for source in iac_sources(ctx):
-        repo = _repository_of(source.doc.path.parent.parent.absolute(), root)
+        home = source.doc.path.parent.parent.absolute()  # the directory holding .railway/
+        repo = _repository_of(home, root)
         for name in source.service_names():
-            directory = _service_root(source, name, repo, root)
+            directory = _service_root(source, name, repo, home, root)
             files = index.get(directory, [])
             by_name = {f.path.name: f for f in files}
             nix = _ranked([f for f in files if f.kind in NIXPACKS_KINDS])
@@ -135,19 +140,21 @@ def _repository_of(directory: Path, root: Path) -> Path:
     return repo if repo.is_relative_to(root) else root
 
 
-def _service_root(source: object, name: str, repo: Path, root: Path) -> Path:
-    """The directory a service builds from: its `rootDirectory` in the repository, if that
-    directory is in the checked tree; else the repository root."""
-    from railsafe.project.iac import IacSource
-
-    assert isinstance(source, IacSource)
+def _service_root(source: IacSource, name: str, repo: Path, home: Path, root: Path) -> Path:
+    """The directory a service builds from (docs/facts.md F22): its `rootDirectory`, in the
+    repository (else beside `.railway/`) when that directory is in the checked tree; without
+    one, the directory that holds `.railway/`, where the file's author runs the CLI."""
+    inside = root.resolve()
     for env in source.environments:
         svc = source.service(env, name)
-        if svc is not None and svc.root_directory is not None:
-            candidate = (repo / svc.root_directory.text.strip().strip("/")).resolve()
-            if candidate.is_dir() and candidate.is_relative_to(root.resolve()):
+        if svc is None or svc.root_directory is None:
+            continue
+        relative = svc.root_directory.text.strip().strip("/")
+        for base in (repo, home):
+            candidate = (base / relative).resolve()
+            if candidate.is_dir() and candidate.is_relative_to(inside):
                 return candidate.absolute()
-    return repo
+    return home
 
 
 def _ranked(files: list[SourceFile]) -> list[SourceFile]:
