@@ -440,3 +440,39 @@ def test_two_hundred_services_are_read_quickly(capsys: pytest.CaptureFixture[str
         print(
             f"\n[railsafe] 200-service railway.go ({len(text)} bytes) read in {elapsed * 1000:.1f} ms"
         )
+
+
+NEW_CONTEXT = src('''
+    package main
+
+    import "github.com/railwayapp/railway-go-sdk"
+
+    const Partial = "api"
+
+    func Railway(ctx railway.Context) railway.Project {
+        ctx = railway.NewContext(ctx)
+        start := "node server.js"
+        if ctx.IsEnvironment("staging") {
+            start = "node server.js --verbose"
+        }
+        api := railway.ServiceNamed("api", railway.ServiceConfig{"start": start})
+        return railway.ProjectNamed("shop", []any{api})
+    }
+''')
+
+
+def test_new_context_of_the_cli_context_is_that_context() -> None:
+    """railway-go-sdk's NewContext(input) returns input (Environment and EnvironmentName
+    filled from each other), so `ctx = railway.NewContext(ctx)` keeps the context."""
+    staging = rd(NEW_CONTEXT, "staging")
+    assert staging.environments == ("staging",)
+    assert config(staging, "service.api").get("start") == lit(NEW_CONTEXT, '"node server.js --verbose"')
+    other = rd(NEW_CONTEXT, None)
+    assert config(other, "service.api").get("start") == lit(NEW_CONTEXT, '"node server.js"')
+    assert notes(other, "unresolved") == []
+
+
+def test_new_context_of_an_unknown_value_is_unresolved() -> None:
+    text = NEW_CONTEXT.replace("railway.NewContext(ctx)", "railway.NewContext(other())")
+    found = notes(rd(text, None), "unresolved")
+    assert (at(text, "other()"), "call to other") in found

@@ -951,6 +951,14 @@ class _Reader:
             if isinstance(target, ResourceVal) and isinstance(output, Str):
                 return Ref(span, target.address, output.text)
             return self.unresolved(node, "Ref() to an unknown resource")
+        if name == "NewContext" and len(args) == 1:
+            # railway-go-sdk: NewContext(input) returns input with Environment and
+            # EnvironmentName filled from each other, so the CLI's context stays itself
+            given = self.ev(args[0], scope)
+            if isinstance(given, _Ctx):
+                return given
+            return self._opaque(given, args[0], "NewContext() of a context railsafe "
+                                "cannot read")
         for arg in args:
             self.ev(arg, scope)
         return self.unresolved(node, f"{name}()")
