@@ -500,6 +500,14 @@ def iac_pre_deploy_list(ctx: Context) -> Iterator[Hit]:
 # -- RS508 / RS509 / RS512 ------------------------------------------------------------
 
 
+# how each language names the partial the CLI reads (railway-iac.md §2.1, §1.5, §6)
+_PARTIAL_FIX = {
+    "typescript": 'export const partial = "<name>"',
+    "python": 'PARTIAL = "<name>" at module level',
+    "go": 'const Partial = "<name>"',
+}
+
+
 @rule("RS508", "iac-not-partial", Severity.WARNING)
 def iac_not_partial(ctx: Context) -> Iterator[Hit]:
     """An IaC file that is not `partial` owns the whole environment.
@@ -517,8 +525,9 @@ def iac_not_partial(ctx: Context) -> Iterator[Hit]:
     the production database. `apply --yes --confirm-destructive` in CI does it.
 
     ## Fix
-    `export const partial = "<name>"` to manage only what the file declares,
-    and `preserve()` for variables whose values live in Railway.
+    `export const partial = "<name>"` (Python `PARTIAL = "<name>"`, Go
+    `const Partial = "<name>"`) to manage only what the file declares, and
+    `preserve()` for variables whose values live in Railway.
     """
     for source in iac_sources(ctx):
         base = source.base
@@ -528,7 +537,7 @@ def iac_not_partial(ctx: Context) -> Iterator[Hit]:
         yield Hit(source.doc.relpath, span,
                   f"{source.doc.path.name} is not partial: `railway config apply` deletes every "
                   "service, database and variable of the environment that it does not declare",
-                  fix='export const partial = "<name>" (Python: PARTIAL = "<name>")')
+                  fix=_PARTIAL_FIX[source.language])
 
 
 @rule("RS509", "iac-multiple-files", Severity.ERROR)
