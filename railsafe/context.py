@@ -10,11 +10,14 @@ from typing import Any, TypeVar
 
 from railsafe import dates
 from railsafe.discover import Discovery, SourceFile
-from railsafe.loaders import CONFIG_FILES, Document, load
+from railsafe.findings import FILE_START
+from railsafe.loaders import CONFIG_FILES, Document, LoadError, load
 
 T = TypeVar("T")
 
 CONFIG_KINDS = tuple(kind for kind, _ in CONFIG_FILES.values())
+OUTSIDE_TREE = "a symlink to a file outside the checked tree: not read (railsafe never reads " \
+    "a file outside the tree it checks)"
 
 
 @dataclass
@@ -36,9 +39,17 @@ class Context:
         key = source.path.resolve()
         doc = self._documents.get(key)
         if doc is None:
-            doc = load(source.path, source.relpath, source.kind, source.syntax)
+            if not key.is_relative_to(self.root):  # a symlink out of the tree: never read
+                doc = Document(source.path, source.relpath, source.kind, source.syntax, b"",
+                               error=LoadError(OUTSIDE_TREE, FILE_START))
+            else:
+                doc = load(source.path, source.relpath, source.kind, source.syntax)
             self._documents[key] = doc
         return doc
+
+    def outside_tree(self, doc: Document) -> bool:
+        """A symlink to a file outside the checked tree (reported by RS001, never read)."""
+        return doc.error is not None and doc.error.message == OUTSIDE_TREE
 
     def document_at(self, path: Path) -> Document | None:
         """Any file inside the checked root (a script a command names, say), loaded once.
@@ -104,4 +115,11 @@ class Context:
         return self.cached("tree-texts", scan)
 
     def loaded_documents(self) -> list[Document]:
-        return list(self._documents.values())
+        """Every document read, for code frames and inline suppressions: not a binary
+        file (no code frame shows its bytes) nor a symlink that leaves the tree."""
+        return [doc for doc in self._documents.values() if self.shows_source(doc)]
+
+    def shows_source(self, doc: Document) -> bool:
+        """Whether a code frame may show this document's text: not a binary file, not a
+        symlink that leaves the tree."""
+        return b"\0" not in doc.source[:8192] and not self.outside_tree(doc)

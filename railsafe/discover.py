@@ -248,7 +248,7 @@ def discover(paths: list[Path]) -> Discovery:
             add(given, *known)
             found.explicit.add(given.absolute())
         elif given.is_dir():
-            _walk(given.resolve(), add)
+            _walk(given.resolve(), add, found.skipped.append, root)
         else:
             found.errors.append(f"{given}: no such file or directory")
     found.files.sort(key=lambda f: f.relpath)
@@ -264,7 +264,9 @@ def git_root(start: Path) -> Path | None:
     return None
 
 
-def _walk(top: Path, add: Any) -> None:
+def _walk(top: Path, add: Any, note: Any = None, base: Path | None = None) -> None:
+    """Add every file of a kind railsafe reads under `top`; `note` hears of directories
+    named like a config file (`railway.toml/`), which Railway cannot read as one."""
     ignores = _GitIgnores()
     root = git_root(top)
     if root is not None and root != top:  # ignore rules written above the checked directory
@@ -286,6 +288,10 @@ def _walk(top: Path, add: Any) -> None:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in SKIP_DIRS or ignores.ignored(path, True):
                         continue
+                    if note is not None and entry.name in CONFIG_FILES:
+                        shown = _relpath(path, base or top)
+                        note(f"{shown}: a directory named like a config file; nothing in it "
+                             "is read as one (Railway reads a file of that name)")
                     if _is_virtualenv(path):
                         continue
                     stack.append(path)

@@ -134,7 +134,7 @@ def check(
     chosen = rules if rules is not None else all_rules()
     if any(r.id in _HYGIENE for r in chosen):
         for f in discovery.files:  # a comment can sit in a file no chosen rule read
-            if f.relpath not in report.sources:
+            if f.relpath not in report.sources and ctx.shows_source(ctx.load(f)):
                 report.sources[f.relpath] = ctx.load(f).text
     kept, silenced, pragmas = audit(report.findings, report.sources, allow_error_suppressions)
     if honour_ignores:

@@ -8,6 +8,8 @@ import pytest
 
 from railsafe.pytest_plugin import (
     REFUSED_EXIT_CODE as REFUSED,
+)
+from railsafe.pytest_plugin import (
     Settings,
     allowed_by,
     decide,

@@ -290,6 +290,8 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
     `railway config plan` / `apply` and delete the old file.
     """
     for doc in ctx.documents(*RAILWAY_KINDS):
+        if ctx.outside_tree(doc):
+            continue  # RS001 says it is not read
         name = doc.path.name
         span = first_content(doc)
         fix = (
