@@ -7,9 +7,7 @@ import shutil
 import pytest
 
 from railsafe.pytest_plugin import (
-    REFUSED_EXIT_CODE as REFUSED,
-)
-from railsafe.pytest_plugin import (
+    REFUSED_EXIT_CODE,
     Settings,
     allowed_by,
     decide,
@@ -18,6 +16,8 @@ from railsafe.pytest_plugin import (
     refusal_message,
 )
 from tests.conftest import REPO
+
+REFUSED = REFUSED_EXIT_CODE  # a refusal's own exit code (4 is pytest's usage error)
 
 pytest_plugins = ["pytester"]
 
