@@ -98,6 +98,11 @@ def migrate(
         except (WriteRefused, OSError) as exc:
             raise _fail(str(exc), 1) from None
     err.write(
+        "railsafe: variables are not in railway.toml / railway.json: run `railway config pull` "
+        "to see the services' variables and declare each (preserve() keeps its value), or "
+        "`railway config plan` deletes them\n"
+    )
+    err.write(
         "railsafe: the old files stay; once `railway config plan` shows what you expect, "
         f"delete them with: {removal_command(migration)}\n"
     )

@@ -396,6 +396,10 @@ def _service_block(src: Source, lang: Lang) -> list[str]:
         lines.append(f"{INDENT}{src.var} = service(")
         lines.append(f"{pad}{string(src.name)},")
     assign = ": " if lang == "ts" else "="
+    lines.append(pad + comment(
+        "variables: Config as Code files hold none; `railway config plan` shows every variable "
+        "of the service not declared here as deleted (declare each: preserve() keeps a value)",
+        lang))
     if src.directory != ".":
         lines.append(pad + comment(
             f"the directory {src.doc.path.name} was in. Without a source this is an empty "
