@@ -635,6 +635,22 @@ _IAC_EQUIVALENT = {
 }
 
 
+def _setting_value(doc: Document, path: tuple[str | int, ...]) -> object:
+    value: object = doc.data
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _same_builder(ctx: Context, doc: Document, value: object) -> bool:
+    """The old file's builder is the one the planner gives the IaC service in every
+    environment without it (e.g. DOCKERFILE, with a Dockerfile at the service root)."""
+    from railsafe.validate import normalise_enum
+
+    builders = _iac_builders(ctx, doc)
+    return isinstance(value, str) and builders == {normalise_enum(value)}
+
+
 def _cac_settings(doc: Document) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
     """(key path, section, key) of every build / deploy setting, base and overrides."""
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -652,14 +668,22 @@ def _matching_service(ctx: Context, doc: Document) -> tuple[IacSource, IacServic
     file's directory (its root directory). Looked up in a map built once per check."""
     if not iac_sources(ctx):
         return None
-    return _iac_by_root(ctx).get(doc.path.parent.resolve())
+    found = _iac_by_root(ctx).get(doc.path.parent.resolve())
+    return found[:2] if found is not None else None
 
 
-def _iac_by_root(ctx: Context) -> dict[object, tuple[IacSource, IacService]]:
-    def build() -> dict[object, tuple[IacSource, IacService]]:
+def _iac_builders(ctx: Context, doc: Document) -> frozenset[str]:
+    """The builders the planner gives the IaC service that takes over `doc`, in every
+    environment (a Dockerfile at its root is built whatever the config says, §1.3)."""
+    found = _iac_by_root(ctx).get(doc.path.parent.resolve())
+    return found[2] if found is not None else frozenset()
+
+
+def _iac_by_root(ctx: Context) -> dict[object, tuple[IacSource, IacService, frozenset[str]]]:
+    def build() -> dict[object, tuple[IacSource, IacService, frozenset[str]]]:
         from railsafe.project import services
 
-        found: dict[object, tuple[IacSource, IacService]] = {}
+        found: dict[object, tuple[IacSource, IacService, frozenset[str]]] = {}
         for service in services(ctx):
             if service.iac is None or service.iac_name is None:
                 continue
@@ -667,7 +691,8 @@ def _iac_by_root(ctx: Context) -> dict[object, tuple[IacSource, IacService]]:
                 (s for e in service.iac.environments
                  if (s := service.iac.service(e, service.iac_name)) is not None), None)
             if svc is not None:
-                found.setdefault(service.root.resolve(), (service.iac, svc))
+                builders = frozenset(p.builder.name for p in service.plans)
+                found.setdefault(service.root.resolve(), (service.iac, svc, builders))
         return found
 
     return ctx.cached("rules.iac.by_root", build)
@@ -760,6 +785,9 @@ def iac_lacks_config_as_code_setting(ctx: Context) -> Iterator[Hit]:
             target = _IAC_EQUIVALENT.get((section, key), (section, key))[1]
             if target in section_map or (key == "region" and "multiRegionConfig" in svc.deploy):
                 continue
+            if (section, key) == ("build", "builder") and _same_builder(
+                    ctx, doc, _setting_value(doc, path)):
+                continue  # the IaC service is built that way anyway (a Dockerfile at its root)
             yield hit(doc, path,
                       f"`{section}.{key}` is set here but not in service {svc.name} of "
                       f"{source.doc.relpath}: once Railway stopped reading this file, the "
