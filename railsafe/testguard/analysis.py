@@ -907,11 +907,46 @@ def _sql_is_destructive(sql: str) -> str | None:
     return None
 
 
+_HOLE = "_"  # what an interpolated value stands for in SQL read from its literal parts
+
+
+def _literal_parts(node: ast.AST) -> str | None:
+    """SQL text built from literals, interpolations read as a placeholder:
+    `f"DELETE FROM {t} WHERE id = :id"`, `"DELETE FROM {} WHERE x".format(t)`,
+    `"DELETE FROM " + t + " WHERE ..."`, `"DELETE FROM %s" % t`; None for anything else."""
+    if (text := const_str(node)) is not None:
+        return text
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else _HOLE
+            for v in node.values
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _literal_parts(node.left)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_parts(node.left), _literal_parts(node.right)
+        if left is None and right is None:
+            return None
+        return (left if left is not None else _HOLE) + (right if right is not None else _HOLE)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr == "format":
+        return _literal_parts(node.func.value)
+    return None
+
+
 def _strings(node: ast.AST) -> list[str]:
+    """Every SQL text in `node`: a string built by an f-string, `.format()`, `+` or `%`
+    is read whole from its literal parts (a `WHERE` after `{table}` still counts)."""
     out = []
+    inside: set[int] = set()
     for sub in ast.walk(node):
-        if (text := const_str(sub)) is not None:
-            out.append(text)
+        if id(sub) in inside:
+            continue
+        text = _literal_parts(sub)
+        if text is None:
+            continue
+        out.append(text)
+        inside.update(id(n) for n in ast.walk(sub))
     return out
 
 

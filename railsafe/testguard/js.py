@@ -71,7 +71,11 @@ _DESTRUCTIVE = (
         "{m} (every row)",
     ),
 )
-_DELETE = re.compile(r"\bDELETE\s+FROM\b[^;`'\"]*", re.I)
+# the statement runs to the end of its string; `"DELETE FROM " + table + " WHERE ..."`
+# is read across the concatenation, so the WHERE after the table name counts
+_DELETE = re.compile(
+    r"\bDELETE\s+FROM\b(?:[^;`'\"]|['\"`]\s*\+\s*[\w.$\[\]]+\s*\+\s*['\"`])*", re.I
+)
 _GUARD_COND = re.compile(
     r"(?:includes|match|startsWith|endsWith|test|indexOf)\s*\([^)]*(?:test|rlwy|railway)|"
     r"/[^/\n]*test[^/\n]*/\.test\(|RAILWAY_|rlwy\.net|railway\.internal",
