@@ -106,6 +106,9 @@ def plain(value: Val | None) -> Any:
     return None
 
 
+_DOCKERFILE_VARIABLE = "RAILWAY_DOCKERFILE_PATH"
+
+
 # Config as Code (section, key) -> the IaC service setting that plays its part
 def _member(svc: IacService, section: str, key: str) -> Member | None:
     if section == "build":
@@ -136,8 +139,16 @@ class IacReader(ServiceReader):
         return (self.source.doc.relpath, svc.resource.call)
 
     def setting(self, env: str | None, section: str, key: str) -> Setting | None:
+        from railsafe.iac.model import Str
+
         svc = self._svc(env)
         member = _member(svc, section, key) if svc is not None else None
+        if member is None and svc is not None and (section, key) == ("build", "dockerfilePath"):
+            # Railway reads the Dockerfile path from this service variable too
+            # (railway-facts §1.3 `dockerfilePath`): a literal one in `env` is that setting
+            variable = svc.variables.get(_DOCKERFILE_VARIABLE)
+            if variable is not None and isinstance(variable.value, Str):
+                member = variable
         if member is None:
             return None
         return Setting((), plain(member.value), None, self.source.doc.relpath, member.value.span)

@@ -785,6 +785,9 @@ def iac_lacks_config_as_code_setting(ctx: Context) -> Iterator[Hit]:
             target = _IAC_EQUIVALENT.get((section, key), (section, key))[1]
             if target in section_map or (key == "region" and "multiRegionConfig" in svc.deploy):
                 continue
+            if (section, key) == ("build", "dockerfilePath") and (
+                    "RAILWAY_DOCKERFILE_PATH" in svc.variables):
+                continue  # Railway reads the Dockerfile path from this variable too (§1.3)
             if (section, key) == ("build", "builder") and _same_builder(
                     ctx, doc, _setting_value(doc, path)):
                 continue  # the IaC service is built that way anyway (a Dockerfile at its root)
