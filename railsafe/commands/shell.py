@@ -369,8 +369,28 @@ def quoted(word: Word) -> str:
     return shlex.quote(word.text) if word.text is not None else '"$ARG"'
 
 
-def is_shell_script(text: str) -> bool:
+# files in another language: `bun src/app.ts`, `node dist/x.js`, `deno run x.ts`,
+# `python app.py`, `./main.rb` run a program, not a shell script
+PROGRAM_SUFFIXES = frozenset(
+    {
+        ".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".py", ".pyw", ".rb",
+        ".php", ".go", ".pl", ".pm", ".java", ".kt", ".kts", ".rs", ".ex", ".exs", ".lua",
+        ".jl", ".r", ".dart", ".swift", ".scala", ".groovy", ".cs", ".fs", ".json", ".toml",
+        ".yaml", ".yml", ".sql", ".md",
+    }
+)
+
+
+def is_shell_script(text: str, path: str = "") -> bool:
+    """Whether a file a command runs is read as shell: a shell shebang, or no shebang
+    and a name that is not a program in another language (`src/app.ts`, `app.py`)."""
     first = text.split("\n", 1)[0]
+    if path and posixpath.splitext(path)[1].lower() in PROGRAM_SUFFIXES:
+        return first.startswith("#!") and _shebang_is_shell(first)
+    return _shebang_is_shell(first) if first.startswith("#!") else True
+
+
+def _shebang_is_shell(first: str) -> bool:
     if not first.startswith("#!"):
         return True
     interpreter = first[2:].strip().split()

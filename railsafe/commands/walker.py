@@ -376,7 +376,7 @@ class Walker:
             self.shell(words, unit, env, redirects, start, end)
             return
         if name in ("source", ".") and args and args[0].text:
-            self.script(args[0].text, unit, env, start, end, same_shell=True)
+            self.script(args[0].text, unit, env, start, end, same_shell=True, by_shell=True)
             return
         if name in PACKAGE_MANAGERS:
             packages.package_manager(self, name, args, unit, env, start, end)
@@ -543,7 +543,8 @@ class Walker:
             return
         if i < len(words):
             if words[i].text:
-                self.script(words[i].text or "", unit, env, start, end, same_shell=False)
+                self.script(words[i].text or "", unit, env, start, end, same_shell=False,
+                            by_shell=True)
             return
         for r in redirects:  # `bash <<EOF ... EOF`, `sh <<< "..."`
             self.redirect_text(r, unit, env.copy())
@@ -572,8 +573,12 @@ class Walker:
                 self.inner_string(child, unit, env)
 
     def script(
-        self, path: str, unit: Unit, env: Env, start: int, end: int, same_shell: bool
+        self, path: str, unit: Unit, env: Env, start: int, end: int, same_shell: bool,
+        by_shell: bool = False,
     ) -> None:
+        """Follow a file a command runs. Run directly (`./x`, `bun x`), a file named as
+        a program in another language (`src/app.ts`, `app.py`) is not read as shell;
+        given to a shell (`sh x`, `. x`), it is whatever its name."""
         if path.startswith(("~", "$")):
             return
         if path.startswith("/"):
@@ -592,7 +597,7 @@ class Walker:
         if found is None:
             return
         text, step = found
-        if not is_shell_script(text):
+        if not is_shell_script(text, "" if by_shell else rel):
             return
         frame = replace(frame, origin=LinesOrigin(text, number=True), chain=(*frame.chain, step))
         self.analyze_text(Unit(text, frame), env if same_shell else Env(env.cwd))
