@@ -8,9 +8,29 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from railsafe import __version__
+
+
+class _Root(TyperGroup):
+    """The root group: `init`, `migrate` and `fix` (railsafe/writers/cli.py) load only when
+    one of them runs or the command list is shown, so `check` never imports the writers."""
+
+    writers = ("init", "migrate", "fix")
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *self.writers]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.writers:
+            from railsafe.writers.cli import command
+
+            return command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(
     name="railsafe",
@@ -18,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_Root,
 )
 
 FAIL_ON = ("error", "warning", "info", "never")
@@ -388,11 +409,6 @@ def show_config(
 from railsafe.db.cli import db_app  # noqa: E402
 
 app.add_typer(db_app, name="db")
-
-# `railsafe init|migrate|fix`: railsafe/writers/cli.py imports only typer here
-from railsafe.writers.cli import register as _register_writers  # noqa: E402
-
-_register_writers(app)
 
 
 def main() -> None:

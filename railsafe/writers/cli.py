@@ -1,7 +1,8 @@
 """`railsafe init`, `railsafe migrate`, `railsafe fix`: the Typer commands.
 
-Only typer is imported here; each command imports its writer when it runs, so
-`railsafe --version` and `railsafe check` never load them.
+railsafe.cli's root group imports this module only when one of these commands
+runs or the command list is shown; each command imports its writer when it runs,
+so `railsafe --version` and `railsafe check` never load any of them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 LANGS = ("ts", "py")
@@ -108,11 +110,7 @@ def migrate(
     )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the writer commands to railsafe's CLI."""
-    app.command("init")(init)
-    app.command("migrate")(migrate)
-    app.command("fix")(fix)
+
 
 
 def init(
@@ -231,3 +229,16 @@ def fix(
     elif not unsafe_fixes:
         err.write("railsafe: --unsafe-fixes also removes test runners from commands "
                   "(RS101, RS102) when the edit is unambiguous\n")
+
+
+_app = typer.Typer(add_completion=False)
+_app.command("init")(init)
+_app.command("migrate")(migrate)
+_app.command("fix")(fix)
+
+
+def command(name: str) -> click.Command | None:
+    """The click command `name` (init, migrate or fix), for railsafe.cli's root group."""
+    group = typer.main.get_command(_app)
+    assert isinstance(group, click.Group)
+    return group.get_command(click.Context(group), name)

@@ -138,3 +138,20 @@ def test_nothing_to_migrate(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "no railway.toml or railway.json" in result.stderr
     bad = runner.invoke(_app(), ["migrate", "--lang", "go", str(tmp_path)])
     assert bad.exit_code == 2
+
+
+def test_check_never_imports_the_writers(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "railway.toml").write_text(ROOT_TOML)
+    code = (
+        "import sys; sys.argv = ['railsafe', 'check', sys.argv[1]]\n"
+        "from railsafe.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('railsafe.writers')), "
+        "file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, check=False)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
