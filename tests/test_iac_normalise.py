@@ -199,6 +199,15 @@ def test_python_extras_are_known_in_python_only() -> None:
     assert py.unknown_keys == []
 
 
+def test_go_reads_tracing_but_not_cdn() -> None:
+    """railway-go-sdk's serviceNode copies `tracing` into the node; it has no `cdn`."""
+    program = read_typescript(
+        HEAD + 'service("a", { tracing: { enabled: true }, cdn: { enabled: true } });\n', "x", None)
+    program.language = "go"
+    (go,) = services(program)
+    assert [m.key for m in go.unknown_keys] == ["cdn"]
+
+
 def test_build_string_and_object() -> None:
     svc, src = one('service("api", { build: "make" });\n')
     assert svc.build == {"buildCommand": Member("build", sp(src, "build"),

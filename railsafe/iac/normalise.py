@@ -49,6 +49,13 @@ SERVICE_KEYS = frozenset({
     "clusterDisplay",
 })
 PYTHON_EXTRA_KEYS = frozenset({"tracing", "cdn"})
+# railway-go-sdk's serviceNode copies `tracing` into the node too (no `cdn`)
+GO_EXTRA_KEYS = frozenset({"tracing"})
+
+
+def extra_service_keys(language: str) -> frozenset[str]:
+    """Service config keys one language's SDK reads beyond npm railway 3.11.0's."""
+    return {"python": PYTHON_EXTRA_KEYS, "go": GO_EXTRA_KEYS}.get(language, frozenset())
 PYTHON_FN_ARGS = frozenset({"code_file", "runtime"})  # fn(name, code_file, runtime, **config)
 RUN_KEYS = frozenset({"command", "preDeploy", "healthcheck", "healthcheckTimeout"})
 BUILD_KEYS = frozenset({
@@ -464,7 +471,7 @@ def _service(resource: Resource, language: Language, volumes: dict[str, Any]) ->
     if config is None:
         config = Obj(resource.call)
     svc.opaque = config.opaque
-    allowed = SERVICE_KEYS | (PYTHON_EXTRA_KEYS if language == "python" else frozenset())
+    allowed = SERVICE_KEYS | extra_service_keys(language)
     if language == "python" and resource.kind == "function":
         allowed = allowed | PYTHON_FN_ARGS
         config = _python_function(config)

@@ -152,11 +152,11 @@ def iac_unknown_key(ctx: Context) -> Iterator[Hit]:
     if not iac_sources(ctx):
         return  # the IaC reader is imported only for a tree that has an IaC file
     from railsafe.iac.model import SourceVal
-    from railsafe.iac.normalise import BUILD_KEYS, DEPLOY_KEYS, PYTHON_EXTRA_KEYS, SERVICE_KEYS
+    from railsafe.iac.normalise import BUILD_KEYS, DEPLOY_KEYS, SERVICE_KEYS, extra_service_keys
 
     for source in iac_sources(ctx):
         found = _Collect(source)
-        top = SERVICE_KEYS | (PYTHON_EXTRA_KEYS if source.language == "python" else frozenset())
+        top = SERVICE_KEYS | extra_service_keys(source.language)
         for env, svc in _services(source):
             groups: list[tuple[list[Member], frozenset[str], str]] = [
                 (svc.unknown_keys, top, "service config"),
