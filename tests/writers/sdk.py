@@ -8,10 +8,12 @@ how to install it; with `CI=true` they fail, so CI cannot lose the oracle.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +45,25 @@ def require_node_sdk(*, tsc: bool = False) -> None:
                     "npm ci --prefix tests/sdk")
 
 
-def evaluate(jobs: list[tuple[Path, str | None]]) -> list[dict[str, Any]]:
-    """`{result: {partial, project}}` or `{error}` per (directory, environment)."""
-    require_node_sdk()
+def require_python_sdk() -> None:
+    if importlib.util.find_spec("railway_sdk") is None:
+        missing("railway_sdk is not importable; install the test extra: pip install '.[test]'")
+
+
+def evaluate(jobs: list[tuple[Path, str | None]], lang: str = "ts") -> list[dict[str, Any]]:
+    """`{result: {partial, project}}` or `{error}` per (directory, environment): the
+    `.railway/railway.ts` (npm railway) or, with lang="py", `.railway/railway.py`
+    (railway_sdk) of each directory."""
+    if lang == "py":
+        require_python_sdk()
+        command = [sys.executable, str(SDK_DIR / "eval_written_py.py")]
+    else:
+        require_node_sdk()
+        command = ["node", str(SDK_DIR / "eval_written.mjs")]
     payload = [{"dir": str(d), "environment": env or UNNAMED} for d, env in jobs]
     env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     done = subprocess.run(
-        ["node", str(SDK_DIR / "eval_written.mjs")], input=json.dumps(payload),
+        command, input=json.dumps(payload),
         capture_output=True, text=True, timeout=600, env=env, cwd=SDK_DIR, check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -158,6 +158,14 @@ def test_evaluates_with_the_real_sdk(written: dict[str, Path]) -> None:
                 assert deploy.get("restartPolicyType") == "ON_FAILURE"
                 assert len(deploy.get("preDeployCommand") or []) <= 1
                 assert resource["build"]["builder"] in ("RAILPACK", "DOCKERFILE")
+                variables = resource.get("variables") or {}
+                for name, value in variables.items():
+                    assert value["type"] in ("reference", "preserve"), (name, value)
+        if directory.name == "django":
+            web = graph["service.django"]
+            assert web["variables"]["DATABASE_URL"] == {
+                "type": "reference", "resource": "database.Postgres", "output": "DATABASE_URL"}
+            assert web["variables"]["SECRET_KEY"] == {"type": "preserve"}
 
 
 # -- the write itself -------------------------------------------------------------------
@@ -244,3 +252,29 @@ def test_whole_project_drops_partial(app_dir: Path) -> None:
     result = CliRunner().invoke(app, ["init", "--whole-project", "--dry-run", str(app_dir)])
     assert result.exit_code == 0
     assert "partial" not in result.stdout.split("export default")[0]
+
+
+def test_python_variant_evaluates_with_the_real_sdk() -> None:
+    top = Path(tempfile.mkdtemp(prefix=sdk.PREFIX))
+    try:
+        jobs: list[tuple[Path, str | None]] = []
+        for stack in STACKS:
+            target = top / stack
+            shutil.copytree(INIT / stack, target)
+            result = CliRunner().invoke(app, ["init", "--lang", "py", str(target)])
+            assert result.exit_code == 0, (stack, result.output)
+            jobs.append((target, "production"))
+        for (directory, _), outcome in zip(jobs, sdk.evaluate(jobs, "py"), strict=True):
+            assert "error" not in outcome, (directory.name, outcome.get("error"))
+            graph = sdk.resources(outcome["result"])
+            names = {a.split(".", 1)[1] for a in graph if a.startswith("service.")}
+            assert names == set(EXPECTED[directory.name]), directory.name
+            assert outcome["result"]["partial"] is True
+            for address, resource in graph.items():
+                if address.startswith("service."):
+                    assert resource["deploy"]["restartPolicyType"] == "ON_FAILURE"
+                    variables = resource.get("variables") or {}
+                    if "DATABASE_URL" in variables:
+                        assert variables["DATABASE_URL"]["type"] == "reference"
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

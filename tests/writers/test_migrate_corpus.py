@@ -59,9 +59,7 @@ def _expected(data: dict[str, Any], env: str | None) -> dict[str, dict[str, Any]
     return out
 
 
-@pytest.fixture(scope="module")
-def migrated(workspace: Path) -> list[tuple[str, Path, Any]]:
-    """(corpus name, directory, Migration) for every corpus railway file that parses."""
+def _migrate_all(workspace: Path, lang: str) -> list[tuple[str, Path, Any]]:
     out = []
     for n, f in enumerate(harness.corpus_files()):
         if f.kind not in KINDS:
@@ -69,14 +67,28 @@ def migrated(workspace: Path) -> list[tuple[str, Path, Any]]:
         doc = harness.load(f.path, f.name, f.kind, f.syntax)
         if doc.error is not None:
             continue
-        directory = workspace / f"{n:03d}"
-        directory.mkdir()
+        directory = workspace / lang / f"{n:03d}"
+        directory.mkdir(parents=True)
         shutil.copyfile(f.path, directory / harness.FILE_NAMES[f.kind])
-        migration = plan(directory, names={".": "web"}, annotate=False)
+        migration = plan(directory, lang=lang, names={".": "web"},  # type: ignore[arg-type]
+                         annotate=False)
         (directory / ".railway").mkdir()
-        (directory / ".railway" / "railway.ts").write_text(migration.text, encoding="utf-8")
+        (directory / ".railway" / f"railway.{lang}").write_text(migration.text,
+                                                                 encoding="utf-8")
         out.append((f.name, directory, migration))
     return out
+
+
+@pytest.fixture(scope="module")
+def migrated(workspace: Path) -> list[tuple[str, Path, Any]]:
+    """(corpus name, directory, Migration) for every corpus railway file that parses."""
+    return _migrate_all(workspace, "ts")
+
+
+@pytest.fixture(scope="module")
+def migrated_py(workspace: Path) -> list[tuple[str, Path, Any]]:
+    """The same, written as `.railway/railway.py`."""
+    return _migrate_all(workspace, "py")
 
 
 def test_every_parsing_corpus_file_is_migrated(migrated: list[tuple[str, Path, Any]]) -> None:
@@ -85,6 +97,14 @@ def test_every_parsing_corpus_file_is_migrated(migrated: list[tuple[str, Path, A
 
 
 def test_sdk_graph_holds_every_setting(migrated: list[tuple[str, Path, Any]]) -> None:
+    _compare_with_sdk(migrated, "ts")
+
+
+def test_python_sdk_graph_holds_every_setting(migrated_py: list[tuple[str, Path, Any]]) -> None:
+    _compare_with_sdk(migrated_py, "py")
+
+
+def _compare_with_sdk(migrated: list[tuple[str, Path, Any]], lang: str) -> None:
     jobs: list[tuple[Path, str | None]] = []
     plans: list[tuple[str, Any, str | None]] = []
     for name, directory, migration in migrated:
@@ -92,7 +112,7 @@ def test_sdk_graph_holds_every_setting(migrated: list[tuple[str, Path, Any]]) ->
         for env in (None, *sorted(migration.sources[0].environments)):
             jobs.append((directory, env))
             plans.append((name, migration, env))
-    results = sdk.evaluate(jobs)
+    results = sdk.evaluate(jobs, lang)
     compared = 0
     problems: list[str] = []
     for (name, migration, env), outcome in zip(plans, results, strict=True):
@@ -103,7 +123,7 @@ def test_sdk_graph_holds_every_setting(migrated: list[tuple[str, Path, Any]]) ->
         if graph is None:
             problems.append(f"{name}@{env}: no service.web in the SDK's graph")
             continue
-        assert outcome["result"]["partial"] is True
+        assert outcome["result"]["partial"] is True, outcome["result"]["partial"]
         lost = {r.setting for r in migration.lost}
         data = migration.sources[0].doc.data
         for section, values in _expected(data, env).items():
