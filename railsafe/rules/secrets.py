@@ -317,34 +317,64 @@ def _dockerfile_hits(ctx: Context) -> Iterator[Hit]:
 
 
 def _iac_hits(ctx: Context) -> Iterator[Hit]:
-    """Literal values of `env` / `variables` and commands in `.railway/railway.*`."""
+    """Literal values of `env` / `variables` and commands in `.railway/railway.*`.
+
+    A variable's value is also the `value` / `defaultValue` of a raw variable
+    object (`{ value: "..." }`, sent to Railway verbatim, railway-iac.md §1.2),
+    and a value computed by `ctx.randomString(label)` for a secret-named
+    variable counts as written in the file: all three SDKs return a SHA-256
+    prefix of "railway-iac:<environment>:<label>", which anyone with the
+    repository can compute.
+    """
     if not ctx.files("railway-iac"):
         return
-    from railsafe.iac.model import Str
+    from railsafe.iac.model import Obj, Str, Val
     from railsafe.project.iac import iac_sources
 
     for source in iac_sources(ctx):
         seen: set[tuple[int, int]] = set()
+        derived = {
+            (note.span.line, note.span.column): note.detail
+            for program in source.programs.values() for note in program.notes
+            if note.code == "ctx-feature" and note.detail in _RANDOM_STRING
+        }
         for env_services in source.services.values():
             for svc in env_services:
                 values: list[tuple[str | None, Str, str]] = []
                 for name, member in svc.variables.items():
-                    if isinstance(member.value, Str):
-                        values.append((name, member.value, f"`env` `{name}` of service {svc.name}"))
+                    where = f"`env` `{name}` of service {svc.name}"
+                    given: list[Val] = [member.value]
+                    if isinstance(member.value, Obj):
+                        given = [v for k in ("value", "defaultValue")
+                                 if (v := member.value.get(k)) is not None]
+                    for value in given:
+                        at = (value.span.line, value.span.column)
+                        if at in derived and is_secret_name(name):
+                            if at not in seen:
+                                seen.add(at)
+                                yield Hit(source.doc.relpath, value.span,
+                                          f"derived secret in `{source.doc.path.name}` {where}: "
+                                          f"{derived[at]}() is a SHA-256 of the environment "
+                                          "name and a label written in the file; anyone with "
+                                          "the repository can compute it",
+                                          fix=_RS301_FIX + " In IaC, `preserve()` keeps the "
+                                          "value set in Railway.")
+                        elif isinstance(value, Str) and at not in derived:
+                            values.append((name, value, where))
                 commands = [svc.build_command, svc.start, *(svc.pre_deploy or ())]
-                for value in commands:
-                    if isinstance(value, Str):
-                        values.append((None, value, f"a command of service {svc.name}"))
-                for variable, value, where in values:
-                    found = (value_secrets(variable, value.text) if variable
-                             else find_secrets(value.text))
+                for command in commands:
+                    if isinstance(command, Str):
+                        values.append((None, command, f"a command of service {svc.name}"))
+                for variable, text, where in values:
+                    found = (value_secrets(variable, text.text) if variable
+                             else find_secrets(text.text))
                     for match in found:
-                        if value.column is not None:
-                            line = value.span.line
-                            span = Span(line, value.column + match.start, line,
-                                        value.column + match.end)
+                        if text.column is not None:
+                            line = text.span.line
+                            span = Span(line, text.column + match.start, line,
+                                        text.column + match.end)
                         else:
-                            span = value.span
+                            span = text.span
                         if (span.line, span.column) in seen:
                             continue
                         seen.add((span.line, span.column))
@@ -352,6 +382,10 @@ def _iac_hits(ctx: Context) -> Iterator[Hit]:
                                   _message(match, f"`{source.doc.path.name}` {where}"),
                                   fix=_RS301_FIX + " In IaC, `preserve()` keeps the value set "
                                   "in Railway.")
+
+
+# the ctx-feature notes of a random string (TypeScript, Python, Go spellings)
+_RANDOM_STRING = frozenset({"ctx.randomString", "ctx.random_string", "ctx.RandomString"})
 
 
 @rule("RS301", "literal-secret", Severity.ERROR)
