@@ -358,6 +358,37 @@ def _iac_strings(doc: Document) -> Iterator[Any]:
             yield from (svc.build_command, svc.start, *(svc.pre_deploy or ()))
 
 
+def _iac_key_taken(doc: Document, span: Span, key: str) -> bool:
+    """Whether the object holding the key at `span` already sets `key` (or is not found:
+    then the rename is not made either)."""
+    from railsafe.iac import read
+    from railsafe.iac.model import Obj, Seq, SourceVal
+
+    def objects(value: Any) -> Iterator[Obj]:
+        if isinstance(value, Obj):
+            yield value
+            for member in value.members:
+                yield from objects(member.value)
+        elif isinstance(value, Seq):
+            for item in value.items:
+                yield from objects(item)
+        elif isinstance(value, SourceVal) and value.options is not None:
+            yield from objects(value.options)
+
+    program = read(doc.text, doc.relpath, doc.syntax, None)  # type: ignore[arg-type]
+    programs = [program] + [read(doc.text, doc.relpath, doc.syntax, e)  # type: ignore[arg-type]
+                            for e in program.environments]
+    found = False
+    for p in programs:
+        for resource in p.resources:
+            for obj in objects(resource.config):
+                if any(m.key_span == span for m in obj.members):
+                    found = True
+                    if any(m.key == key for m in obj.members):
+                        return True
+    return not found
+
+
 def _iac_candidates(doc: Document, findings: list[Finding], unsafe: bool) -> Iterator[Candidate]:
     from railsafe.iac.model import Str
     from railsafe.writers.shell_edit import without_tests
@@ -365,7 +396,7 @@ def _iac_candidates(doc: Document, findings: list[Finding], unsafe: bool) -> Ite
     for f in findings:
         if f.rule == "RS501":
             meant = _MEANT.search(f.message)
-            if meant is None:
+            if meant is None or _iac_key_taken(doc, f.span, meant.group(1)):
                 continue
             yield Candidate("RS501", SAFE, f.span.line,
                             f"renamed {f.message.split('`')[1]} to {meant.group(1)}",

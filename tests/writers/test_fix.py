@@ -257,3 +257,19 @@ def test_fix_on_every_corpus_railway_file(tmp_path: Path) -> None:
         fixes += applied
     assert files == 248
     assert fixes >= 12
+
+
+def test_iac_rename_not_made_when_the_key_is_set(tmp_path: Path) -> None:
+    (tmp_path / ".railway").mkdir()
+    source = (
+        'import { defineRailway, project, service } from "railway/iac";\n\n'
+        "export const partial = true;\n\n"
+        "export default defineRailway(() => {\n"
+        '  const api = service("api", {\n'
+        '    deploy: { restartPolicyTyp: "ALWAYS", restartPolicyType: "ON_FAILURE" },\n'
+        "  });\n"
+        '  return project("shop", { resources: [api] });\n'
+        "});\n"
+    )
+    (tmp_path / ".railway" / "railway.ts").write_text(source)
+    assert not run([tmp_path]).changed
