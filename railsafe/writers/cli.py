@@ -149,6 +149,18 @@ def init(
 
     result = plan(root, lang=lang, whole_project=whole_project)  # type: ignore[arg-type]
     err = sys.stderr
+    railway_dir = root / ".railway"
+    others = sorted(p.name for p in railway_dir.glob("railway.*")
+                    if p.name != f"railway.{lang}") if railway_dir.is_dir() else []
+    if others:
+        raise _fail(f".railway/ already holds {', '.join(others)}; the CLI refuses more than "
+                    "one railway.* file there", 1)
+    from railsafe.discover import discover
+
+    legacy = [f.relpath for f in discover([root]).of_kind("railway-toml", "railway-json")][:5]
+    if legacy:
+        err.write(f"railsafe: note: {', '.join(legacy)} found: `railsafe migrate` carries their "
+                  "settings into .railway/railway.ts; init writes a new configuration\n")
     for stack in result.stacks:
         err.write(f"railsafe: found {stack.name} in {stack.directory}: {stack.kind}"
                   + (f", {stack.package_manager}" if stack.package_manager else "")
