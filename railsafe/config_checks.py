@@ -121,7 +121,7 @@ def cron_problem(expression: str) -> str | None:
     if gaps and min(gaps) < 5:
         return (
             f"cronSchedule `{expression}` runs {min(gaps)} minute(s) apart; Railway runs cron "
-            "jobs at least 5 minutes apart (railway-facts §7.3)"
+            "jobs at least 5 minutes apart (docs/facts.md F36)"
         )
     return None
 
@@ -189,7 +189,7 @@ def _command_problem(command: Any) -> str | None:
             return None
     return (
         f"a command object with {', '.join(sorted(command)) or 'no keys'} matches none of "
-        "Railpack's forms: {cmd}, {path}, {src, dest} or {path, name} (railway-facts §4.2)"
+        "Railpack's forms: {cmd}, {path}, {src, dest} or {path, name} (docs/facts.md F37)"
     )
 
 

@@ -186,7 +186,7 @@ def test_environment_override_beats_base(tmp_path: Path) -> None:
     assert prod.environment == "production"
     assert prod.label == "railway.toml environments.production.deploy.startCommand"
     assert prod.span.line == 6
-    assert prod.provenance[0].message == "override for environment production (§2.1)"
+    assert prod.provenance[0].message == "override for environment production (docs/facts.md F34)"
 
 
 def test_base_config_beats_builder_file(tmp_path: Path) -> None:
@@ -482,7 +482,7 @@ def test_inherited_command_reported_once_override_at_its_line(tmp_path: Path) ->
     assert [(f.span.line, f.span.column) for f in found] == [(2, 17), (6, 27)]
     assert "every environment except production" in found[0].message
     assert "environment production" in found[1].message
-    assert found[1].related[0].message == "override for environment production (§2.1)"
+    assert found[1].related[0].message == "override for environment production (docs/facts.md F34)"
 
 
 def test_builder_default_says_where_it_is_reported(tmp_path: Path) -> None:
@@ -576,7 +576,7 @@ def test_pr_environment_is_not_called_production(tmp_path: Path) -> None:
     pr, production, staging = sorted(
         _findings(tmp_path, "RS102"), key=lambda f: f.span.line
     )
-    assert "in every PR environment (the `pr` override, §2.2)" in pr.message
+    assert "in every PR environment (the `pr` override, docs/facts.md F34)" in pr.message
     assert "production" not in pr.message
     assert "each PR environment's own variables" in pr.message
     assert "production variables" in production.message
@@ -844,12 +844,12 @@ def test_environment_overrides_point_at_the_overriding_key(tmp_path: Path) -> No
     [pr] = service.plan("pr").start
     [rel] = staging.provenance
     assert (rel.span.line, rel.span.column) == (5, 1)
-    assert rel.message == "override for environment staging (§2.1)"
+    assert rel.message == "override for environment staging (docs/facts.md F34)"
     [rel] = pr.provenance
     assert (rel.span.line, rel.span.column) == (8, 1)
-    assert "every PR environment" in rel.message and "§2.2" in rel.message
+    assert "every PR environment" in rel.message and "docs/facts.md F34" in rel.message
     assert service.describe_environments(("pr",)) == (
-        "every PR environment (the `pr` override, §2.2)"
+        "every PR environment (the `pr` override, docs/facts.md F34)"
     )
     assert service.describe_environments((None, "staging")) == (
         "every environment except PR environments (the `pr` override)"

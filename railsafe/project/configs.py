@@ -192,9 +192,9 @@ class ServiceReader:
         span = doc.locate(keys or ("environments", environment), "key")
         if environment == PR_ENVIRONMENT:
             label = (f"the `{PR_ENVIRONMENT}` override, applied to every PR environment "
-                     "(railway-facts §2.2)")
+                     "(docs/facts.md F34)")
         else:
-            label = f"override for environment {environment} (§2.1)"
+            label = f"override for environment {environment} (docs/facts.md F34)"
         return (Related(doc.relpath, span, label),)
 
     def config_commands(

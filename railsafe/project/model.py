@@ -195,7 +195,7 @@ class Service:
                       if e is not None and e not in envs]
             return "every environment except " + ", ".join(others)
         if named == [PR_ENVIRONMENT]:
-            return f"every PR environment (the `{PR_ENVIRONMENT}` override, §2.2)"
+            return f"every PR environment (the `{PR_ENVIRONMENT}` override, docs/facts.md F34)"
         parts = [_environment_name(e) for e in named]
         if len(parts) == 1:
             return "environment " + parts[0]

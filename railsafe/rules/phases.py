@@ -217,23 +217,23 @@ def _build_variables(item: Analyzed, detection: Any = None) -> str:
             shown += ", ..." if len(secret) > 4 else ""
             return (
                 "a Dockerfile build sees only the variables its stage declares with `ARG`, "
-                f"and this stage declares {shown} (railway-facts §5.1)"
+                f"and this stage declares {shown} (docs/facts.md F32)"
             )
         return (
             "a Dockerfile build sees only the variables its stage declares with `ARG` "
-            "(railway-facts §5.1), and this stage declares none that looks like a credential"
+            "(docs/facts.md F32), and this stage declares none that looks like a credential"
         )
     if builders == {"NIXPACKS"}:
         return (
             "Nixpacks passes every service variable to the build as ARG and ENV, "
-            "DATABASE_URL included (railway-facts §5.1)"
+            "DATABASE_URL included (docs/facts.md F32)"
         )
     if builders == {"RAILPACK"}:
         return (
             "Railpack mounts every service variable, DATABASE_URL included, into every "
-            "build command (railway-facts §5.1)"
+            "build command (docs/facts.md F32)"
         )
-    return "build commands see the service's variables, DATABASE_URL included (railway-facts §5)"
+    return "build commands see the service's variables, DATABASE_URL included (docs/facts.md F32)"
 
 
 def _deploy_variables(item: Analyzed, detection: Any = None) -> str:
@@ -242,7 +242,7 @@ def _deploy_variables(item: Analyzed, detection: Any = None) -> str:
     if any(item.service.is_production(e) for e in envs):
         return (
             "this phase runs on the private network with production variables "
-            "(railway-facts §7.1)"
+            "(docs/facts.md F33)"
         )
     if envs == ("pr",):  # the `pr` override: every PR environment (railway-facts §2.2)
         whose = "each PR environment's own"
@@ -250,7 +250,7 @@ def _deploy_variables(item: Analyzed, detection: Any = None) -> str:
         whose = "that environment's" if len(envs) == 1 else "those environments'"
     return (
         f"this phase runs on the private network with {whose} variables "
-        "(railway-facts §7.1, §2.2)"
+        "(docs/facts.md F33, F34)"
     )
 
 
@@ -272,9 +272,9 @@ def _destructive_target(item: Analyzed, detection: Any) -> str:
         where = match["host"] + (match["path"] or "")
         return (
             f"it acts on the database its URL names ({where}), whatever the service "
-            "variables say, every time this phase runs (railway-facts §5, §7.1)"
+            "variables say, every time this phase runs (docs/facts.md F32, F33)"
         )
-    return "it acts on whatever database the service variables name (railway-facts §5, §7.1)"
+    return "it acts on whatever database the service variables name (docs/facts.md F32, F33)"
 
 
 @rule("RS101", "tests-in-build", Severity.ERROR)
@@ -429,7 +429,7 @@ def migration_in_build(ctx: Context) -> Iterator[Hit]:
         "migration",
         ("build",),
         "the private network is not reachable at build time and skipped builds do not rerun it "
-        "(railway-facts §5.3)",
+        "(docs/facts.md F35)",
         lambda _: "Move the migration to deploy.preDeployCommand.",
     )
 
@@ -515,7 +515,7 @@ def nixpacks_bakes_variables(ctx: Context) -> Iterator[Hit]:
             f"{_service_label(service)} is built with Nixpacks and uses secrets ({shown}); "
             "Nixpacks "
             "bakes every service variable into the image's ENV, readable with docker inspect "
-            "(railway-facts §5.1)",
+            "(docs/facts.md F32)",
             fix='Build with Railpack (builder = "RAILPACK") or a Dockerfile that declares only '
             "the ARGs it needs, then rotate the exposed secrets.",
             related=tuple(related[:MAX_RELATED]),
