@@ -476,3 +476,41 @@ def test_new_context_of_an_unknown_value_is_unresolved() -> None:
     text = NEW_CONTEXT.replace("railway.NewContext(ctx)", "railway.NewContext(other())")
     found = notes(rd(text, None), "unresolved")
     assert (at(text, "other()"), "call to other") in found
+
+
+VARIADIC = src("""
+    package main
+
+    import railway "github.com/railwayapp/railway-go-sdk"
+
+    func preserved(names ...string) map[string]any {
+        out := make(map[string]any, len(names))
+        for _, name := range names {
+            out[name] = railway.Preserve()
+        }
+        return out
+    }
+
+    func Railway() railway.Project {
+        env := preserved("SESSION_SECRET", "DATABASE_URL")
+        env["PORT"] = "8000"
+        more := []string{"A", "B"}
+        api := railway.ServiceNamed("api", railway.ServiceConfig{"env": env, "variables": preserved(more...)})
+        return railway.ProjectNamed("shop", []any{api})
+    }
+""")
+
+
+def test_variadic_helper_and_make_build_a_map() -> None:
+    """`make(map[string]any, n)` is an empty map and `names ...string` collects the
+    remaining arguments (or takes `xs...` as it is), so the variable names are known."""
+    p = rd(VARIADIC)
+    api = config(p, "service.api")
+    env = api.get("env")
+    assert isinstance(env, Obj)
+    assert env.keys() == ["SESSION_SECRET", "DATABASE_URL", "PORT"]
+    assert isinstance(env.get("SESSION_SECRET"), Preserve)
+    assert env.get("PORT") == lit(VARIADIC, '"8000"')
+    variables = api.get("variables")
+    assert isinstance(variables, Obj) and variables.keys() == ["A", "B"]
+    assert notes(p, "unresolved") == []

@@ -828,6 +828,13 @@ class _Reader:
             found, callee = scope.lookup(self.text(function))
             if isinstance(callee, _Func):
                 return self.call_func(callee, node, args, scope)
+            if not found and self.text(function) == "make" and args:
+                # make(map[K]V, n) / make([]T, n, m): an empty map or slice (the sizes
+                # are capacities, not contents)
+                if args[0].type == "map_type":
+                    return Obj(span)
+                if args[0].type == "slice_type":
+                    return Seq(span, ())
             if not found and self.text(function) == "append" and args:
                 base = self.ev(args[0], scope)
                 if isinstance(base, Seq | Null):
@@ -870,9 +877,20 @@ class _Reader:
             return self.unresolved(node, "recursion too deep")
         self.tick(10)
         local = _Scope(parent=func.scope)
-        names = self._param_names(func.node.child_by_field_name("parameters"))
-        values = [self.ev(a, scope) for a in args]
+        params = func.node.child_by_field_name("parameters")
+        names = self._param_names(params)
+        # `names ...string`: the remaining arguments as one slice, unless the call
+        # passes a slice on with `xs...`
+        variadic = params is not None and any(
+            d.type == "variadic_parameter_declaration" for d in _named(params))
+        spread = bool(args) and args[-1].type == "variadic_argument"
+        values = [self.ev(_named(a)[0] if a.type == "variadic_argument" and _named(a) else a,
+                          scope) for a in args]
         for i, name in enumerate(names):
+            if variadic and not spread and i == len(names) - 1:
+                local.names[name] = Seq(self.span(node), tuple(
+                    self._val(v, a) for v, a in zip(values[i:], args[i:], strict=True)))
+                continue
             local.names[name] = (
                 values[i]
                 if i < len(values)
