@@ -514,3 +514,22 @@ def test_variadic_helper_and_make_build_a_map() -> None:
     variables = api.get("variables")
     assert isinstance(variables, Obj) and variables.keys() == ["A", "B"]
     assert notes(p, "unresolved") == []
+
+
+def test_append_of_a_spread_slice() -> None:
+    """`append(xs, ys...)`: tree-sitter-go wraps `ys...` in a variadic_argument node."""
+    text = src("""
+        package main
+
+        import railway "github.com/railwayapp/railway-go-sdk"
+
+        func Railway() railway.Project {
+            a := railway.ServiceNamed("a", railway.ServiceConfig{"start": "./a"})
+            b := railway.ServiceNamed("b", railway.ServiceConfig{"start": "./b"})
+            more := []any{b}
+            return railway.ProjectNamed("shop", append([]any{a}, more...))
+        }
+    """)
+    p = rd(text)
+    assert p.listed == ("service.a", "service.b")
+    assert notes(p, "unresolved") == []

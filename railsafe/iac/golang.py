@@ -839,13 +839,15 @@ class _Reader:
                 base = self.ev(args[0], scope)
                 if isinstance(base, Seq | Null):
                     items = list(base.items) if isinstance(base, Seq) else []
-                    spread = args_node is not None and any(
-                        c.type == "..." for c in args_node.children
-                    )
                     for arg in args[1:]:
-                        value = self.ev(arg, scope)
+                        # `append(xs, ys...)`: tree-sitter-go wraps `ys...` in a
+                        # variadic_argument node
+                        spread = arg.type == "variadic_argument" and bool(_named(arg))
+                        value = self.ev(_named(arg)[0] if spread else arg, scope)
                         if spread and isinstance(value, Seq):
                             items.extend(value.items)
+                        elif spread:
+                            return self._opaque(value, arg, "append of an unknown slice")
                         else:
                             items.append(self._val(value, arg))
                     return Seq(span, tuple(items))
