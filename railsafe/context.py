@@ -98,7 +98,7 @@ class Context:
                 return [
                     self.load(f) for f in self.discovery.files
                     if f.path.absolute() in self.discovery.explicit
-                    and worth_reading(self.load(f).source)
+                    and worth_reading(self.load(f).source, f.relpath)
                 ]
             known = {f.relpath: f for f in self.discovery.files}
             docs = []

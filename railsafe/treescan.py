@@ -9,11 +9,11 @@ ignores (every level), `.git`, dependency and build directories
 `MAX_BYTES`, binaries (a NUL byte in the first `SNIFF_BYTES`), and symlinks
 that leave the tree (it never reads a file outside the checked root).
 
-Each file's bytes are searched with one compiled byte pattern (`PREFILTER`:
-a URL with `user:password@`, a libpq `password=`, or a database URL variable
-name); only the files it matches are decoded and kept, so the cost is one
-read and one C-level regex search per file. Rules then run their own exact
-patterns over the kept texts (`Context.tree_texts`).
+Each file's bytes are searched for plain substrings, then with a compiled
+byte pattern (a URL with `user:password@` or a libpq `password=` in any file;
+a database URL variable name in application code); only the files that match
+are kept, so the cost is one read and a few C-level searches per file. Rules
+then run their own exact patterns over the kept texts (`Context.tree_texts`).
 """
 
 from __future__ import annotations
@@ -27,22 +27,45 @@ from typing import Any
 MAX_BYTES = 1_000_000  # larger files are data, lock files or bundles, not hand-written text
 SNIFF_BYTES = 8192
 
-PREFILTER = re.compile(
+CREDENTIAL_FILTER = re.compile(
     rb"://[^\s/@:'\"`<>]*:[^\s/@`<>]+@"  # scheme://user:password@
     rb"|(?i:\bpassword\s*=)"  # libpq key/value: host=... password=...
-    rb"|(?i:(?:database|db|postgres(?:ql)?|pg|mysql|mongo(?:db)?|redis)_?(?:url|uri|dsn))"
 )
+NAME_FILTER = re.compile(
+    rb"(?i:(?:database|db|postgres(?:ql)?|pg|mysql|mongo(?:db)?|redis)_?(?:url|uri|dsn))"
+)
+PREFILTER = re.compile(CREDENTIAL_FILTER.pattern + b"|" + NAME_FILTER.pattern)
+
+# application source, where RS307 looks for a logged database URL (test files are not)
+CODE_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx",
+                           ".go"})
+_TEST_PART = re.compile(r"(?i)(?:^|/)(?:tests?|__tests__|spec|specs|e2e|fixtures?)/")
+_TEST_NAME = re.compile(r"(?i)^(?:test_.*\.py|.*_test\.(?:py|go)|.*\.(?:test|spec)\.[cm]?[jt]sx?|"
+                        r"conftest\.py)$")
 
 
-# plain substrings one of which every PREFILTER match contains: `in` on bytes is a
-# memchr-speed scan, so most files are ruled out without running the regex
-_NEEDLES = (b"://", b"assword", b"ASSWORD", b"_URL", b"_url", b"Url", b"_URI", b"_uri", b"Uri",
-            b"DSN", b"dsn", b"Dsn")
+def is_app_code(relpath: str) -> bool:
+    """A source file of the application: a code suffix, not a test file or directory."""
+    name = relpath.rsplit("/", 1)[-1]
+    if os.path.splitext(name)[1] not in CODE_SUFFIXES or _TEST_NAME.match(name):
+        return False
+    return not _TEST_PART.search("/" + relpath)
 
 
-def worth_reading(data: bytes) -> bool:
-    """Whether `data` may hold what the tree-wide rules look for (`PREFILTER`)."""
-    return any(n in data for n in _NEEDLES) and PREFILTER.search(data) is not None
+# plain substrings one of which every filter match contains: `in` on bytes is a
+# memchr-speed scan, so most files are ruled out without running a regex
+_CREDENTIAL_NEEDLES = (b"://", b"assword", b"ASSWORD")
+_NAME_NEEDLES = (b"_URL", b"_url", b"Url", b"_URI", b"_uri", b"Uri", b"DSN", b"dsn", b"Dsn")
+
+
+def worth_reading(data: bytes, relpath: str = "") -> bool:
+    """Whether `data` may hold what the tree-wide rules look for: a credential (RS306,
+    any file), or a database URL variable name in application code (RS307)."""
+    if any(n in data for n in _CREDENTIAL_NEEDLES) and CREDENTIAL_FILTER.search(data):
+        return True
+    if relpath and not is_app_code(relpath):
+        return False
+    return any(n in data for n in _NAME_NEEDLES) and NAME_FILTER.search(data) is not None
 
 
 @dataclass(frozen=True)
@@ -145,7 +168,7 @@ def scan_tree(root: Path) -> TreeScan:
                 scan.skipped_binary += 1
                 continue
             scan.files += 1
-            if worth_reading(data):
+            if worth_reading(data, rel):
                 scan.texts.append(TreeText(Path(entry.path), rel, data))
     scan.texts.sort(key=lambda t: t.relpath)
     return scan

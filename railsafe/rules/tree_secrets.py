@@ -19,6 +19,7 @@ from railsafe.loaders import Document
 from railsafe.redact import URL_CREDENTIALS
 from railsafe.rules import Hit, rule
 from railsafe.secrets import is_local_credential, is_placeholder, is_railway_host
+from railsafe.treescan import is_app_code
 
 # schemes of databases, caches and queues whose URL carries a password
 _DB_SCHEMES = frozenset(
@@ -110,8 +111,13 @@ class _Credential(NamedTuple):
     host: str
 
 
+_KEYWORD_FORM = re.compile(r"(?i)\bpassword\s*=")
+
+
 def _credentials(text: str) -> Iterator[_Credential]:
-    for m in URL_CREDENTIALS.finditer(text):
+    if "://" not in text and _KEYWORD_FORM.search(text) is None:
+        return
+    for m in URL_CREDENTIALS.finditer(text) if "://" in text else ():
         scheme = m["scheme"].lower()
         before = text[max(0, m.start() - 5) : m.start()].lower()
         if before.endswith("jdbc:"):
@@ -120,7 +126,7 @@ def _credentials(text: str) -> Iterator[_Credential]:
             continue
         yield _Credential(m.start("password"), m.end("password"), scheme, m["user"],
                           m["password"], m["host"])
-    if "password" not in text.lower():
+    if _KEYWORD_FORM.search(text) is None:
         return
     for line in re.finditer(r"[^\n]+", text):
         pw = _KEYWORD_PASSWORD.search(line[0])
@@ -235,12 +241,6 @@ def committed_database_credential(ctx: Context) -> Iterator[Hit]:
 
 # -- RS307 ------------------------------------------------------------------------
 
-_CODE_SUFFIXES = frozenset({".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx",
-                            ".go"})
-_TEST_PART = re.compile(r"(?i)(?:^|/)(?:tests?|__tests__|spec|specs|e2e|fixtures?)/")
-_TEST_NAME = re.compile(r"(?i)^(?:test_.*\.py|.*_test\.(?:py|go)|.*\.(?:test|spec)\.[cm]?[jt]sx?|"
-                        r"conftest\.py)$")
-
 # a call that writes to stdout / stderr / a logger
 _LOG_CALL = re.compile(
     r"(?<![\w.])(?P<call>print|pprint|console\.(?:log|info|warn|error|debug|trace)|"
@@ -312,13 +312,6 @@ def _call_args(line: str, start: int) -> str:
     return line[start:]
 
 
-def _is_app_code(relpath: str) -> bool:
-    path = PurePosixPath(relpath)
-    if path.suffix not in _CODE_SUFFIXES or _TEST_NAME.match(path.name):
-        return False
-    return not _TEST_PART.search("/" + relpath)
-
-
 @rule("RS307", "database-url-logged", Severity.WARNING)
 def database_url_logged(ctx: Context) -> Iterator[Hit]:
     """Application code that prints or logs the database URL unmasked.
@@ -353,9 +346,12 @@ def database_url_logged(ctx: Context) -> Iterator[Hit]:
     (`urlparse(url).hostname`, `new URL(url).host`).
     """
     for doc in ctx.tree_texts():
-        if not _is_app_code(doc.relpath):
+        if not is_app_code(doc.relpath):
             continue
-        for number, line in enumerate(doc.text.split("\n"), start=1):
+        text = doc.text
+        if _LOG_CALL.search(text) is None:
+            continue
+        for number, line in enumerate(text.split("\n"), start=1):
             if "(" not in line:
                 continue
             for call in _LOG_CALL.finditer(line):
