@@ -282,6 +282,17 @@ def is_railway_host(host: str) -> bool:
     return railway_host(host)
 
 
+def is_local_host(host: str) -> bool:
+    """A loopback address, a Compose service name (`db`), a Unix socket directory or a
+    documentation host: never a Railway host."""
+    if is_railway_host(host):
+        return False
+    host = host.lower()
+    if host.startswith("/"):
+        return True
+    return bool(host in _LOOPBACK or _DOC_HOST.search(host) or _SERVICE_HOST.match(host))
+
+
 def is_local_credential(user: str, password: str, host: str) -> bool:
     """URL credentials of a local, documentation or throwaway database (see module doc)."""
     if is_railway_host(host):

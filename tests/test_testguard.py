@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from railsafe.engine import check
-from railsafe.findings import Finding
+from railsafe.findings import Finding, Severity
 from railsafe.rules import find_rule
 from railsafe.testguard import js
 from railsafe.testguard.resolve import is_guard
@@ -164,11 +164,11 @@ def test_js_no_wipe_gets_the_js_fix(tmp_path: Path) -> None:
 def test_rs203_wording_and_password_advice(tmp_path: Path) -> None:
     body = (
         "from sqlalchemy import create_engine\n"
-        "a = create_engine('postgresql://localhost')\n"
-        "b = create_engine('postgresql://app:secret@localhost/app')\n"
+        "a = create_engine('postgresql://db.acme-corp.io')\n"
+        "b = create_engine('postgresql://app:secret@db.acme-corp.io/app')\n"
     )
     first, second = _check(tmp_path, {"tests/conftest.py": body}, "RS203")
-    assert first.message == ("test setup points the database at postgresql://localhost: "
+    assert first.message == ("test setup points the database at postgresql://db.acme-corp.io: "
                              "names no database (the server's default database)")
     assert "rotate" not in (first.fix or "").lower()
     assert "rotate" in (second.fix or "").lower() and "secret" not in second.message
@@ -468,7 +468,7 @@ def test_flask_config_class_not_used_or_safe(tmp_path: Path, configure: str) -> 
 def test_flask_config_class_literal_is_judged(tmp_path: Path) -> None:
     files = {
         "config.py": "class TestConfig:\n"
-                     "    SQLALCHEMY_DATABASE_URI = 'postgresql://u:pw@localhost:5432/app'\n",
+                     "    SQLALCHEMY_DATABASE_URI = 'postgresql://u:pw@db.acme-corp.io:5432/app'\n",
         "tests/test_app.py": "from app import create_app\n\ndef test_home():\n"
                              "    assert create_app('config.TestConfig')\n",
     }
@@ -476,6 +476,20 @@ def test_flask_config_class_literal_is_judged(tmp_path: Path) -> None:
     assert (finding.path, finding.span.line) == ("config.py", 2)
     assert finding.message.startswith("application code used by tests/test_app.py points")
     assert ("tests/test_app.py", 4) in {(r.path, r.span.line) for r in finding.related}
+
+
+def test_local_database_without_test_name_only_when_the_suite_writes(tmp_path: Path) -> None:
+    """Issue 10 item 3: a local default is the naming convention, a warning at most."""
+    reader = ("import os\nfrom sqlalchemy import create_engine\n"
+              "engine = create_engine('postgresql://app:app@localhost:5432/app')\n")
+    assert _check(tmp_path / "a", {"tests/conftest.py": reader}, "RS203") == []
+    writer = reader + ("import pytest\n\n@pytest.fixture(autouse=True)\ndef wipe():\n"
+                       "    yield\n    engine.execute('DELETE FROM orders')\n")
+    [finding] = _check(tmp_path / "b", {"tests/conftest.py": writer}, "RS203")
+    assert finding.severity is Severity.WARNING
+    assert finding.message.endswith("reported because the suite writes to it)")
+    compose = reader.replace("localhost:5432", "db:5432")
+    assert _check(tmp_path / "c", {"tests/conftest.py": compose}, "RS203") == []
 
 
 # -- pytest-django's django_db_setup overridden -----------------------------------------

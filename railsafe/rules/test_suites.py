@@ -169,6 +169,10 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     (`url.replace("app", "app_test")`, `base + "/app_test"`) is not reported. In
     Django test settings only Railway hosts are reported: Django's test runner uses
     a `test_<NAME>` database there (Django's documented test-database behaviour).
+    A local database (`localhost`, `127.0.0.1`, a Compose service such as `db`)
+    without `test` in its name is not production: it is reported only when the
+    suite writes to a database (a fixture, hook or test that wipes), and then as a
+    warning about the naming convention.
 
     ## Why it matters on Railway
     Railway's database URLs point at `*.railway.internal` (private) or

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from railsafe.context import Context
-from railsafe.findings import Related, Span
+from railsafe.findings import Related, Severity, Span
 from railsafe.redact import redact
 from railsafe.rules import Hit
 from railsafe.testguard import js, jsconfig
@@ -312,19 +312,41 @@ def _literal_fix(url: str) -> str:
     return LITERAL_FIX + (ROTATE if password else "")
 
 
+def _local_only(value: str) -> bool:
+    """A URL whose every host is local (loopback, a Compose service, a socket): no
+    production database, only a name without `test` (the naming convention)."""
+    verdict = classify(value)
+    if verdict.railway or verdict.kind not in ("url", "keyvalue"):
+        return False
+    from railsafe.secrets import is_local_host
+
+    return all(is_local_host(host) for host in verdict.hosts or ("",))
+
+
+_LOCAL_NOTE = (" (a local database: only the naming convention, reported because the "
+               "suite writes to it)")
+
+
 def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     """Documented on the rule of the same name in railsafe.rules."""
     analysis = analyse(ctx)
     seen: set[tuple[str, Span]] = set()
+    # a local database without `test` in its name matters only when the suite writes
+    writes = any(r.destructive for r in analysis.files)
 
     def entry_hit(entry: EnvEntry, origin: str) -> Iterator[Hit]:
         verdict = classify(entry.value)
         if verdict.problem is None or (entry.path, entry.span) in seen:
             return
+        local = _local_only(entry.value)
+        if local and not writes:
+            return
         seen.add((entry.path, entry.span))
         yield Hit(entry.path, entry.span,
-                  f"{origin} sets {entry.name} to {redact(entry.value)}: {verdict.problem}",
-                  fix=_literal_fix(entry.value))
+                  f"{origin} sets {entry.name} to {redact(entry.value)}: {verdict.problem}"
+                  + (_LOCAL_NOTE if local else ""),
+                  fix=_literal_fix(entry.value),
+                  severity=Severity.WARNING if local else None)
 
     for entry in pytest_env_entries(ctx).entries:
         if is_db_entry(entry):
@@ -362,6 +384,9 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
                 span = lit.module.span(lit.node)
                 if (lit.module.relpath, span) in seen:
                     continue
+                local = not lit.fragment and _local_only(lit.value)
+                if local and not writes:
+                    continue
                 seen.add((lit.module.relpath, span))
                 reached = _reached_from(analysis, lit.module.relpath, [result.module.relpath])
                 if reached:
@@ -383,5 +408,6 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
                     if conn.via is not None:
                         related = _sorted_related([*related, _via_related(conn)])
                 yield Hit(lit.module.relpath, span,
-                          f"{what} at {target}: {problem}",
-                          fix=_literal_fix(lit.value), related=related)
+                          f"{what} at {target}: {problem}" + (_LOCAL_NOTE if local else ""),
+                          fix=_literal_fix(lit.value), related=related,
+                          severity=Severity.WARNING if local else None)
