@@ -225,11 +225,18 @@ def _move_migration(src: Source, rows: list[Row]) -> None:
                     "migration moved to deploy.preDeployCommand"))
 
 
-def _finding_notes(root: Path, sources: list[Source]) -> None:
-    """Comments naming railsafe's findings on each carried setting (`RS101 ...`)."""
+def _finding_notes(root: Path, sources: list[Source], lost: list[Row]) -> None:
+    """Comments naming railsafe's findings on each carried setting (`RS101 ...`); a key
+    not carried that is a typo of a setting says that `railsafe fix` renames it."""
     from railsafe.engine import check
 
     report = check([root])
+    for row in lost:
+        for f in report.findings:
+            meant = re.search(r"did you mean `([A-Za-z]+)`", f.message)
+            if f.rule == "RS002" and meant and row.where == f"{f.path}:{f.span.line}":
+                row.note += f" (a typo of {meant.group(1)}: `railsafe fix` renames it; then " \
+                            "migrate again)"
     by_file: dict[str, list[Any]] = {}
     for finding in report.findings:
         if finding.rule not in _FILE_RULES:
@@ -324,7 +331,7 @@ def plan(root: Path, *, lang: Lang = "ts", names: dict[str, str] | None = None,
             _move_migration(src, rows)
         sources.append(src)
     if annotate:
-        _finding_notes(root, sources)
+        _finding_notes(root, sources, lost)
     migration = Migration(root, lang, sources, rows, lost, skipped)
     migration.text = render(migration, project_name or _project_name(root))
     return migration
