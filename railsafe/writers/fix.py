@@ -14,7 +14,8 @@ Safe fixes (by default):
 - RS002 / RS501: rename an unknown key to the unambiguous key it is a typo of,
   when that key is not set;
 - RS104: move a migration out of the base build command into an empty
-  pre-deploy command (Config as Code files).
+  pre-deploy command (Config as Code files; IaC files that do not branch on
+  the environment, as a `preDeploy` member after `build`).
 
 Unsafe fixes (`--unsafe-fixes`), RS101 / RS102: remove a test runner from a
 build, pre-deploy or start command when the command is a plain `&&` chain
@@ -358,6 +359,69 @@ def _iac_strings(doc: Document) -> Iterator[Any]:
             yield from (svc.build_command, svc.start, *(svc.pre_deploy or ()))
 
 
+def _iac_move_migration(doc: Document, f: Finding) -> Iterator[Candidate]:
+    """RS104 in an IaC file: a service whose build command (a plain string literal) runs a
+    migration and which sets no pre-deploy gets `preDeploy: "<migration>"` after its
+    `build` member, and the migration leaves the build command."""
+    from railsafe.iac import read
+    from railsafe.iac.model import Obj, Str
+    from railsafe.iac.normalise import services
+    from railsafe.writers.shell_edit import split_migration
+
+    program = read(doc.text, doc.relpath, doc.syntax, None)  # type: ignore[arg-type]
+    if program.error is not None or program.environments:
+        return  # a file that branches on the environment: left to the reader's judgement
+    for svc in services(program):
+        value = svc.build_command
+        config = svc.resource.config
+        if not isinstance(value, Str) or value.column is None or not isinstance(config, Obj):
+            continue
+        if svc.pre_deploy is not None or "preDeployCommand" in svc.deploy:
+            continue
+        span = value.span
+        if span.line != f.span.line or not (span.column <= f.span.column < span.end_column):
+            continue
+        member = config.member("build")
+        if member is None or any(m.key in ("preDeploy", "preDeployCommand", "run")
+                                 for m in config.members):
+            continue
+        split = split_migration(value.text)
+        if split is None:
+            continue
+        rest, migration = split
+        inner = Span(span.line, value.column, span.line, value.column + len(value.text))
+        after = member.value.span
+        assign = "=" if doc.syntax == "python" else ": "
+
+        def apply(text: str, inner: Span = inner, after: Span = after, old: str = value.text,
+                  rest: str = rest, migration: str = migration,
+                  key_line: int = member.key_span.line, assign: str = assign) -> str | None:
+            start, end = _span_slice(text, inner)
+            if text[start:end] != old:
+                return None
+            at = _offset(text, after.end_line, after.end_column)
+            tail = text[at:]
+            stripped = tail.lstrip(" \t")
+            if not stripped.startswith(","):
+                return None  # the last member without a trailing comma: left alone
+            at += len(tail) - len(stripped) + 1
+            line_end = text.find("\n", at)
+            line_end = len(text) if line_end < 0 else line_end
+            rest_of_line = text[at:line_end].rstrip("\r").strip()
+            if not rest_of_line or rest_of_line.startswith(("//", "#")):
+                at = line_end - (1 if text[line_end - 1:line_end] == "\r" else 0)
+            line = text[_offset(text, key_line, 1):]
+            indent = line[:len(line) - len(line.lstrip(" \t"))]
+            eol = "\r\n" if "\r\n" in text else "\n"
+            insert = f"{eol}{indent}preDeploy{assign}{json.dumps(migration, ensure_ascii=False)},"
+            edited = text[:at] + insert + text[at:]
+            return edited[:start] + rest + edited[end:]
+
+        yield Candidate("RS104", SAFE, f.span.line,
+                        f"moved `{migration}` from the build command of service {svc.name} to "
+                        "preDeploy", apply, ("RS104", svc.name))
+
+
 def _iac_key_taken(doc: Document, span: Span, key: str) -> bool:
     """Whether the object holding the key at `span` already sets `key` (or is not found:
     then the rename is not made either)."""
@@ -401,6 +465,8 @@ def _iac_candidates(doc: Document, findings: list[Finding], unsafe: bool) -> Ite
             yield Candidate("RS501", SAFE, f.span.line,
                             f"renamed {f.message.split('`')[1]} to {meant.group(1)}",
                             _rename(doc, f.span, meant.group(1)), ("RS501", f.span))
+        elif f.rule == "RS104":
+            yield from _iac_move_migration(doc, f)
         elif f.rule in ("RS101", "RS102") and unsafe:
             for value in _iac_strings(doc):
                 if not isinstance(value, Str) or value.column is None:

@@ -273,3 +273,53 @@ def test_iac_rename_not_made_when_the_key_is_set(tmp_path: Path) -> None:
     )
     (tmp_path / ".railway" / "railway.ts").write_text(source)
     assert not run([tmp_path]).changed
+
+
+def test_iac_migration_moves_to_pre_deploy(tmp_path: Path) -> None:
+    (tmp_path / ".railway").mkdir()
+    source = (
+        'import { defineRailway, project, service } from "railway/iac";\n\n'
+        "export const partial = true;\n\n"
+        "export default defineRailway(() => {\n"
+        '  const api = service("api", {\n'
+        '    build: "npm ci && npx prisma migrate deploy && npm run build", // the build\n'
+        '    start: "npm start",\n'
+        "  });\n"
+        '  return project("shop", { resources: [api] });\n'
+        "});\n"
+    )
+    (tmp_path / ".railway" / "railway.ts").write_text(source)
+    result = run([tmp_path])
+    assert [a.rule for a in result.applied] == ["RS104"]
+    write(result)
+    assert (tmp_path / ".railway" / "railway.ts").read_text() == source.replace(
+        '"npm ci && npx prisma migrate deploy && npm run build", // the build\n',
+        '"npm ci && npm run build", // the build\n    preDeploy: "npx prisma migrate deploy",\n')
+    assert not run([tmp_path]).changed
+
+
+def test_python_iac_fixes(tmp_path: Path) -> None:
+    (tmp_path / ".railway").mkdir()
+    source = (
+        "from railway_sdk import define_railway, project, service\n\n"
+        "PARTIAL = True\n\n\n"
+        "@define_railway\n"
+        "def main(ctx=None):\n"
+        "    api = service(\n"
+        '        "api",\n'
+        '        build="pip install -r requirements.txt && alembic upgrade head",\n'
+        '        start="pytest && uvicorn app:app",  # serve\n'
+        '        deploy={"restartPolicyTyp": "ON_FAILURE"},\n'
+        "    )\n"
+        '    return project("shop", resources=[api])\n'
+    )
+    (tmp_path / ".railway" / "railway.py").write_text(source)
+    result = run([tmp_path], unsafe=True)
+    assert sorted(a.rule for a in result.applied) == ["RS102", "RS104", "RS501"]
+    write(result)
+    text = (tmp_path / ".railway" / "railway.py").read_text()
+    assert '        build="pip install -r requirements.txt",\n' \
+           '        preDeploy="alembic upgrade head",\n' in text
+    assert '        start="uvicorn app:app",  # serve\n' in text
+    assert '"restartPolicyType": "ON_FAILURE"' in text
+    assert not run([tmp_path], unsafe=True).changed
