@@ -878,3 +878,20 @@ def test_a_call_of_a_function_a_call_returned_names_it_once() -> None:
     found = [d for d, _ in notes(read(text), "unresolved")]
     assert "call to run, the result of a call to promisify imported from node:util" in found
     assert not any(d.startswith("call to call to") for d in found)
+
+
+def test_type_imports_from_the_sdk_are_not_noted() -> None:
+    """`import type {...}` and `{ type X }` are erased before the file runs; a PascalCase
+    name may be one of the SDK's type exports, so only a missing function is noted."""
+    text = (
+        'import { github, type IntentServiceConfig, project, service } from "railway/iac";\n'
+        'import type { DeployConfig } from "railway/iac";\n'
+        'import { defineRailway, ServiceConfigInput } from "railway/iac";\n'
+        "const sleepy = { deploy: { sleepApplication: true } } satisfies IntentServiceConfig;\n"
+        "export default defineRailway(() => project(\"p\", { resources: [\n"
+        '  service("api", { ...sleepy, start: "node a.js" }),\n'
+        "] }));\n"
+    )
+    program = read(text)
+    assert notes(program, "unresolved") == []
+    assert config(program, "service.api").get("start") == lit(text, '"node a.js"')

@@ -415,6 +415,8 @@ class _Reader:
             self._foreign_import(node, module)
             return
         self.program.sdk_module = module
+        if any(c.type == "type" for c in node.children):
+            return  # `import type { ... }`: erased before the file runs
         for clause in _children(node):
             if clause.type != "import_clause":
                 continue
@@ -424,8 +426,9 @@ class _Reader:
                         self.module.vars[self.text(ident)] = _SdkNamespace(module)
                 elif part.type == "named_imports":
                     for spec in _children(part):
-                        if spec.type != "import_specifier":
-                            continue
+                        if spec.type != "import_specifier" or any(
+                                c.type == "type" for c in spec.children):
+                            continue  # `{ type X }`: erased too
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias") or name
                         if name is not None and alias is not None:
@@ -457,7 +460,10 @@ class _Reader:
 
     def _bind_sdk(self, name: str, alias: str, module: str, span: Span) -> None:
         value = self.module.vars[alias] = _sdk_export(module, name, span)
-        if isinstance(value, Unresolved) and "does not export" in value.reason:
+        # a PascalCase name may be one of the SDK's type exports (IntentServiceConfig, ...):
+        # only a missing function or value is sure to fail the import
+        if isinstance(value, Unresolved) and "does not export" in value.reason and (
+                name[:1].islower()):
             # an ES module import of a missing name: loading the file is a SyntaxError,
             # so the CLI plans nothing (type-only names are erased before that)
             self.note("unresolved", span, f"import of {value.reason}: Node cannot load "
