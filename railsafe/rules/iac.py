@@ -533,9 +533,7 @@ def iac_not_partial(ctx: Context) -> Iterator[Hit]:
         base = source.base
         if base is None or base.error is not None or base.partial is not None:
             continue
-        if base.entry is None:
-            continue  # the CLI finds no program to apply (RS504 says so): nothing is deleted
-        span = base.entry.span
+        span = base.entry.span if base.entry is not None else FILE_START
         yield Hit(source.doc.relpath, span,
                   f"{source.doc.path.name} is not partial: `railway config apply` deletes every "
                   "service, database and variable of the environment that it does not declare",
