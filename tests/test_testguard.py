@@ -492,6 +492,31 @@ def test_local_database_without_test_name_only_when_the_suite_writes(tmp_path: P
     assert _check(tmp_path / "c", {"tests/conftest.py": compose}, "RS203") == []
 
 
+def test_client_built_only_as_a_program_is_not_reached(tmp_path: Path) -> None:
+    """Issue 10 item 2: `if __name__ == "__main__":` never runs under pytest."""
+    head = "import os\n\nimport psycopg\n\n\ndef test_x():\n    assert True\n\n\n"
+    body = ("with psycopg.connect(os.environ['DATABASE_URL']) as conn:\n"
+            "    conn.execute('select 1')\n")
+    guarded = head + "if __name__ == '__main__':\n" + "".join(
+        "    " + line + "\n" for line in body.splitlines())
+    assert _check(tmp_path / "a", {"tests/test_a.py": guarded}, "RS202") == []
+    [finding] = _check(tmp_path / "b", {"tests/test_b.py": head + body}, "RS202")
+    assert finding.path == "tests/test_b.py"
+
+
+def test_js_mock_and_cleared_variable(tmp_path: Path) -> None:
+    """Issue 10 item 2: a module vi.mock replaces, a setup file that deletes the URL."""
+    db = "import { Pool } from 'pg';\nexport const pool = new Pool({ connectionString: " \
+         "process.env.DATABASE_URL });\n"
+    test = "import { pool } from '../src/db';\nit('x', () => expect(pool).toBeDefined());\n"
+    mocked = "vi.mock('../src/db');\n" + test
+    assert _check(tmp_path / "a", {"src/db.ts": db, "tests/x.test.ts": mocked}, "RS202") == []
+    assert len(_check(tmp_path / "b", {"src/db.ts": db, "tests/x.test.ts": test}, "RS202")) == 1
+    assert js.setup_pins("delete process.env.DATABASE_URL;\n") == {"DATABASE_URL"}
+    assert js.is_mocked("src/db/index.ts", {"../src/db"})
+    assert not js.is_mocked("src/db/client.ts", {"../src/db"})
+
+
 # -- pytest-django's django_db_setup overridden -----------------------------------------
 _DJANGO = {
     "manage.py": "",

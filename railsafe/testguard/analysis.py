@@ -319,8 +319,8 @@ class _Analyser:
             elif isinstance(node, ast.Assign):
                 url = self._assigned_url(module, node)
                 django = url is not None and func is None and _assigns_databases(node)
-            if url is None:
-                continue
+            if url is None or module.under_main_guard(node):
+                continue  # a client built only when the file runs as a program
             sources = self.resolver.sources(url, module, func)
             guarded = module_guard or (func is not None and has_guard(func.body, module))
             separate = django and test_name is None
@@ -415,17 +415,21 @@ class _Analyser:
     def imported_connections(self, module: PyModule) -> list[Connection]:
         """Engines and session factories imported from local modules and used here."""
         used = {n.id for n in ast.walk(module.tree) if isinstance(n, ast.Name)}
+        patched = _patched_targets(module)
         found = []
         for name, ref in module.imports.items():
             if ref.name is None or name not in used:
                 continue
+            here = module.relpath.removesuffix(".py").replace("/", ".")
+            if {f"{ref.module}.{ref.name}", f"{here}.{name}", name} & patched:
+                continue  # replaced by unittest.mock / pytest-mock before use
             for mod, definition in self.resolver.lookup(name, module):
                 if isinstance(definition, ast.expr):
                     found += self._connection_of(mod, definition, 0)
         return found
 
     def _connection_of(self, module: PyModule, value: ast.expr, depth: int) -> list[Connection]:
-        if depth > 4 or not isinstance(value, ast.Call):
+        if depth > 4 or not isinstance(value, ast.Call) or module.under_main_guard(value):
             return []
         url = self._sink_url(module, value)
         guarded = any(is_guard(s, module) for s in module_level(module.tree.body))
@@ -879,6 +883,30 @@ def _outermost(module: PyModule, found: list[Destructive]) -> list[Destructive]:
         if not inner and id(d.node) not in seen:
             seen.add(id(d.node))
             out.append(d)
+    return out
+
+
+_PATCHERS = frozenset({"patch", "setattr"})
+
+
+def _patched_targets(module: PyModule) -> set[str]:
+    """What the module replaces with a double before it is used: `patch("app.db.engine")`
+    (unittest.mock, as a decorator, context manager or call; `mocker.patch`),
+    `monkeypatch.setattr("app.db.engine", ...)`, `patch.object(db, "engine")` (as
+    `engine`). Dotted targets are kept whole; `patch.object` adds the attribute name."""
+    out: set[str] = set()
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        short = last_name(node.func)
+        if short == "object" and isinstance(node.func, ast.Attribute) and \
+                last_name(node.func.value) == "patch" and len(node.args) >= 2:
+            if (attr := const_str(node.args[1])) is not None:
+                out.add(attr)
+            continue
+        target = const_str(node.args[0]) if short in _PATCHERS and node.args else None
+        if target is not None and "." in target:
+            out.add(target)
     return out
 
 

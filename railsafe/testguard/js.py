@@ -382,6 +382,62 @@ def _entry_reads(module: Imported, code: str, setup_code: str,
     return [r for r in reads if entry.end() <= r[1] < end]
 
 
+# `jest.mock("../src/db")`, `vi.mock("@prisma/client", () => ...)`, `vi.doMock(...)`
+_MOCK = re.compile(
+    r"\b(?:jest|vi)\.(?:mock|doMock|unstable_mockModule)\s*\(\s*(['\"`])([^'\"`]+)\1"
+)
+# `delete process.env.DATABASE_URL`: the variable is gone for the code that runs after
+_DELETE_ENV = re.compile(
+    r"\bdelete\s+process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
+)
+_CLEARED = re.compile(r"\s*=(?!=)\s*(?:undefined|null|''|\"\"|``)\s*[;\n]")
+
+
+def mocked_specifiers(code: str) -> set[str]:
+    """What `jest.mock` / `vi.mock` replace in this file (hoisted: before any import)."""
+    return {m[2] for m in _MOCK.finditer(code)}
+
+
+def _module_key(specifier_or_path: str) -> str:
+    """`../src/db.ts`, `./src/db/index.js`, `src/db` -> `src/db`."""
+    path = re.sub(r"\.(?:[cm]?[jt]sx?)$", "", specifier_or_path)
+    path = re.sub(r"/index$", "", path)
+    parts = [p for p in path.split("/") if p not in (".", "..", "")]
+    return "/".join(parts)
+
+
+def is_mocked(relpath: str, mocked: set[str]) -> bool:
+    """Whether the module at `relpath` is one a relative `jest.mock` / `vi.mock` replaces
+    (matched on its path's tail: `../src/db` replaces `src/db.ts`, not `src/db/client.ts`)."""
+    key = _module_key(relpath)
+    for specifier in mocked:
+        if not specifier.startswith("."):
+            continue
+        tail = _module_key(specifier)
+        if tail and (key == tail or key.endswith("/" + tail)):
+            return True
+    return False
+
+
+def cleared(code: str) -> set[str]:
+    """Variables the file deletes or empties (`delete process.env.DATABASE_URL`,
+    `process.env.DATABASE_URL = undefined`) and does not set again later."""
+    out: set[str] = set()
+    for match in _DELETE_ENV.finditer(code):
+        out.add((match[1] or match[2]).upper())
+    for match in _ENV_READ.finditer(code):
+        if _CLEARED.match(code, match.end()):
+            out.add((match["a"] or match["b"]).upper())
+    return out
+
+
+def setup_pins(text: str) -> set[str]:
+    """Variables a setup file leaves pinned to a test database or cleared: test files
+    that run after it (jest `setupFiles`, vitest `setupFiles`) do not see production."""
+    code = _blank_comments(text)
+    return _pins_after(code, set()) | cleared(code)
+
+
 def _pins_after(code: str, pinned: set[str]) -> set[str]:
     """The variables pinned to a test database at the end of the file."""
     for match in _ENV_READ.finditer(code):
@@ -424,12 +480,18 @@ def scan(
     """`pinned`: variables the test runner's config sets to a test database (vitest `test.env`)."""
     code = _blank_comments(text)
     found = JsSetup()
-    found.prod_reads = [(name, _span(code, start, end))
-                        for name, start, end in _flowing_reads(code, set(pinned))]
+    mocked = mocked_specifiers(code)
+    pinned = frozenset(pinned | cleared(code))
+    # a database package the file mocks builds no real client here (`vi.mock("pg")`)
+    fake_clients = any(m.split("/")[0] in DB_PACKAGES or m in DB_PACKAGES for m in mocked)
+    found.prod_reads = [] if fake_clients else [
+        (name, _span(code, start, end)) for name, start, end in _flowing_reads(code, set(pinned))]
     final = _pins_after(code, set(pinned))
     if _DOTENV_OVERRIDE.search(code):
         final.add("DATABASE_URL")  # a .env.test file (RS203 judges it) overrides the rest
     for module in imported:  # a client module the setup imports: located at the import
+        if is_mocked(module.relpath, mocked):
+            continue  # replaced by jest.mock / vi.mock before anything imports it
         module_code = _blank_comments(module.text)
         reads = _entry_reads(module, module_code, code, _flowing_reads(module_code, final))
         if reads:
@@ -442,8 +504,13 @@ def scan(
         for module in imported:
             if _implicit_prisma(_blank_comments(module.text)):
                 found.implicit.append((f"`new PrismaClient()` in {module.relpath}", module.span))
-    found.client = _has_client(code) or any(
-        _has_client(_blank_comments(m.text)) for m in imported)
+    real = [m for m in imported if not is_mocked(m.relpath, mocked)]
+    if fake_clients:
+        found.implicit = [i for i in found.implicit if " in " in i[0]]
+    found.implicit = [i for i in found.implicit
+                      if " in " not in i[0] or any(i[0].endswith(m.relpath) for m in real)]
+    found.client = (_has_client(code) and not fake_clients) or any(
+        _has_client(_blank_comments(m.text)) for m in real)
     for pattern, label in _DESTRUCTIVE:
         for match in pattern.finditer(code):
             words = " ".join(match[0].split())

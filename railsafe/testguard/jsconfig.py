@@ -266,4 +266,23 @@ def pinned_for(ctx: Context, relpath: str) -> frozenset[str]:
         governing = _governing(ctx, relpath)
         if governing is not None:
             pinned |= governing.pinned
+            pinned |= _setup_file_pins(ctx, governing)
     return frozenset(pinned)
+
+
+def _setup_file_pins(ctx: Context, config: JsTestConfig) -> set[str]:
+    """Variables the config's per-file setup files (jest / vitest `setupFiles`, not
+    `globalSetup`) pin to a test database or clear: they run before each test file."""
+    from railsafe.testguard import js
+
+    def build() -> set[str]:
+        out: set[str] = set()
+        for named in config.named:
+            if named.is_global:
+                continue
+            doc = ctx.document_at(ctx.root / named.relpath)
+            if doc is not None and doc.error is None:
+                out |= js.setup_pins(doc.text)
+        return out
+
+    return ctx.cached(f"testguard.setup-pins:{id(config)}", build)

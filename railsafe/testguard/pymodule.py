@@ -92,6 +92,16 @@ class PyModule:
             parent = self.parents.get(id(parent))
         return None
 
+    def under_main_guard(self, node: ast.AST) -> bool:
+        """Whether `node` runs only when the module is the program (`if __name__ ==
+        "__main__":`), never when a test imports it."""
+        child, parent = node, self.parents.get(id(node))
+        while parent is not None:
+            if isinstance(parent, ast.If) and child in parent.body and _is_main_test(parent.test):
+                return True
+            child, parent = parent, self.parents.get(id(parent))
+        return False
+
     def qualname(self, expr: ast.expr) -> str:
         """`a.b.c` with the first name replaced by what it was imported as."""
         parts: list[str] = []
@@ -158,3 +168,14 @@ def last_name(expr: ast.expr) -> str:
     if isinstance(expr, ast.Name):
         return expr.id
     return ""
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    """`__name__ == "__main__"` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    values = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return bool(names and values)
