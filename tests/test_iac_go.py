@@ -533,3 +533,45 @@ def test_append_of_a_spread_slice() -> None:
     p = rd(text)
     assert p.listed == ("service.a", "service.b")
     assert notes(p, "unresolved") == []
+
+
+TYPED = src("""
+    package main
+
+    import railway "github.com/railwayapp/railway-go-sdk"
+
+    const Partial = "api"
+
+    func Railway() railway.Project {
+        env := map[string]string{"SESSION_SECRET": "x"}
+        api := railway.ServiceNamed("api", railway.ServiceConfig{
+            "start":     "./server",
+            "env":       env,
+            "deploy":    map[string]any{"cronSchedule": "0 3 * * *"},
+            "domains":   []string{"shop.example.com"},
+            "preDeploy": []string{"./migrate"},
+            "replicas":  map[string]int{"us-west2": 2},
+        })
+        return railway.ProjectNamed("shop", []any{api})
+    }
+""")
+
+
+def test_typed_maps_and_slices_in_a_service_config_are_unresolved() -> None:
+    """railway-go-sdk reads a ServiceConfig's maps with a type switch on map[string]any
+    (asMap) and its domain/tcp lists as []any: a map[string]string or []string there may
+    be ignored, so it is unresolved rather than read as set."""
+    p = rd(TYPED)
+    api = config(p, "service.api")
+    env = api.get("env")
+    assert env == Unresolved(
+        at(TYPED, 'map[string]string{"SESSION_SECRET": "x"}'),
+        "a map[string]string as `env`: railway-go-sdk reads only map[string]any there",
+    )
+    assert isinstance(api.get("deploy"), Obj)
+    assert isinstance(api.get("preDeploy"), Seq)  # a []string pre-deploy is kept (not a map)
+    assert [d for _, d in notes(p, "unresolved")] == [
+        "a map[string]string as `env`: railway-go-sdk reads only map[string]any there",
+        "a []string as `domains`: railway-go-sdk reads only []any there",
+        "a map[string]int as `replicas`: railway-go-sdk reads only map[string]any there",
+    ]

@@ -159,6 +159,13 @@ def _named(node: Any) -> list[Any]:
     return [c for c in node.named_children if c.type != "comment"]
 
 
+# ServiceConfig keys railway-go-sdk reads as map[string]any (asMap) or []any
+_GO_ANY_KEYS = frozenset({
+    "source", "build", "run", "deploy", "replicas", "regions", "networking", "variables", "env",
+    "volumeMounts", "tracing", "domains", "tcp", "tcpProxies",
+})
+
+
 class _Reader:
     def __init__(self, source: bytes, program: Program) -> None:
         self.source = source
@@ -171,6 +178,8 @@ class _Reader:
         self._note_keys: set[tuple[str, Span, str]] = set()
         self._resources: dict[int, tuple[ResourceVal, Resource]] = {}
         self._environments: dict[str, None] = {}
+        # map and slice literals (and make()s) whose element type is not `any`, by span
+        self._typed: dict[Span, str] = {}
 
     # -- spans and notes ---------------------------------------------------------
     def _col(self, row: int, byte_col: int) -> int:
@@ -645,6 +654,7 @@ class _Reader:
         span = self.span(node)
         type_kind = type_node.type if type_node is not None else ""
         elements = _named(body) if body is not None else []
+        self._note_type(type_node, span)
         if type_kind in ("slice_type", "array_type", "implicit_length_array_type"):
             return Seq(span, tuple(self._val(self.ev(e, scope), e) for e in elements))
         is_map = type_kind == "map_type" or (
@@ -831,6 +841,7 @@ class _Reader:
             if not found and self.text(function) == "make" and args:
                 # make(map[K]V, n) / make([]T, n, m): an empty map or slice (the sizes
                 # are capacities, not contents)
+                self._note_type(args[0], span)
                 if args[0].type == "map_type":
                     return Obj(span)
                 if args[0].type == "slice_type":
@@ -904,6 +915,31 @@ class _Reader:
         finally:
             self.depth -= 1
 
+    def _note_type(self, type_node: Any, span: Span) -> None:
+        if type_node is None or type_node.type not in ("map_type", "slice_type"):
+            return
+        text = "".join(self.text(type_node).split())
+        if not text.endswith(("]any", "]interface{}")):
+            self._typed[span] = text
+
+    def _untyped(self, config: Obj | None) -> Obj | None:
+        """railway-go-sdk reads the maps of a ServiceConfig with a type switch on
+        `map[string]any` (asMap) and its lists as `[]any`, so a `map[string]string` or
+        `[]string` there may be ignored: unresolved, not read as if it were set."""
+        if config is None:
+            return None
+        members = []
+        for member in config.members:
+            typed = self._typed.get(member.value.span)
+            if typed is not None and member.key in _GO_ANY_KEYS and not (
+                    member.key == "build" and isinstance(member.value, Str)):
+                reason = (f"a {typed} as `{member.key}`: railway-go-sdk reads only "
+                          f"{'[]any' if typed.startswith('[]') else 'map[string]any'} there")
+                self.note("unresolved", member.value.span, reason)
+                member = Member(member.key, member.key_span, Unresolved(member.value.span, reason))
+            members.append(member)
+        return Obj(config.span, tuple(members), config.opaque)
+
     def _options(self, args: list[Any], start: int, scope: _Scope) -> Obj | None:
         """The first variadic `map[string]any` options argument (`opts ...map[string]any`)."""
         if len(args) <= start:
@@ -929,7 +965,7 @@ class _Reader:
         span = self.span(node)
         if name in ("ServiceNamed", "Fn"):
             rname = self._name(node, args, scope)
-            config = self._options(args, 1, scope)
+            config = self._untyped(self._options(args, 1, scope))
             kind = "function" if name == "Fn" else "service"
             return self.resource("service", kind, rname, span, config)
         if name in ENGINES:
