@@ -651,14 +651,27 @@ def _same_builder(ctx: Context, doc: Document, value: object) -> bool:
     return isinstance(value, str) and builders == {normalise_enum(value)}
 
 
+def _railway_keys() -> dict[str, frozenset[str]]:
+    """The build / deploy keys Railway defines (the committed schema): other keys are
+    typos or inventions RS002 / RS004 report, not settings a service could lose."""
+    from railsafe.schema_files import schema
+
+    defs = schema("railway").get("$defs", {})
+    return {section: frozenset(defs.get(name, {}).get("properties", {}))
+            for section, name in (("build", "Build"), ("deploy", "Deploy"))}
+
+
 def _cac_settings(doc: Document) -> Iterator[tuple[tuple[str | int, ...], str, str]]:
-    """(key path, section, key) of every build / deploy setting, base and overrides."""
+    """(key path, section, key) of every build / deploy setting Railway defines."""
     data = doc.data if isinstance(doc.data, dict) else {}
+    known = _railway_keys()
     sections: list[tuple[tuple[str | int, ...], object]] = [(("build",), data.get("build")),
                                                           (("deploy",), data.get("deploy"))]
     for path, section in sections:
         if isinstance(section, dict):
             for key, value in section.items():
+                if key not in known[str(path[-1])]:
+                    continue
                 if value is not None and not is_default_setting(str(path[-1]), str(key), value):
                     yield (*path, key), str(path[-1]), str(key)
 
