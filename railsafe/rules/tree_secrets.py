@@ -114,10 +114,22 @@ class _Credential(NamedTuple):
 _KEYWORD_FORM = re.compile(r"(?i)\bpassword\s*=")
 
 
+def _url_matches(text: str) -> Iterator[re.Match[str]]:
+    """`URL_CREDENTIALS` matches, searched only on the lines that hold `://` (the regex
+    over a whole long file costs more than finding those lines)."""
+    pos = text.find("://")
+    while pos != -1:
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        yield from URL_CREDENTIALS.finditer(text, start, end)
+        pos = text.find("://", end)
+
+
 def _credentials(text: str) -> Iterator[_Credential]:
     if "://" not in text and _KEYWORD_FORM.search(text) is None:
         return
-    for m in URL_CREDENTIALS.finditer(text) if "://" in text else ():
+    for m in _url_matches(text):
         scheme = m["scheme"].lower()
         before = text[max(0, m.start() - 5) : m.start()].lower()
         if before.endswith("jdbc:"):
