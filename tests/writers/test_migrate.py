@@ -116,10 +116,14 @@ def test_write_is_atomic_and_never_overwrites(tmp_path: Path) -> None:
     assert other.exit_code == 1 and "never overwrites" in other.stderr
     assert (root / ".railway" / "railway.ts").read_text() == text
     assert list((root / ".railway").iterdir()) == [root / ".railway" / "railway.ts"]
-    # what railsafe reads of the result: no setting lost (RS511) but the one not carried
+    # what railsafe reads of the result: no setting lost (RS511); testCommand, not carried,
+    # is not a Railway setting (RS004 reports it, RS511 does not)
     report = check([root])
     lost = [(f.path, f.span.line) for f in report.findings if f.rule == "RS511"]
-    assert lost == [("railway.toml", 5)]  # testCommand: not a Railway setting
+    assert lost == []
+    assert [(f.path, f.span.line) for f in report.findings if f.rule == "RS004"] == [
+        ("railway.toml", 5)
+    ]
 
 
 def test_comments_name_findings_and_harden_removes_them(tmp_path: Path) -> None:
