@@ -819,3 +819,43 @@ def iac_lacks_config_as_code_setting(ctx: Context) -> Iterator[Hit]:
                               "which does not branch on ctx.environment",
                               fix=f"branch on ctx.environment === {str(name)!r}",
                               related=related)
+
+
+@rule("RS515", "iac-root-without-source", Severity.WARNING)
+def iac_root_without_source(ctx: Context) -> Iterator[Hit]:
+    """A root directory given without a source: the SDK writes an empty source.
+
+    ## What it finds
+    `root` / `rootDirectory` in a `service(...)` config that has no `source`
+    (`github(...)`, `image(...)`, ...).
+
+    ## Why it matters on Railway
+    The SDK compiles `root: "backend"` without a source into
+    `source: { type: "empty", rootDirectory: "backend" }` (railway-iac.md
+    §1.2; reproduced with npm `railway@3.11.0`). The plan compares `source`
+    like any other field (§2.4): for a service deployed from a GitHub
+    repository, `railway config plan` shows an update of its source to an
+    empty one, classified "safe". What `apply` then does to the repository
+    connection is not documented (docs/facts.md F22): the service may stop
+    deploying from its repository. `railway config migrate` and hand-written
+    files produce this shape.
+
+    ## Fix
+    Give the source with the root directory in it:
+    `source: github("owner/repo", { rootDirectory: "backend" })`, or drop the
+    root directory and keep it in the service's settings.
+    """
+    for source in iac_sources(ctx):
+        found = _Collect(source)
+        for env, svc in _services(source):
+            member = svc.root_member
+            if member is None or svc.source is not None or svc.root_directory is None:
+                continue
+            found.add(env, member.key_span,
+                      f"service {svc.name} sets `{member.key}` without a `source`: the SDK writes "
+                      f"source {{ type: \"empty\", rootDirectory: "
+                      f"\"{svc.root_directory.text}\" }}, and for a service deployed from a "
+                      "repository the plan changes its source",
+                      fix=f'source: github("owner/repo", {{ rootDirectory: '
+                          f'"{svc.root_directory.text}" }})')
+        yield from found.hits()
