@@ -371,6 +371,8 @@ def nixpacks_builder(ctx: Context) -> Iterator[Hit]:
     `ARG`s it needs) and move `nixpacks.toml` settings to `railpack.json`.
     """
     for doc in ctx.documents(*RAILWAY_KINDS):
+        if dockerfile_wins(ctx, doc) is not None:
+            continue  # RS010: the Dockerfile is built, so this builder setting never applies
         for path, value in _builder_settings(doc):
             if normalise_enum(value) == "NIXPACKS":
                 yield hit(
@@ -456,6 +458,47 @@ def duplicate_config(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def dockerfile_wins(ctx: Context, doc: Document) -> Any:
+    """The `Dockerfile` beside a railway.toml / railway.json that names no
+    `dockerfilePath`: Railway builds it whatever builder the file names (RS010), so the
+    file's builder setting never applies. None when there is none."""
+    def index() -> dict[Any, Any]:
+        return {f.path.resolve().parent: f for f in ctx.files("dockerfile")
+                if f.path.name == "Dockerfile"}
+
+    dockerfile = ctx.cached("integrity.dockerfiles", index).get(doc.path.resolve().parent)
+    if dockerfile is None:
+        return None
+    build = doc.data.get("build") if isinstance(doc.data, dict) else None
+    if isinstance(build, dict) and build.get("dockerfilePath"):
+        return None
+    return dockerfile
+
+
+def nixpacks_never_read(ctx: Context, doc: Document) -> str | None:
+    """Why Nixpacks never reads this nixpacks.toml / nixpacks.json (RS011), or None:
+    other rules do not report settings in it again."""
+    def index() -> tuple[set[Any], dict[Any, str]]:
+        dockerfiles = {f.path.resolve().parent for f in ctx.files("dockerfile")
+                       if f.path.name == "Dockerfile"}
+        builders: dict[Any, str] = {}
+        for config in ctx.documents(*RAILWAY_KINDS):
+            for path, value in _builder_settings(config):
+                if path == ("build", "builder"):
+                    builders.setdefault(config.path.resolve().parent, normalise_enum(value))
+        return dockerfiles, builders
+
+    if doc.kind not in ("nixpacks-toml", "nixpacks-json"):
+        return None
+    dockerfiles, builders = ctx.cached("integrity.nixpacks-builders", index)
+    directory = doc.path.resolve().parent
+    chosen = "DOCKERFILE" if directory in dockerfiles else builders.get(directory)
+    if chosen not in ("RAILPACK", "DOCKERFILE"):
+        return None
+    return ("a Dockerfile in this directory is built instead" if directory in dockerfiles
+            else f"the Railway config here builds with {chosen}")
+
+
 @rule("RS010", "dockerfile-overrides-builder", Severity.WARNING)
 def dockerfile_overrides_builder(ctx: Context) -> Iterator[Hit]:
     """A Dockerfile beside a config that names another builder: Railway builds the Dockerfile.
@@ -475,12 +518,10 @@ def dockerfile_overrides_builder(ctx: Context) -> Iterator[Hit]:
     """
     dockerfiles = {f.path.resolve().parent: f for f in ctx.files("dockerfile")
                    if f.path.name == "Dockerfile"}
+    del dockerfiles
     for doc in ctx.documents(*RAILWAY_KINDS):
-        dockerfile = dockerfiles.get(doc.path.resolve().parent)
+        dockerfile = dockerfile_wins(ctx, doc)
         if dockerfile is None:
-            continue
-        build = doc.data.get("build") if isinstance(doc.data, dict) else None
-        if isinstance(build, dict) and build.get("dockerfilePath"):
             continue
         for path, value in _builder_settings(doc):
             if normalise_enum(value) in ("RAILPACK", "NIXPACKS"):
@@ -539,18 +580,8 @@ def nixpacks_settings_unused(ctx: Context) -> Iterator[Hit]:
                         "it has no effect",
                         fix=f"delete `{key}`",
                     )
-    dockerfiles = {f.path.resolve().parent for f in ctx.files("dockerfile")
-                   if f.path.name == "Dockerfile"}
-    builders: dict[Any, str] = {}
-    for doc in ctx.documents(*RAILWAY_KINDS):
-        for path, value in _builder_settings(doc):
-            if path == ("build", "builder"):
-                builders.setdefault(doc.path.resolve().parent, normalise_enum(value))
     for doc in ctx.documents("nixpacks-toml", "nixpacks-json"):
-        directory = doc.path.resolve().parent
-        chosen = "DOCKERFILE" if directory in dockerfiles else builders.get(directory)
-        if chosen in ("RAILPACK", "DOCKERFILE"):
-            why = ("a Dockerfile in this directory is built instead" if directory in dockerfiles
-                   else f"the Railway config here builds with {chosen}")
+        why = nixpacks_never_read(ctx, doc)
+        if why is not None:
             yield hit(doc, (), f"Nixpacks never reads this file: {why}",
                       fix="delete it, or move what you need to railpack.json or the Dockerfile")

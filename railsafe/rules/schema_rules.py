@@ -15,7 +15,11 @@ from railsafe.findings import Severity
 from railsafe.loaders import Document
 from railsafe.loaders.positions import KeyPath
 from railsafe.rules import Hit, hit, rule
-from railsafe.rules.integrity import is_test_command_key, shadowed_by_toml
+from railsafe.rules.integrity import (
+    is_test_command_key,
+    nixpacks_never_read,
+    shadowed_by_toml,
+)
 from railsafe.rules.volumes import is_volume_key
 
 PLATFORM = {"railway": "Railway", "nixpacks": "Nixpacks", "railpack": "Railpack"}
@@ -49,8 +53,8 @@ def _schema_documents(ctx: Context) -> Iterator[tuple[Document, str]]:
     for doc in ctx.documents():
         if doc.error is not None or doc.data is None:
             continue
-        if shadowed_by_toml(ctx, doc):
-            continue  # RS008: Railway reads the railway.toml beside it; nothing here applies
+        if shadowed_by_toml(ctx, doc) or nixpacks_never_read(ctx, doc):
+            continue  # RS008 / RS011 say nothing in this file applies: not reported again
         name = schema_name_for_kind(doc.kind)
         if name is not None:
             yield doc, name
