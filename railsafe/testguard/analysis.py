@@ -426,6 +426,26 @@ class _Analyser:
             for mod, definition in self.resolver.lookup(name, module):
                 if isinstance(definition, ast.expr):
                     found += self._connection_of(mod, definition, 0)
+                elif isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                        mod is not module and _calls(module, name):
+                    found += self._helper_connections(mod, definition)
+        return found
+
+    def _helper_connections(self, module: PyModule,
+                            func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Connection]:
+        """Clients a helper function of another module builds when a test calls it
+        (`with clean_db() as conn:`, `wipe()`): a plain function or a @contextmanager."""
+        if has_guard(func.body, module):
+            return []
+        found = []
+        for node in ast.walk(func):
+            if not isinstance(node, ast.Call):
+                continue
+            url = self._sink_url(module, node)
+            if url is None:
+                continue
+            sources = self.resolver.sources(url, module, func)
+            found.append(Connection(module, node, tuple(sources), False))
         return found
 
     def _connection_of(self, module: PyModule, value: ast.expr, depth: int) -> list[Connection]:
@@ -730,6 +750,17 @@ class _Analyser:
                 if _setup_role(helper, module) is None and helper is not func:
                     found += [replace(d, call=node, caller=where) for d in self._destructive_in(
                         module, helper, f"`{helper.name}()` called from {where}", follow=False)]
+            elif follow and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in module.imports:  # a helper of another local module
+                for mod, defined in self.resolver.lookup(node.func.id, module):
+                    if mod is module or not isinstance(defined, ast.FunctionDef |
+                                                       ast.AsyncFunctionDef):
+                        continue
+                    if _setup_role(defined, mod) is not None:
+                        continue
+                    label = f"`{defined.name}()` ({mod.relpath}) called from {where}"
+                    found += [replace(d, call=node, caller=where)
+                              for d in self._destructive_in(mod, defined, label, follow=False)]
         return found
 
     # -- guards --------------------------------------------------------------------
@@ -884,6 +915,12 @@ def _outermost(module: PyModule, found: list[Destructive]) -> list[Destructive]:
             seen.add(id(d.node))
             out.append(d)
     return out
+
+
+def _calls(module: PyModule, name: str) -> bool:
+    """Whether `module` calls `name(...)` (directly, or as `with name(...)`)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+               for n in ast.walk(module.tree))
 
 
 _PATCHERS = frozenset({"patch", "setattr"})
