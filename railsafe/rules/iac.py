@@ -508,17 +508,30 @@ _PARTIAL_FIX = {
 }
 
 
+# what the CLI accepts as a partial name (railwayapp/cli src/iac/partial.rs)
+_PARTIAL_NAME = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
+
+
 @rule("RS508", "iac-not-partial", Severity.WARNING)
 def iac_not_partial(ctx: Context) -> Iterator[Hit]:
     """An IaC file that is not `partial` owns the whole environment.
 
     ## What it finds
     A `.railway/railway.*` without `export const partial = "<name>"`
-    (Python `PARTIAL = "<name>"`, Go `const Partial = "<name>"`).
+    (Python `PARTIAL = "<name>"`, Go `const Partial = "<name>"`): a warning.
+    As errors: a `partial` that is not a string (`export const partial =
+    true`) or is empty, which the CLI reads as no partial at all, so the file
+    the author meant to be partial owns the whole environment; and a name the
+    CLI rejects (`"*"`, or one that does not match `[a-zA-Z0-9._-]{1,64}`),
+    which makes every plan fail.
 
     ## Why it matters on Railway
-    A whole-project file plans `resource.delete` for every existing service
-    and database it does not declare, and `variable.delete` for every
+    The CLI reads the export as a string only
+    (`parse_partial_name(payload.get("partial").and_then(Value::as_str))`,
+    railwayapp/cli `src/iac/eval.rs` and `src/iac/partial.rs`; docs/facts.md
+    F23): `true`, a number or `""` count as no partial. A whole-project file
+    plans `resource.delete` for every existing service and database it does
+    not declare, and `variable.delete` for every
     variable of a declared service it does not list (railway-iac.md §0.5).
     `railway config migrate` leaves databases and volumes out of a merged
     file (§6, cli#1224): applied as a whole-project file, that plans deleting
@@ -529,15 +542,36 @@ def iac_not_partial(ctx: Context) -> Iterator[Hit]:
     `const Partial = "<name>"`) to manage only what the file declares, and
     `preserve()` for variables whose values live in Railway.
     """
+    if not iac_sources(ctx):
+        return  # the IaC reader is imported only for a tree that has an IaC file
+    from railsafe.iac.model import Str, Unresolved
+
     for source in iac_sources(ctx):
         base = source.base
-        if base is None or base.error is not None or base.partial is not None:
+        if base is None or base.error is not None:
             continue
-        span = base.entry.span if base.entry is not None else FILE_START
-        yield Hit(source.doc.relpath, span,
-                  f"{source.doc.path.name} is not partial: `railway config apply` deletes every "
-                  "service, database and variable of the environment that it does not declare",
-                  fix=_PARTIAL_FIX[source.language])
+        name = source.doc.path.name
+        deletes = ("`railway config apply` deletes every service, database and variable of the "
+                   "environment that it does not declare")
+        partial = base.partial
+        if partial is None:
+            span = base.entry.span if base.entry is not None else FILE_START
+            yield Hit(source.doc.relpath, span, f"{name} is not partial: {deletes}",
+                      fix=_PARTIAL_FIX[source.language])
+        elif isinstance(partial, Unresolved) or source.language == "go":
+            continue  # RS513 says what cannot be read; Go's CLI finds `Partial` by substring
+        elif not isinstance(partial, Str) or not partial.text.strip():
+            shown = "an empty string" if isinstance(partial, Str) else "not a string"
+            yield Hit(source.doc.relpath, partial.span,
+                      f"this partial is {shown}: the Railway CLI reads only a name, so {name} "
+                      f"is planned as the whole project and {deletes}",
+                      fix=_PARTIAL_FIX[source.language], severity=Severity.ERROR)
+        elif partial.text.strip() == "*" or not _PARTIAL_NAME.match(partial.text.strip()):
+            yield Hit(source.doc.relpath, partial.span,
+                      f"the Railway CLI rejects the partial name {partial.text.strip()!r} "
+                      "(\"Invalid partial export\"): it takes 1-64 characters of "
+                      "[a-zA-Z0-9._-], and every plan of this file fails",
+                      fix=_PARTIAL_FIX[source.language], severity=Severity.ERROR)
 
 
 @rule("RS509", "iac-multiple-files", Severity.ERROR)

@@ -17,6 +17,13 @@ _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 INDENT = "  "
 
 
+def partial_name(name: str) -> str:
+    """A partial name the Railway CLI accepts: 1-64 of [a-zA-Z0-9._-], never `*`
+    (a boolean or blank partial is read as none: docs/facts.md F23)."""
+    cleaned = re.sub(r"[^a-zA-Z0-9._-]+", "-", name).strip("-.")[:64]
+    return cleaned or "app"
+
+
 def string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 

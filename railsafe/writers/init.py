@@ -20,7 +20,16 @@ from typing import Any
 
 from railsafe.writers.detect import TEST_FILES as TEST_REQUIREMENTS
 from railsafe.writers.detect import Stack, detect, load_stacks_table
-from railsafe.writers.emit import INDENT, Lang, comment, identifier, key, literal, string
+from railsafe.writers.emit import (
+    INDENT,
+    Lang,
+    comment,
+    identifier,
+    key,
+    literal,
+    partial_name,
+    string,
+)
 from railsafe.writers.files import Planned
 
 PM_EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn", "bun": "bunx"}
@@ -190,7 +199,8 @@ def render(root: Path, stacks: list[Stack], lang: Lang, partial: bool,
                      "services,"))
         out.append(c("databases and volumes stay as they are (a whole-project file plans "
                      "their deletion)."))
-        out.append("export const partial = true;" if lang == "ts" else "PARTIAL = True")
+        name = string(partial_name(root.resolve().name))  # a name: `true` is no partial (F23)
+        out.append(f"export const partial = {name};" if lang == "ts" else f"PARTIAL = {name}")
         out.append("")
     if lang == "ts":
         out.append("export default defineRailway(() => {")
@@ -220,11 +230,11 @@ def render(root: Path, stacks: list[Stack], lang: Lang, partial: bool,
                        if lang == "ts" else
                        f'github({string(repo)}, rootDirectory={string(stack.directory)})')
                 members.append(f"{pad}source{': ' if lang == 'ts' else '='}{src},")
-            else:
-                members.append(pad + c("built from this directory (no GitHub remote found: "
-                                       "set `source: github(...)` to connect the repository)"))
-                members.append(f"{pad}rootDirectory{': ' if lang == 'ts' else '='}"
-                               f"{string(stack.directory)},")
+            else:  # a root directory without a source compiles to an empty source (RS515)
+                members.append(pad + c(f"built from {stack.directory}/: no GitHub remote was "
+                                       "found, so set the root directory in the service's"))
+                members.append(pad + c("settings, or add `source: github(\"owner/repo\", "
+                                       f"{{ rootDirectory: {string(stack.directory)} }})`"))
         for section, values in (("build", build), ("deploy", deploy)):
             obj = _object(values, lang, 3)
             members.append(f"{pad}{section}{': ' if lang == 'ts' else '='}{obj[0]}")
@@ -254,7 +264,7 @@ def render(root: Path, stacks: list[Stack], lang: Lang, partial: bool,
             body += members
             body.append(f"{INDENT})")
         body.append("")
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", root.resolve().name).strip("-.") or "app"
+    name = partial_name(root.resolve().name)
     if lang == "ts":
         body.append(f"{INDENT}return project({string(name)}, {{ resources: "
                     f"[{', '.join(resources)}] }});")

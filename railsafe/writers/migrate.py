@@ -29,7 +29,16 @@ from typing import Any
 
 from railsafe.iac.normalise import BUILD_KEYS, DEPLOY_KEYS
 from railsafe.loaders import Document
-from railsafe.writers.emit import INDENT, Lang, comment, identifier, key, literal, string
+from railsafe.writers.emit import (
+    INDENT,
+    Lang,
+    comment,
+    identifier,
+    key,
+    literal,
+    partial_name,
+    string,
+)
 
 SECTIONS = ("build", "deploy")
 # not carried although the SDK types it: a password has no place in a committed file
@@ -442,7 +451,7 @@ def render(m: Migration, project_name: str) -> str:
             "",
             "// partial: manage only these services; the databases and volumes this file does not",
             "// declare stay as they are (a whole-project file would plan their deletion).",
-            "export const partial = true;",
+            f"export const partial = {string(partial_name(project_name))};",
             "",
             "export default defineRailway((ctx) => {",
         ]
@@ -465,7 +474,7 @@ def render(m: Migration, project_name: str) -> str:
         "",
         "# partial: manage only these services; the databases and volumes this file does not",
         "# declare stay as they are (a whole-project file would plan their deletion).",
-        "PARTIAL = True",
+        f"PARTIAL = {string(partial_name(project_name))}",
         "",
         "",
         "@define_railway",

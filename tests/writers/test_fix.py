@@ -112,7 +112,7 @@ def test_iac_rename_and_unsafe_test_removal(tmp_path: Path) -> None:
     (tmp_path / ".railway").mkdir()
     source = (
         'import { defineRailway, project, service } from "railway/iac";\n\n'
-        "export const partial = true;\n\n"
+        "export const partial = \"api\";\n\n"
         "export default defineRailway(() => {\n"
         '  const api = service("api", {\n'
         '    start: "pytest && uvicorn app:app", // serve\n'
@@ -263,7 +263,7 @@ def test_iac_rename_not_made_when_the_key_is_set(tmp_path: Path) -> None:
     (tmp_path / ".railway").mkdir()
     source = (
         'import { defineRailway, project, service } from "railway/iac";\n\n'
-        "export const partial = true;\n\n"
+        "export const partial = \"api\";\n\n"
         "export default defineRailway(() => {\n"
         '  const api = service("api", {\n'
         '    deploy: { restartPolicyTyp: "ALWAYS", restartPolicyType: "ON_FAILURE" },\n'
@@ -279,7 +279,7 @@ def test_iac_migration_moves_to_pre_deploy(tmp_path: Path) -> None:
     (tmp_path / ".railway").mkdir()
     source = (
         'import { defineRailway, project, service } from "railway/iac";\n\n'
-        "export const partial = true;\n\n"
+        "export const partial = \"api\";\n\n"
         "export default defineRailway(() => {\n"
         '  const api = service("api", {\n'
         '    build: "npm ci && npx prisma migrate deploy && npm run build", // the build\n'
@@ -302,7 +302,7 @@ def test_python_iac_fixes(tmp_path: Path) -> None:
     (tmp_path / ".railway").mkdir()
     source = (
         "from railway_sdk import define_railway, project, service\n\n"
-        "PARTIAL = True\n\n\n"
+        "PARTIAL = \"api\"\n\n\n"
         "@define_railway\n"
         "def main(ctx=None):\n"
         "    api = service(\n"

@@ -7,6 +7,7 @@ with a finding); running it twice changes nothing."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -90,7 +91,8 @@ def test_written_file_has_zero_findings(stack: str, written: dict[str, Path]) ->
     assert mine == []
     assert not report.internal_errors
     text = (written[stack] / ".railway" / "railway.ts").read_text(encoding="utf-8")
-    assert "export const partial = true;" in text
+    # a name: the CLI reads `partial = true` as no partial at all (docs/facts.md F23)
+    assert re.search(r'^export const partial = "[a-zA-Z0-9._-]{1,64}";$', text, re.M)
     assert not (written[stack] / "railway.toml").exists()
     assert not (written[stack] / "railway.json").exists()
 
@@ -151,7 +153,7 @@ def test_evaluates_with_the_real_sdk(written: dict[str, Path]) -> None:
         graph = sdk.resources(outcome["result"])
         names = {a.split(".", 1)[1] for a in graph if a.startswith("service.")}
         assert names == set(EXPECTED[directory.name]), directory.name
-        assert outcome["result"]["partial"] is True
+        assert re.fullmatch(r"[a-zA-Z0-9._-]{1,64}", outcome["result"]["partial"])
         for address, resource in graph.items():
             if address.startswith("service."):
                 deploy = resource.get("deploy") or {}
@@ -269,7 +271,7 @@ def test_python_variant_evaluates_with_the_real_sdk() -> None:
             graph = sdk.resources(outcome["result"])
             names = {a.split(".", 1)[1] for a in graph if a.startswith("service.")}
             assert names == set(EXPECTED[directory.name]), directory.name
-            assert outcome["result"]["partial"] is True
+            assert re.fullmatch(r"[a-zA-Z0-9._-]{1,64}", outcome["result"]["partial"])
             for address, resource in graph.items():
                 if address.startswith("service."):
                     assert resource["deploy"]["restartPolicyType"] == "ON_FAILURE"
