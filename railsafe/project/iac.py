@@ -13,6 +13,7 @@ service exactly as it reads a Config as Code one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from railsafe.context import Context
@@ -61,6 +62,39 @@ class IacSource:
             for svc in env_services:
                 names.setdefault(svc.name, None)
         return list(names)
+
+
+@dataclass(frozen=True)
+class IacAt:
+    """The IaC service built from a directory, and the builders the planner gives it."""
+
+    source: IacSource
+    service: IacService
+    builders: frozenset[str]
+
+
+def iac_service_at(ctx: Context, directory: Path) -> IacAt | None:
+    """The IaC service whose root is `directory` (the one that takes over a Config as Code
+    file there), from a map built once per check; None when no IaC file declares one."""
+    if not iac_sources(ctx):
+        return None
+
+    def build() -> dict[Path, IacAt]:
+        from railsafe.project.planner import services
+
+        found: dict[Path, IacAt] = {}
+        for service in services(ctx):
+            if service.iac is None or service.iac_name is None:
+                continue
+            svc = service.iac.service(None, service.iac_name) or next(
+                (s for e in service.iac.environments
+                 if (s := service.iac.service(e, service.iac_name)) is not None), None)
+            if svc is not None:
+                builders = frozenset(p.builder.name for p in service.plans)
+                found.setdefault(service.root.resolve(), IacAt(service.iac, svc, builders))
+        return found
+
+    return ctx.cached("project.iac.by_root", build).get(directory.resolve())
 
 
 def iac_sources(ctx: Context) -> list[IacSource]:

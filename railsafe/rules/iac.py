@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Related, Severity, Span
 from railsafe.loaders import Document
-from railsafe.project.iac import IacSource, iac_sources
+from railsafe.project.iac import IacSource, iac_service_at, iac_sources
 from railsafe.rules import Hit, hit, rule
 from railsafe.rules.integrity import RAILWAY_KINDS, is_default_setting
 
@@ -711,38 +711,16 @@ def _cac_settings(doc: Document) -> Iterator[tuple[tuple[str | int, ...], str, s
 
 
 def _matching_service(ctx: Context, doc: Document) -> tuple[IacSource, IacService] | None:
-    """The IaC service that takes over a Config as Code file: the one built from the
-    file's directory (its root directory). Looked up in a map built once per check."""
-    if not iac_sources(ctx):
-        return None
-    found = _iac_by_root(ctx).get(doc.path.parent.resolve())
-    return found[:2] if found is not None else None
+    """The IaC service that takes over a Config as Code file (built from its directory)."""
+    found = iac_service_at(ctx, doc.path.parent)
+    return (found.source, found.service) if found is not None else None
 
 
 def _iac_builders(ctx: Context, doc: Document) -> frozenset[str]:
     """The builders the planner gives the IaC service that takes over `doc`, in every
     environment (a Dockerfile at its root is built whatever the config says, §1.3)."""
-    found = _iac_by_root(ctx).get(doc.path.parent.resolve())
-    return found[2] if found is not None else frozenset()
-
-
-def _iac_by_root(ctx: Context) -> dict[object, tuple[IacSource, IacService, frozenset[str]]]:
-    def build() -> dict[object, tuple[IacSource, IacService, frozenset[str]]]:
-        from railsafe.project import services
-
-        found: dict[object, tuple[IacSource, IacService, frozenset[str]]] = {}
-        for service in services(ctx):
-            if service.iac is None or service.iac_name is None:
-                continue
-            svc = service.iac.service(None, service.iac_name) or next(
-                (s for e in service.iac.environments
-                 if (s := service.iac.service(e, service.iac_name)) is not None), None)
-            if svc is not None:
-                builders = frozenset(p.builder.name for p in service.plans)
-                found.setdefault(service.root.resolve(), (service.iac, svc, builders))
-        return found
-
-    return ctx.cached("rules.iac.by_root", build)
+    found = iac_service_at(ctx, doc.path.parent)
+    return found.builders if found is not None else frozenset()
 
 
 @rule("RS510", "migrate-drops-setting", Severity.WARNING)

@@ -149,6 +149,27 @@ def _builder_settings(doc: Document) -> Iterator[tuple[KeyPath, str]]:
             yield (*path, "builder"), build["builder"]
 
 
+def _iac_builders(ctx: Context) -> Iterator[tuple[str, Span, str]]:
+    """(path, value span, value) of each `build: { builder }` in `.railway/railway.*`,
+    once per place whatever the environment."""
+    if not ctx.files("railway-iac"):
+        return
+    from railsafe.iac.model import Str
+    from railsafe.project.iac import iac_sources
+
+    for source in iac_sources(ctx):
+        seen: set[tuple[int, int]] = set()
+        for declared in source.services.values():
+            for svc in declared:
+                member = svc.build.get("builder")
+                if member is None or not isinstance(member.value, Str):
+                    continue
+                where = (member.value.span.line, member.value.span.column)
+                if where not in seen:
+                    seen.add(where)
+                    yield source.doc.relpath, member.value.span, member.value.text
+
+
 @rule("RS004", "test-command", Severity.ERROR)
 def test_command(ctx: Context) -> Iterator[Hit]:
     """`testCommand` is not a Railway setting: it disables nothing.
@@ -260,7 +281,9 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
     warning. From that date on it is an error that names what the service
     may have lost with the file (its pre-deploy command, healthcheck,
     restart policy, cron schedule, builder, watch patterns, environment
-    overrides: whatever the file sets), each setting a related location.
+    overrides: whatever the file sets), each setting a related location; or,
+    when a service of `.railway/railway.*` is built from the file's directory,
+    that the IaC service now declares it (RS511 lists what it lacks).
     `railsafe rules` and `railsafe explain` show the severity of the day
     (`--today YYYY-MM-DD` or `RAILSAFE_TODAY` evaluate another day).
 
@@ -307,6 +330,19 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
                 fix=fix,
             )
             continue
+        taken = _iac_service_for(ctx, doc)
+        if taken is not None:
+            yield Hit(
+                doc.relpath,
+                span,
+                f"Railway stopped reading {name} on {CONFIG_AS_CODE_CUTOFF.isoformat()} (hard "
+                f"cutoff); service {taken.service.name} of {taken.source.doc.relpath} now "
+                "declares this service (RS511 reports any setting of this file it lacks)",
+                fix="once RS511 reports nothing for this file, delete it",
+                related=(Related(taken.source.doc.relpath, taken.service.resource.call,
+                                 f"service {taken.service.name}"),),
+            )
+            continue
         settings = _set_settings(doc)
         lost: list[str] = []
         for _, what in settings:
@@ -331,6 +367,15 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
             fix=fix,
             related=tuple(related[:12]),
         )
+
+
+def _iac_service_for(ctx: Context, doc: Document) -> Any:
+    """The IaC service built from `doc`'s directory, if an IaC file declares one."""
+    if not ctx.files("railway-iac"):
+        return None
+    from railsafe.project.iac import iac_service_at
+
+    return iac_service_at(ctx, doc.path.parent)
 
 
 def first_content(doc: Document) -> Span:
@@ -358,7 +403,8 @@ def nixpacks_builder(ctx: Context) -> Iterator[Hit]:
     """The NIXPACKS builder is in maintenance mode; Railpack is the default.
 
     ## What it finds
-    `builder = "NIXPACKS"` (any case) in `build` or in an environment override.
+    `builder = "NIXPACKS"` (any case) in `build` or in an environment override,
+    and `build: { builder: "NIXPACKS" }` in `.railway/railway.*`.
 
     ## Why it matters on Railway
     Nixpacks has been in maintenance mode since 2025-09-08 and Railpack has
@@ -383,6 +429,12 @@ def nixpacks_builder(ctx: Context) -> Iterator[Hit]:
                     part="value",
                     fix='builder = "RAILPACK"',
                 )
+    for relpath, span, value in _iac_builders(ctx):
+        if normalise_enum(value) == "NIXPACKS":
+            yield Hit(relpath, span,
+                      "NIXPACKS is in maintenance mode and bakes every service variable into the "
+                      "image; Railpack is Railway's default builder",
+                      fix='build: { builder: "RAILPACK" }')
 
 
 @rule("RS007", "unsupported-builder", Severity.ERROR)
@@ -391,7 +443,8 @@ def unsupported_builder(ctx: Context) -> Iterator[Hit]:
 
     ## What it finds
     A `builder` value other than RAILPACK, DOCKERFILE or NIXPACKS (compared
-    case-insensitively, `-` and `_` alike).
+    case-insensitively, `-` and `_` alike), in Config as Code or in the
+    `build` object of an IaC service.
 
     ## Why it matters on Railway
     Railway's docs removed HEROKU and PAKETO as "incorrect builder values" on
@@ -418,6 +471,16 @@ def unsupported_builder(ctx: Context) -> Iterator[Hit]:
                 part="value",
                 fix='builder = "RAILPACK"',
             )
+    for relpath, span, value in _iac_builders(ctx):
+        norm = normalise_enum(value)
+        if norm in KNOWN_BUILDERS:
+            continue
+        why = "was removed from Railway's builders" if norm in RETIRED_BUILDERS else (
+            "is not a Railway builder"
+        )
+        what = "builder is empty" if not value.strip() else f"builder `{value}` {why}"
+        yield Hit(relpath, span, f"{what}; use RAILPACK (the default) or DOCKERFILE",
+                  fix='build: { builder: "RAILPACK" }')
 
 
 def shadowed_by_toml(ctx: Context, doc: Document) -> bool:
