@@ -162,6 +162,7 @@ def _detections(
     the one span that stands for it, so the first speaks for them all.
     """
     seen: set[tuple[str, int, int, str]] = set()
+    found: list[tuple[Analyzed, Any, Span]] = []
     for item in analyzed(ctx):
         if item.command.phase not in phases:
             continue
@@ -174,7 +175,71 @@ def _detections(
             if key in seen:
                 continue
             seen.add(key)
-            yield item, det, span
+            found.append((item, det, span))
+    yield from _once_per_origin(found, ctx.cached(f"phases.dropped:{category}", dict))
+
+
+def _origin(det: Any) -> tuple[str, int, int] | None:
+    """Where a detection reached through a chain really is: its last step."""
+    chain = getattr(det, "chain", ()) or ()
+    if not chain:
+        return None
+    last = chain[-1]
+    return (last.path, last.span.line, last.span.column)
+
+
+def _once_per_origin(
+    found: list[tuple[Analyzed, Any, Span]],
+    dropped: dict[tuple[str, int, int, str], Analyzed],
+) -> Iterator[tuple[Analyzed, Any, Span]]:
+    """A workspace root whose command only runs its packages' scripts (`npm run build
+    --workspaces`, `turbo run build`) reaches the same test runner as the package's own
+    service: report it once, at the service with the shorter chain (the package's)."""
+    shortest: dict[tuple[str, int, int, str], int] = {}
+    for item, det, _ in found:
+        origin = _origin(det)
+        if origin is not None:
+            key = (*origin, item.command.phase)
+            length = len(det.chain)
+            shortest[key] = min(shortest.get(key, length), length)
+    kept = []
+    for item, det, span in found:  # every drop is known before the first hit is worded
+        origin = _origin(det)
+        if origin is not None and len(det.chain) > shortest[(*origin, item.command.phase)]:
+            dropped.setdefault((*origin, item.command.phase), item)
+            continue
+        kept.append((item, det, span))
+    yield from kept
+
+
+def _also_from_root(ctx: Context, category: str, item: Analyzed, det: Any) -> str:
+    """`; the workspace root's build command (npm) runs it too` when a longer chain from
+    another service reaches the same place (`_once_per_origin` dropped that one)."""
+    origin = _origin(det)
+    if origin is None:
+        return ""
+    dropped: dict[tuple[str, int, int, str], Analyzed] = ctx.cached(
+        f"phases.dropped:{category}", dict)
+    other = dropped.get((*origin, item.command.phase))
+    if other is None or other.command.path == item.command.path:
+        return ""
+    tool = _package_manager(other.command.text)
+    phase = _PHASE_NAME.get(other.command.phase, "command")
+    return (f"; the workspace root's {phase} ({other.command.path}, {tool}) runs it too, "
+            "reported here once")
+
+
+_PHASE_NAME = {"build": "build command", "pre-deploy": "pre-deploy command",
+               "start": "start command"}
+_MANAGERS = ("pnpm", "yarn", "npm", "bun", "turbo", "nx", "lerna", "rush")
+
+
+def _package_manager(text: str) -> str:
+    """The workspace tool a command runs: `pnpm`, `npm`, `turbo`, ..."""
+    for word in re.findall(r"[A-Za-z][\w.-]*", text or ""):
+        if word in _MANAGERS:
+            return word
+    return "its package manager"
 
 
 # what the message calls each detection category
@@ -199,7 +264,7 @@ def _phase_hits(
             item.command.path,
             span,
             f"{_CATEGORY_LABEL[category]} `{det.what}` runs in {_where(item)}{_via(det)}; "
-            f"{reason}{_located(item.command)}",
+            f"{reason}{_located(item.command)}{_also_from_root(ctx, category, item, det)}",
             fix=fix(item.command.phase),
             related=_related(ctx, item, det, span),
         )
@@ -477,8 +542,9 @@ def nixpacks_bakes_variables(ctx: Context) -> Iterator[Hit]:
 
     ## What it finds
     One finding per service built with Nixpacks whose commands reference a
-    secret-looking variable (`$DATABASE_URL`, `${SECRET_KEY}`, ...) or whose
-    `nixpacks.toml` `[variables]` has secret-named entries. The finding is at
+    secret-looking variable (`$DATABASE_URL`, `${SECRET_KEY}`, ...), whose
+    `nixpacks.toml` `[variables]` has secret-named entries, or whose
+    `.railway/railway.*` service declares secret-named variables in `env`. The finding is at
     the builder setting (or, when Nixpacks is only implied by a
     `nixpacks.toml`, at the first reference); every reference is a related
     location.
@@ -502,7 +568,8 @@ def nixpacks_bakes_variables(ctx: Context) -> Iterator[Hit]:
         if not refs:
             continue
         builder = service.plan(nix_envs[0]).builder
-        explicit = service.config is not None and builder.path == service.config.relpath
+        settings = [d.relpath for d in (service.config, service.iac and service.iac.doc) if d]
+        explicit = builder.reason.startswith("build.builder") and builder.path in settings
         path, span = (builder.path, builder.span) if explicit else (refs[0].path, refs[0].span)
         names = sorted({r.message.split("`")[1] for r in refs})
         shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
@@ -542,6 +609,16 @@ def _secret_references(service: Service, envs: list[str | None]) -> list[Related
                     refs.setdefault(
                         (cmd.path, span.line, span.column),
                         Related(cmd.path, span, f"`{m[1]}` referenced by {cmd.label}"),
+                    )
+    if service.iac is not None and service.iac_name is not None:  # env the IaC file declares
+        for env in envs:
+            declared = service.iac.service(env, service.iac_name)
+            for name, member in (declared.variables.items() if declared else ()):
+                if looks_like_secret_name(name):
+                    refs.setdefault(
+                        (service.iac.doc.relpath, member.key_span.line, member.key_span.column),
+                        Related(service.iac.doc.relpath, member.key_span,
+                                f"`{name}` declared in {service.iac.doc.path.name} `env`"),
                     )
     configs = {
         doc.relpath: doc
