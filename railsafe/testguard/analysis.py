@@ -30,7 +30,7 @@ from railsafe.testguard.pymodule import (
     module_level,
 )
 from railsafe.testguard.resolve import Resolver, Source, has_guard, is_guard, is_skip_guard
-from railsafe.testguard.settings import pinned_by_pytest_env
+from railsafe.testguard.settings import outside_testpaths, pinned_by_pytest_env
 from railsafe.testguard.urls import (
     classify,
     is_production_variable,
@@ -264,7 +264,12 @@ class _Analyser:
 
     def run(self) -> Analysis:
         analysis = Analysis()
-        tests = [m for f in self.ctx.files("python-test") if (m := self.load(f)) is not None]
+        # test files outside the configured `testpaths` are not collected: not a path to
+        # production (conftest.py files still load from the rootdir down)
+        tests = [m for f in self.ctx.files("python-test")
+                 if (f.relpath.endswith("conftest.py") or not outside_testpaths(self.ctx,
+                                                                                 f.relpath))
+                 and (m := self.load(f)) is not None]
         settings = [m for f in self.ctx.files("python-settings")
                     if (m := self.load(f)) is not None]
         conftests = {PurePosixPath(m.relpath).parent: m for m in tests

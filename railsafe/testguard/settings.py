@@ -159,3 +159,79 @@ def is_db_entry(entry: EnvEntry) -> bool:
 def is_test_env_file(relpath: str) -> bool:
     name = PurePosixPath(relpath).name.lower()
     return name.startswith(".env.") and "test" in name[5:]
+
+
+# -- testpaths: where pytest looks for tests when run without arguments ----------------
+
+_PYTEST_FILES = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")  # pytest's order
+
+
+def _testpaths_of(name: str, text: str) -> list[str] | None:
+    """The `testpaths` a pytest config sets; None when the file is no pytest config
+    (pyproject.toml without [tool.pytest.ini_options], setup.cfg without [tool:pytest])."""
+    import configparser
+
+    if name == "pyproject.toml":
+        try:
+            options = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
+        except tomllib.TOMLDecodeError:
+            return None
+        if not isinstance(options, dict):
+            return None
+        value = options.get("testpaths", [])
+        if isinstance(value, str):
+            return value.split()
+        return [str(v) for v in value] if isinstance(value, list) else []
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    section = INI_SECTIONS[name][0]
+    if not parser.has_section(section):
+        return [] if name == "pytest.ini" else None
+    return parser.get(section, "testpaths", fallback="").split()
+
+
+def testpaths(ctx: Context) -> dict[PurePosixPath, list[str]]:
+    """Directory of each pytest config (the rootdir it makes) -> its `testpaths` (empty:
+    pytest collects from the directory it runs in). The first config pytest would take
+    in a directory wins."""
+
+    def build() -> dict[PurePosixPath, list[str]]:
+        by_dir: dict[PurePosixPath, dict[str, str]] = {}
+        for source in ctx.files("pytest-config"):
+            doc = ctx.load(source)
+            if doc.error is None:
+                path = PurePosixPath(doc.relpath)
+                by_dir.setdefault(path.parent, {})[path.name] = doc.text
+        out: dict[PurePosixPath, list[str]] = {}
+        for directory, files in by_dir.items():
+            for name in _PYTEST_FILES:
+                if name in files and (paths := _testpaths_of(name, files[name])) is not None:
+                    out[directory] = paths
+                    break
+        return out
+
+    return ctx.cached("testguard.testpaths", build)
+
+
+def outside_testpaths(ctx: Context, relpath: str) -> bool:
+    """A test file pytest does not collect when run as configured: the nearest pytest
+    config above it sets `testpaths` and the file is under none of them."""
+    import fnmatch
+
+    path = PurePosixPath(relpath)
+    configs = testpaths(ctx)
+    for directory in path.parents:
+        if directory in configs:
+            paths = configs[directory]
+            if not paths:
+                return False
+            rel = path.relative_to(directory).as_posix()
+            return not any(
+                rel == p.strip("/") or rel.startswith(p.strip("/").rstrip("/") + "/")
+                or fnmatch.fnmatch(rel.split("/")[0], p.strip("/"))
+                for p in (q.removeprefix("./") for q in paths)
+            )
+    return False
