@@ -438,6 +438,31 @@ def setup_pins(text: str) -> set[str]:
     return _pins_after(code, set()) | cleared(code)
 
 
+# NestJS: `export class PrismaService extends PrismaClient` (no datasource given: Prisma
+# reads DATABASE_URL), obtained in a test by dependency injection: `app.get(PrismaService)`,
+# `moduleRef.get<PrismaService>(PrismaService)`, `module.resolve(PrismaService)`
+_PRISMA_SUBCLASS = re.compile(r"\bclass\s+([A-Za-z_$][\w$]*)\s+extends\s+PrismaClient\b")
+_DATASOURCE = re.compile(r"\bdatasources?\s*:|\bdatasourceUrl\s*:")
+
+
+def _injected_prisma(code: str, imported: list[Imported]) -> list[tuple[str, Span]]:
+    """A PrismaClient subclass of an imported module that the file gets from the DI
+    container (or builds): it connects to DATABASE_URL like `new PrismaClient()`."""
+    out = []
+    for module in imported:
+        text = _blank_comments(module.text)
+        if _DATASOURCE.search(text):
+            continue
+        for match in _PRISMA_SUBCLASS.finditer(text):
+            name = re.escape(match[1])
+            use = re.search(
+                rf"\.(?:get|resolve)\s*(?:<[^>()]*>)?\s*\(\s*{name}\b|\bnew\s+{name}\s*\(", code)
+            if use is not None:
+                out.append((f"`{match[1]}` (extends PrismaClient) in {module.relpath}",
+                            _span(code, use.start(), use.end())))
+    return out
+
+
 def _pins_after(code: str, pinned: set[str]) -> set[str]:
     """The variables pinned to a test database at the end of the file."""
     for match in _ENV_READ.finditer(code):
@@ -505,6 +530,8 @@ def scan(
             if _implicit_prisma(_blank_comments(module.text)):
                 found.implicit.append((f"`new PrismaClient()` in {module.relpath}", module.span))
     real = [m for m in imported if not is_mocked(m.relpath, mocked)]
+    if "DATABASE_URL" not in final and not fake_clients:
+        found.implicit += _injected_prisma(code, real)
     if fake_clients:
         found.implicit = [i for i in found.implicit if " in " in i[0]]
     found.implicit = [i for i in found.implicit
