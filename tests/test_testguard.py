@@ -517,6 +517,18 @@ def test_js_mock_and_cleared_variable(tmp_path: Path) -> None:
     assert not js.is_mocked("src/db/client.ts", {"../src/db"})
 
 
+def test_scoped_writes_with_a_direct_read_are_info() -> None:
+    """Issue 10 item 5: rows the tests name, a URL read with no fallback: info at most."""
+    from tests.conftest import FIXTURES
+
+    rule = find_rule("RS202")
+    cases = FIXTURES / "rules" / "RS202"
+    [scoped] = check([cases / "bad-direct-read-scoped-writes-is-info"], [rule]).findings
+    assert scoped.severity is Severity.INFO
+    [unscoped] = check([cases / "bad-direct-read-writes-unscoped-insert"], [rule]).findings
+    assert unscoped.severity is Severity.WARNING
+
+
 # -- pytest-django's django_db_setup overridden -----------------------------------------
 _DJANGO = {
     "manage.py": "",

@@ -128,6 +128,15 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     database is created and the settings module's `DATABASES` (the one
     `DJANGO_SETTINGS_MODULE` or `--ds` names) is the database the tests use.
 
+    A suite that reads `DATABASE_URL` directly (no fallback expression: it is built
+    to run on the database it is given) and whose only writes are scoped to rows
+    it names (`DELETE ... WHERE id = %s`, `query.filter(...).delete()`) is
+    reported as info. Test doubles are not paths to production: a module
+    `jest.mock` / `vi.mock` replaces, a setup file that deletes or empties
+    `DATABASE_URL`, a client built only under `if __name__ == "__main__":`, a
+    `unittest.mock.patch` of the engine, and test files outside pytest's
+    `testpaths`.
+
     ## Why it matters on Railway
     With the service's variables (`railway run`, a test command in a start,
     pre-deploy or build command: railway-facts §0) `DATABASE_URL` is production

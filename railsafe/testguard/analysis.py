@@ -922,6 +922,33 @@ def _outermost(module: PyModule, found: list[Destructive]) -> list[Destructive]:
     return out
 
 
+_SCOPED_SQL = re.compile(r"\b(?:DELETE\s+FROM|UPDATE)\b[^;]*\bWHERE\b", re.IGNORECASE)
+_NARROWING = frozenset({"filter", "filter_by", "where", "get"})
+
+
+def scoped_writes(module: PyModule) -> bool:
+    """Whether the module deletes or updates only rows it names: SQL `DELETE ... WHERE` /
+    `UPDATE ... WHERE` (f-strings read from their literal parts), `query.filter(...).delete()`,
+    `Model.objects.filter(...).delete()`, `delete(T).where(...)`."""
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        short = last_name(node.func)
+        if short in SQL_EXECUTORS:
+            for arg in node.args[:1]:
+                if any(_SCOPED_SQL.search(text) for text in _strings(arg)):
+                    return True
+        if short == "delete" and isinstance(node.func, ast.Attribute):
+            receiver = node.func.value
+            if isinstance(receiver, ast.Call) and last_name(receiver.func) in _NARROWING:
+                return True
+        if short == "where" and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Call) and \
+                last_name(node.func.value.func) in ("delete", "update"):
+            return True
+    return False
+
+
 def _calls(module: PyModule, name: str) -> bool:
     """Whether `module` calls `name(...)` (directly, or as `with name(...)`)."""
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name

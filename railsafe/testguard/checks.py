@@ -20,6 +20,7 @@ from railsafe.testguard.analysis import (
     Destructive,
     TestFileResult,
     analyse,
+    scoped_writes,
 )
 from railsafe.testguard.resolve import Source
 from railsafe.testguard.settings import (
@@ -283,13 +284,19 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
         if exposure.destructive:
             continue
         source = exposure.source
+        # read directly (no fallback expression) and writing only rows it names: the
+        # suite is built to run on the database it is given; info, not a warning
+        scoped = not source.fallback and any(
+            scoped_writes(result.module) for result, _ in exposure.connections)
         yield Hit(
             source.module.relpath,
             _span_of(source),
             f"{_subject(analysis, exposure)}: tests run with production variables write into "
-            "production",
+            "production" + ("; its only writes are scoped to rows the tests name" if scoped
+                            else ""),
             fix=FIX,
             related=_related(exposure),
+            severity=Severity.INFO if scoped else None,
         )
     for relpath, setup in _js_setups(ctx):
         if _js_exposed(setup) and not setup.destructive:
