@@ -349,7 +349,8 @@ class _Analyser:
             short in ("connect", "create_pool", "connect_async")
             and qn.split(".")[0] in CONNECT_MODULES
         ):
-            return first or kwarg(call, "url", "dsn", "conninfo", "database_url")
+            # component arguments: `connect(host=os.environ["PGHOST"], ...)`
+            return first or kwarg(call, "url", "dsn", "conninfo", "database_url", "host")
         if short == "update" and isinstance(call.func, ast.Attribute) and \
                 last_name(call.func.value) == "config":
             return kwarg(call, *URL_SETTING_NAMES)

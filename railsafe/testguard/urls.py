@@ -64,9 +64,24 @@ def is_test_variable(name: str) -> bool:
     return "TEST" in name.upper()
 
 
+# Component variables naming the database host: Railway's Postgres service provides
+# PGHOST (railway-facts §6.2; docs/facts.md F38), its MySQL service MYSQLHOST, and apps
+# name their own (DB_HOST, DATABASE_HOST, POSTGRES_HOST, MYSQL_HOST)
+DB_HOST_VAR = re.compile(
+    r"^(?:PGHOST|MYSQLHOST|(?:[A-Z0-9]+_)*(?:DB|DATABASE|POSTGRES(?:QL)?|PG|MYSQL|MARIADB)_HOST)$",
+    re.IGNORECASE,
+)
+
+
+def is_host_variable(name: str) -> bool:
+    """Does this variable name the database host (`PGHOST`, `DB_HOST`, `MYSQLHOST`)?"""
+    return bool(DB_HOST_VAR.match(name))
+
+
 def is_production_variable(name: str) -> bool:
-    """A database URL variable that is not test-only: what Railway sets in production."""
-    return is_url_variable(name) and not is_test_variable(name)
+    """A database URL or host variable that is not test-only: what Railway sets in
+    production (a client given `host=os.environ["PGHOST"]` reaches the same database)."""
+    return (is_url_variable(name) or is_host_variable(name)) and not is_test_variable(name)
 
 
 def railway_host(host: str) -> bool:
