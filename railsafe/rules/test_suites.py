@@ -83,6 +83,16 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     read in a client module the setup imports is reported at the import, with the
     read itself as a related location.
 
+    The database may also be named by its components (`connect(host=os.environ[
+    "PGHOST"], ...)`, `new Pool({ host: process.env.PGHOST })`, `DB_HOST`,
+    `MYSQL_HOST`: docs/facts.md F38), reached through a NestJS `PrismaService`
+    (a `PrismaClient` subclass without a datasource) that a test gets by
+    dependency injection (`app.get(PrismaService)`), or wiped by a helper
+    function of another module (a plain function or a `@contextmanager`) that a
+    test calls. SQL built with f-strings, `.format()`, `+` or `%` is read from
+    its literal parts, so `f"DELETE FROM {t} WHERE id = :id"` has its `WHERE`.
+    Test files outside pytest's `testpaths` are not collected and not reported.
+
     ## Why it matters on Railway
     On Railway `DATABASE_URL` is the production database (railway-facts §6.2).
     Wherever the suite runs with the service's variables (`railway run pytest`, a
