@@ -402,8 +402,9 @@ def literal_secret(ctx: Context) -> Iterator[Hit]:
     (also under `environments.<name>` and in `build.nixpacksPlan`);
     `package.json` scripts; `env` / `variables` values and the commands of
     services in `.railway/railway.{ts,py,go}`; and `.env` files that are not git-ignored (so
-    committed), where in templates (`.env.example`, `.env.sample`, ...) only
-    URL passwords and token shapes count.
+    committed), where in templates (`.env.example`, `.env.sample`, ..., and an
+    env file whose leading comments say to copy it) only URL passwords and token
+    shapes count.
 
     A credential is the password of a URL (`postgresql://user:PASSWORD@host`,
     unless the host is `localhost` or another loopback address), a well-known
@@ -412,8 +413,11 @@ def literal_secret(ctx: Context) -> Iterator[Hit]:
     `*_KEY`, `PASSWORD`, `DATABASE_URL`, ...) or option (`--password`).
     References are not literals and are never reported: `${{Postgres.DATABASE_URL}}`,
     `$DATABASE_URL`, `DATABASE_URL=${DATABASE_URL} cmd`; neither are empty values
-    and placeholders (`<password>`, `changeme`, `xxxx`). The finding points at
-    the value and its message names the variable or kind, never the value.
+    and placeholders (`<password>`, `changeme`, `xxxx`, a real key prefix with
+    placeholder words such as `sk-ant-your-key`, a value that echoes its name,
+    `abcdef` / `123456` filler: the README's "What railsafe treats as a
+    placeholder"). The finding points at the value and its message names the
+    variable or kind, never the value.
 
     ## Why it matters on Railway
     Anyone who can read the repository (or a fork, or an old commit) has the
