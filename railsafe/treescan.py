@@ -7,7 +7,8 @@ the tree once, the way `git add .` would take it: it skips what `.gitignore`
 ignores (every level), `.git`, dependency and build directories
 (`discover.SKIP_DIRS`), virtual environments, files larger than
 `MAX_BYTES`, binaries (a NUL byte in the first `SNIFF_BYTES`), and symlinks
-that leave the tree (it never reads a file outside the checked root).
+(one that leaves the tree is never read; one inside it is read at its own
+path).
 
 Each file's bytes are searched for plain substrings, then with a compiled
 byte pattern (a URL with `user:password@` or a libpq `password=` in any file;
@@ -116,11 +117,6 @@ class _Ignores:
         return verdict
 
 
-def _outside(path: str, root: str) -> bool:
-    real = os.path.realpath(path)
-    return not (real == root or real.startswith(root + os.sep))
-
-
 def scan_tree(root: Path) -> TreeScan:
     """The texts under `root` that `PREFILTER` matches (see module doc)."""
     from railsafe.discover import SKIP_DIRS, git_root
@@ -155,8 +151,9 @@ def scan_tree(root: Path) -> TreeScan:
                     continue
                 if not entry.is_file(follow_symlinks=True) or ignores.ignored(rel, False):
                     continue
-                if entry.is_symlink() and _outside(entry.path, top):
-                    continue  # never read a file outside the checked tree
+                if entry.is_symlink():
+                    # outside the tree: never read; inside: read once, at its own path
+                    continue
                 if entry.stat().st_size > limit:
                     scan.skipped_large += 1
                     continue
