@@ -85,11 +85,14 @@ class TreeScan:
 
 
 class _Ignores:
-    """.gitignore rules of the directories walked so far, on relative POSIX strings."""
+    """.gitignore rules of the directories walked so far, on relative POSIX strings.
+
+    Looked up by the ancestors of each path (O(depth)), not by scanning every
+    .gitignore seen: a monorepo has one per package."""
 
     def __init__(self) -> None:
-        # (directory relative to the root, path of the root from that directory, spec)
-        self.specs: list[tuple[str, str, Any]] = []
+        # directory relative to the root ("" for the root) -> [(root's path from it, spec)]
+        self.specs: dict[str, list[tuple[str, Any]]] = {}
 
     def add(self, directory: str, relative: str, prefix: str = "") -> None:
         try:
@@ -100,20 +103,21 @@ class _Ignores:
             return
         import pathspec
 
-        self.specs.append((relative, prefix, pathspec.GitIgnoreSpec.from_lines(lines)))
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        self.specs.setdefault(relative, []).append((prefix, spec))
 
     def ignored(self, relative: str, is_dir: bool) -> bool:
+        if not self.specs:
+            return False
         verdict = False
-        for base, prefix, spec in self.specs:
-            if base:
-                if not relative.startswith(base + "/"):
-                    continue
-                rel = relative[len(base) + 1 :]
-            else:
-                rel = relative
-            result = spec.check_file(prefix + rel + ("/" if is_dir else ""))
-            if result.include is not None:
-                verdict = bool(result.include)
+        parts = relative.split("/")
+        for depth in range(len(parts)):  # outermost first: a deeper .gitignore wins
+            base = "/".join(parts[:depth])
+            for prefix, spec in self.specs.get(base, ()):
+                rel = "/".join(parts[depth:])
+                result = spec.check_file(prefix + rel + ("/" if is_dir else ""))
+                if result.include is not None:
+                    verdict = bool(result.include)
         return verdict
 
 

@@ -125,3 +125,15 @@ def test_refusal_exit_code_is_not_one_of_pytests() -> None:
     import pytest
 
     assert REFUSED_EXIT_CODE not in {int(c) for c in pytest.ExitCode}
+
+
+def test_scan_nested_gitignores_deeper_wins(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "packages" / "api" / "docs").mkdir(parents=True)
+    (repo / ".gitignore").write_text("*.local\n")
+    (repo / "packages" / "api" / ".gitignore").write_text("!keep.local\ndocs/private.md\n")
+    for name in ("drop.local", "keep.local", "docs/private.md", "docs/runbook.md"):
+        (repo / "packages" / "api" / name).write_text(f"{RAILWAY_URL}\n")
+    scan = scan_tree(repo)
+    assert [t.relpath for t in scan.texts] == [
+        "packages/api/docs/runbook.md", "packages/api/keep.local"]
