@@ -53,10 +53,13 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Hugging Face token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
 )
 
+# AUTH counts as a secret word only at the end (`BASIC_AUTH`, `PROXY_AUTH`): inside a
+# name it names a setting of an auth library (`BETTER_AUTH_IP_ADDRESS_HEADERS`,
+# `AUTH_COOKIE_SAME_SITE`); `AUTH_TOKEN` / `AUTH_SECRET` are secret by their last word.
 SECRET_NAME = re.compile(
     r"(?i)(?:^|_)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
-    r"CREDENTIALS?|AUTH)(?:$|_)|(?:_KEY|_SECRET|_TOKEN)$|^(?:DATABASE|DB|POSTGRES|MYSQL|MONGO(?:DB)?|"
-    r"REDIS)_(?:PUBLIC_|PRIVATE_)?URL$"
+    r"CREDENTIALS?)(?:$|_)|(?:^|_)AUTH$|(?:_KEY|_SECRET|_TOKEN)$|"
+    r"^(?:DATABASE|DB|POSTGRES|MYSQL|MONGO(?:DB)?|REDIS)_(?:PUBLIC_|PRIVATE_)?URL$"
 )
 
 # NAME=value / NAME: value / "NAME": "value" / os.environ["NAME"] = 'value'. A
