@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from railsafe.findings import FILE_START, Span
+from railsafe.iac.evaluation import Budget, Return, Scope
 from railsafe.iac.model import (
     Bool,
     EntryPoint,
@@ -79,43 +80,12 @@ class _Ctx:
 @dataclass(frozen=True)
 class _Func:
     node: Any  # function_declaration / func_literal
-    scope: _Scope
+    scope: Scope
 
 
 @dataclass(frozen=True)
 class _Project:
     span: Span
-
-
-class _Return(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class _Budget(Exception):
-    pass
-
-
-@dataclass(eq=False)
-class _Scope:
-    names: dict[str, Any] = field(default_factory=dict)
-    parent: _Scope | None = None
-
-    def lookup(self, name: str) -> tuple[bool, Any]:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return True, scope.names[name]
-            scope = scope.parent
-        return False, None
-
-    def home(self, name: str) -> _Scope:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return scope
-            scope = scope.parent
-        return self
 
 
 def read_go(text: str, relpath: str, environment: str | None) -> Program:
@@ -172,7 +142,7 @@ class _Reader:
         self.program = program
         self.lines = source.split(b"\n")
         self.env = program.environment
-        self.globals = _Scope()
+        self.globals = Scope()
         self.steps = 0
         self.depth = 0
         self._note_keys: set[tuple[str, Span, str]] = set()
@@ -210,7 +180,7 @@ class _Reader:
     def tick(self, n: int = 1) -> None:
         self.steps += n
         if self.steps > _STEP_BUDGET:
-            raise _Budget
+            raise Budget
 
     # -- driver --------------------------------------------------------------------
     def run(self, root: Any) -> None:
@@ -237,7 +207,7 @@ class _Reader:
                             _found, value = self.globals.lookup("Partial")
                             program.partial = self._val(value, node)
                             partial_found = True
-        except _Budget:
+        except Budget:
             self.note("unresolved", FILE_START, "too much to evaluate statically")
         if not partial_found:
             # the CLI's wrapper mentions `Partial` whenever the text contains it (§2.1)
@@ -256,7 +226,7 @@ class _Reader:
             self.steps = 0
             try:
                 self.call_entry(entry)
-            except _Budget:
+            except Budget:
                 self.note("unresolved", self.span(name_node), "too much to evaluate statically")
         # names in branches this reading did not take count too (model.Program)
         named = dict.fromkeys(self.compared_names(root))
@@ -342,7 +312,7 @@ class _Reader:
                 yield from self._descendants(child, kind)
 
     def call_entry(self, node: Any) -> None:
-        scope = _Scope(parent=self.globals)
+        scope = Scope(parent=self.globals)
         params = node.child_by_field_name("parameters")
         names = self._param_names(params)
         if names:
@@ -360,18 +330,18 @@ class _Reader:
             names.extend(self.text(i) for i in idents)
         return names
 
-    def run_body(self, node: Any, scope: _Scope) -> Any:
+    def run_body(self, node: Any, scope: Scope) -> Any:
         body = node.child_by_field_name("body")
         if body is None:
             return Null(self.span(node))
         try:
             self.block(body, scope)
-        except _Return as ret:
+        except Return as ret:
             return ret.value
         return Null(self.span(node))
 
     # -- statements ------------------------------------------------------------------
-    def block(self, node: Any, scope: _Scope) -> None:
+    def block(self, node: Any, scope: Scope) -> None:
         for child in _named(node):
             if child.type == "statement_list":
                 for stmt in _named(child):
@@ -379,7 +349,7 @@ class _Reader:
             else:
                 self.stmt(child, scope)
 
-    def stmt(self, node: Any, scope: _Scope) -> None:
+    def stmt(self, node: Any, scope: Scope) -> None:
         self.tick()
         kind = node.type
         if kind == "short_var_declaration" or kind == "assignment_statement":
@@ -411,13 +381,13 @@ class _Reader:
                 if exprs and _named(exprs[0])
                 else Null(self.span(node))
             )
-            raise _Return(value)
+            raise Return(value)
         elif kind == "if_statement":
             self.if_stmt(node, scope)
         elif kind == "for_statement":
             self.for_stmt(node, scope)
         elif kind == "block":
-            self.block(node, _Scope(parent=scope))
+            self.block(node, Scope(parent=scope))
         elif kind == "expression_switch_statement":
             self.switch(node, scope)
         elif kind in ("inc_statement", "dec_statement", "empty_statement", "labeled_statement"):
@@ -430,7 +400,7 @@ class _Reader:
         ):
             self.unresolved(node, kind.replace("_", " "))
 
-    def declare(self, node: Any, scope: _Scope) -> list[str]:
+    def declare(self, node: Any, scope: Scope) -> list[str]:
         declared: list[str] = []
         specs = [c for c in self._descendants(node, "const_spec")] + [
             c for c in self._descendants(node, "var_spec")
@@ -463,7 +433,7 @@ class _Reader:
         if bound is not None and bound[1].binding is None:
             bound[1].binding = name
 
-    def assign(self, target: Any, value: Any, scope: _Scope, declare: bool) -> None:
+    def assign(self, target: Any, value: Any, scope: Scope, declare: bool) -> None:
         if target.type == "identifier":
             name = self.text(target)
             if name == "_":
@@ -494,8 +464,8 @@ class _Reader:
                     return
         self.unresolved(target, "assignment into a value")
 
-    def if_stmt(self, node: Any, scope: _Scope) -> None:
-        inner = _Scope(parent=scope)
+    def if_stmt(self, node: Any, scope: Scope) -> None:
+        inner = Scope(parent=scope)
         init = node.child_by_field_name("initializer")
         if init is not None:
             self.stmt(init, inner)
@@ -503,14 +473,14 @@ class _Reader:
         consequence = node.child_by_field_name("consequence")
         alternative = node.child_by_field_name("alternative")
         if truth is not False:
-            self.block(consequence, _Scope(parent=inner))
+            self.block(consequence, Scope(parent=inner))
         if truth is not True and alternative is not None:
             if alternative.type == "if_statement":
                 self.if_stmt(alternative, inner)
             else:
-                self.block(alternative, _Scope(parent=inner))
+                self.block(alternative, Scope(parent=inner))
 
-    def switch(self, node: Any, scope: _Scope) -> None:
+    def switch(self, node: Any, scope: Scope) -> None:
         value_node = node.child_by_field_name("value")
         chosen: Any = None
         default: Any = None
@@ -533,13 +503,13 @@ class _Reader:
         if chosen is None and not undecided and default is not None:
             targets = [default]
         for case in targets:
-            inner = _Scope(parent=scope)
+            inner = Scope(parent=scope)
             for stmt in _named(case):
                 if stmt.type == "statement_list":
                     for sub in _named(stmt):
                         self.stmt(sub, inner)
 
-    def for_stmt(self, node: Any, scope: _Scope) -> None:
+    def for_stmt(self, node: Any, scope: Scope) -> None:
         clause = next((c for c in _named(node) if c.type == "range_clause"), None)
         body = node.child_by_field_name("body")
         if clause is None:
@@ -560,13 +530,13 @@ class _Reader:
         targets = _named(left) if left is not None else []
         for first, second in pairs:
             self.tick()
-            inner = _Scope(parent=scope)
+            inner = Scope(parent=scope)
             for target, value in zip(targets, (first, second), strict=False):
                 self.assign(target, value, inner, declare=True)
             self.block(body, inner)
 
     # -- expressions -----------------------------------------------------------------
-    def ev(self, node: Any, scope: _Scope) -> Any:
+    def ev(self, node: Any, scope: Scope) -> Any:
         method = getattr(self, "ev_" + node.type, None)
         if method is None:
             return self.unresolved(node, node.type.replace("_", " "))
@@ -588,7 +558,7 @@ class _Reader:
         value = self.ev(node, self.globals) if node is not None else None
         return value if isinstance(value, Str | Unresolved) else Unresolved(FILE_START, "string")
 
-    def ev_interpreted_string_literal(self, node: Any, scope: _Scope) -> Any:
+    def ev_interpreted_string_literal(self, node: Any, scope: Scope) -> Any:
         parts: list[str] = []
         escaped = False
         for child in node.named_children:
@@ -601,14 +571,14 @@ class _Reader:
         column = span.column + 1 if not escaped and span.line == span.end_line else None
         return Str(span, "".join(parts), column)
 
-    def ev_raw_string_literal(self, node: Any, scope: _Scope) -> Any:
+    def ev_raw_string_literal(self, node: Any, scope: Scope) -> Any:
         span = self.span(node)
         raw = self.text(node)[1:-1]
         text = raw.replace("\r", "")
         column = span.column + 1 if span.line == span.end_line and text == raw else None
         return Str(span, text, column)
 
-    def ev_int_literal(self, node: Any, scope: _Scope) -> Any:
+    def ev_int_literal(self, node: Any, scope: Scope) -> Any:
         raw = self.text(node).replace("_", "")
         try:
             value = int(raw, 0)
@@ -619,36 +589,36 @@ class _Reader:
                 return self.unresolved(node, "number")
         return Num(self.span(node), value)
 
-    def ev_float_literal(self, node: Any, scope: _Scope) -> Any:
+    def ev_float_literal(self, node: Any, scope: Scope) -> Any:
         try:
             return Num(self.span(node), float(self.text(node).replace("_", "")))
         except ValueError:
             return self.unresolved(node, "number")
 
-    def ev_true(self, node: Any, scope: _Scope) -> Any:
+    def ev_true(self, node: Any, scope: Scope) -> Any:
         return Bool(self.span(node), True)
 
-    def ev_false(self, node: Any, scope: _Scope) -> Any:
+    def ev_false(self, node: Any, scope: Scope) -> Any:
         return Bool(self.span(node), False)
 
-    def ev_nil(self, node: Any, scope: _Scope) -> Any:
+    def ev_nil(self, node: Any, scope: Scope) -> Any:
         return Null(self.span(node))
 
-    def ev_parenthesized_expression(self, node: Any, scope: _Scope) -> Any:
+    def ev_parenthesized_expression(self, node: Any, scope: Scope) -> Any:
         inner = _named(node)
         return self.ev(inner[0], scope) if inner else self.unresolved(node, "expression")
 
-    def ev_identifier(self, node: Any, scope: _Scope) -> Any:
+    def ev_identifier(self, node: Any, scope: Scope) -> Any:
         name = self.text(node)
         found, value = scope.lookup(name)
         if found:
             return value
         return self.unresolved(node, f"unknown name {name}")
 
-    def ev_literal_element(self, node: Any, scope: _Scope) -> Any:
+    def ev_literal_element(self, node: Any, scope: Scope) -> Any:
         return self.ev(_named(node)[0], scope)
 
-    def ev_composite_literal(self, node: Any, scope: _Scope) -> Any:
+    def ev_composite_literal(self, node: Any, scope: Scope) -> Any:
         type_node = node.child_by_field_name("type")
         body = node.child_by_field_name("body")
         span = self.span(node)
@@ -679,7 +649,7 @@ class _Reader:
                 members.append(Member(self.text(key_node), self.span(key_node), value))
         return Obj(span, tuple(members), tuple(opaque))
 
-    def ev_selector_expression(self, node: Any, scope: _Scope) -> Any:
+    def ev_selector_expression(self, node: Any, scope: Scope) -> Any:
         operand = node.child_by_field_name("operand")
         name = self.text(node.child_by_field_name("field"))
         owner = self.ev(operand, scope)
@@ -699,7 +669,7 @@ class _Reader:
             return owner
         return self.unresolved(node, f"field {name}")
 
-    def ev_index_expression(self, node: Any, scope: _Scope) -> Any:
+    def ev_index_expression(self, node: Any, scope: Scope) -> Any:
         owner = self.ev(node.child_by_field_name("operand"), scope)
         key = self.ev(node.child_by_field_name("index"), scope)
         if isinstance(owner, Obj) and isinstance(key, Str):
@@ -717,7 +687,7 @@ class _Reader:
             return owner
         return self.unresolved(node, "index")
 
-    def ev_unary_expression(self, node: Any, scope: _Scope) -> Any:
+    def ev_unary_expression(self, node: Any, scope: Scope) -> Any:
         operator = self.text(node.child_by_field_name("operator"))
         value = self.ev(node.child_by_field_name("operand"), scope)
         span = self.span(node)
@@ -730,7 +700,7 @@ class _Reader:
             return value
         return value if isinstance(value, Unresolved) else self.unresolved(node, "computed value")
 
-    def ev_binary_expression(self, node: Any, scope: _Scope) -> Any:
+    def ev_binary_expression(self, node: Any, scope: Scope) -> Any:
         operator = self.text(node.child_by_field_name("operator"))
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
@@ -759,7 +729,7 @@ class _Reader:
             return Unresolved(span, "computed value")
         return self.unresolved(node, "computed value")
 
-    def _is_ctx_env(self, node: Any, scope: _Scope) -> bool:
+    def _is_ctx_env(self, node: Any, scope: Scope) -> bool:
         if node.type != "selector_expression":
             return False
         operand = node.child_by_field_name("operand")
@@ -770,7 +740,7 @@ class _Reader:
         )
 
     def compare(
-        self, operator: str, left: Any, right: Any, scope: _Scope, span: Span
+        self, operator: str, left: Any, right: Any, scope: Scope, span: Span
     ) -> bool | None:
         left_env, right_env = self._is_ctx_env(left, scope), self._is_ctx_env(right, scope)
         if left_env or right_env:
@@ -794,11 +764,11 @@ class _Reader:
             return value.value
         return None
 
-    def ev_func_literal(self, node: Any, scope: _Scope) -> Any:
+    def ev_func_literal(self, node: Any, scope: Scope) -> Any:
         return _Func(node, scope)
 
     # -- calls ---------------------------------------------------------------------
-    def ev_call_expression(self, node: Any, scope: _Scope) -> Any:
+    def ev_call_expression(self, node: Any, scope: Scope) -> Any:
         function = node.child_by_field_name("function")
         args_node = node.child_by_field_name("arguments")
         args = _named(args_node) if args_node is not None else []
@@ -866,11 +836,11 @@ class _Reader:
             self.ev(arg, scope)
         return self.unresolved(node, f"call to {self.text(function)}")
 
-    def _lookup(self, node: Any, scope: _Scope) -> Any:
+    def _lookup(self, node: Any, scope: Scope) -> Any:
         found, value = scope.lookup(self.text(node))
         return value if found else None
 
-    def ctx_call(self, name: str, node: Any, args: list[Any], scope: _Scope) -> Any:
+    def ctx_call(self, name: str, node: Any, args: list[Any], scope: Scope) -> Any:
         span = self.span(node)
         if name == "IsEnvironment":
             self.note("ctx-feature", span, "ctx.IsEnvironment")
@@ -884,12 +854,12 @@ class _Reader:
             return Unresolved(span, "ctx.RandomString")
         return self.unresolved(node, f"ctx.{name}()")
 
-    def call_func(self, func: _Func, node: Any, args: list[Any], scope: _Scope) -> Any:
+    def call_func(self, func: _Func, node: Any, args: list[Any], scope: Scope) -> Any:
         """A local factory called with known arguments: read its body with them bound."""
         if self.depth >= _MAX_CALL_DEPTH:
             return self.unresolved(node, "recursion too deep")
         self.tick(10)
-        local = _Scope(parent=func.scope)
+        local = Scope(parent=func.scope)
         params = func.node.child_by_field_name("parameters")
         names = self._param_names(params)
         # `names ...string`: the remaining arguments as one slice, unless the call
@@ -940,7 +910,7 @@ class _Reader:
             members.append(member)
         return Obj(config.span, tuple(members), config.opaque)
 
-    def _options(self, args: list[Any], start: int, scope: _Scope) -> Obj | None:
+    def _options(self, args: list[Any], start: int, scope: Scope) -> Obj | None:
         """The first variadic `map[string]any` options argument (`opts ...map[string]any`)."""
         if len(args) <= start:
             return None
@@ -953,7 +923,7 @@ class _Reader:
             return None
         return Obj(self.span(args[start]), (), (self._opaque(value, args[start], "options"),))
 
-    def _name(self, node: Any, args: list[Any], scope: _Scope) -> Str | Unresolved:
+    def _name(self, node: Any, args: list[Any], scope: Scope) -> Str | Unresolved:
         if not args:
             return self.unresolved(node, "resource without a name")
         value = self.ev(args[0], scope)
@@ -961,7 +931,7 @@ class _Reader:
             return value
         return self._opaque(value, args[0], "resource name")
 
-    def sdk_call(self, name: str, node: Any, args: list[Any], scope: _Scope) -> Any:
+    def sdk_call(self, name: str, node: Any, args: list[Any], scope: Scope) -> Any:
         span = self.span(node)
         if name in ("ServiceNamed", "Fn"):
             rname = self._name(node, args, scope)
@@ -1036,7 +1006,7 @@ class _Reader:
             return True
         return False
 
-    def group(self, node: Any, args: list[Any], scope: _Scope) -> Any:
+    def group(self, node: Any, args: list[Any], scope: Scope) -> Any:
         span = self.span(node)
         rname = self._name(node, args, scope)
         resources = self.ev(args[1], scope) if len(args) > 1 else None
@@ -1056,7 +1026,7 @@ class _Reader:
         group.members = tuple(i.address for i in items)
         return Seq(span, (value, *items))
 
-    def project(self, node: Any, args: list[Any], scope: _Scope) -> Any:
+    def project(self, node: Any, args: list[Any], scope: Scope) -> Any:
         span = self.span(node)
         program = self.program
         program.project_call = span

@@ -16,10 +16,11 @@ import itertools
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from railsafe.findings import FILE_START, Span
+from railsafe.iac.evaluation import Budget, Return, Scope
 from railsafe.iac.model import (
     Assignment,
     Bool,
@@ -128,7 +129,7 @@ class _OsFn:
 @dataclass(frozen=True, eq=False)
 class _Func:
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
-    scope: _Scope
+    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -143,29 +144,6 @@ class _Method:
     target: Any
     name: str
     owner: ast.expr
-
-
-class _Return(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class _Budget(Exception):
-    pass
-
-
-@dataclass(eq=False)
-class _Scope:
-    names: dict[str, Any] = field(default_factory=dict)
-    parent: _Scope | None = None
-
-    def lookup(self, name: str) -> tuple[bool, Any]:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return True, scope.names[name]
-            scope = scope.parent
-        return False, None
 
 
 def read_python(text: str, relpath: str, environment: str | None) -> Program:
@@ -208,7 +186,7 @@ class _Reader:
         self.lines = _NEWLINE.split(text)
         self._encoded: dict[int, bytes] = {}
         self.env = program.environment
-        self.globals = _Scope()
+        self.globals = Scope()
         self.steps = 0
         self.depth = 0
         self._note_keys: set[tuple[str, Span, str]] = set()
@@ -268,7 +246,7 @@ class _Reader:
     def tick(self, n: int = 1) -> None:
         self.steps += n
         if self.steps > _STEP_BUDGET:
-            raise _Budget
+            raise Budget
 
     # -- driver ------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
@@ -291,9 +269,9 @@ class _Reader:
         self.globals.names["__name__"] = Str(FILE_START, "railway")
         try:
             self.exec_block(tree.body, self.globals)
-        except _Return:
+        except Return:
             pass
-        except _Budget:
+        except Budget:
             self.note("unresolved", FILE_START, "too much to evaluate statically")
         if program.sdk_module is None:
             self.note("no-sdk-import", FILE_START, " or ".join(SDK_MODULES))
@@ -312,7 +290,7 @@ class _Reader:
                 self.steps = 0
                 try:
                     self.call_entry(func)
-                except _Budget:
+                except Budget:
                     self.note("unresolved", span, "too much to evaluate statically")
             break
         # names in branches this reading did not take count too: the caller
@@ -322,7 +300,7 @@ class _Reader:
         program.environments = tuple(named)
 
     def call_entry(self, func: _Func) -> None:
-        scope = _Scope(parent=func.scope)
+        scope = Scope(parent=func.scope)
         args = func.node.args
         positional = [*args.posonlyargs, *args.args]
         if positional:
@@ -332,7 +310,7 @@ class _Reader:
         self._bind_defaults(func, scope, skip=1 if positional else 0)
         self.run_body(func, scope)
 
-    def _bind_defaults(self, func: _Func, scope: _Scope, skip: int) -> None:
+    def _bind_defaults(self, func: _Func, scope: Scope, skip: int) -> None:
         args = func.node.args
         positional = [*args.posonlyargs, *args.args]
         defaults = list(args.defaults)
@@ -354,22 +332,22 @@ class _Reader:
         if args.kwarg is not None and args.kwarg.arg not in scope.names:
             scope.names[args.kwarg.arg] = Obj(self.span(args.kwarg), ())
 
-    def run_body(self, func: _Func, scope: _Scope) -> Any:
+    def run_body(self, func: _Func, scope: Scope) -> Any:
         node = func.node
         if isinstance(node, ast.Lambda):
             return self.ev(node.body, scope)
         try:
             self.exec_block(node.body, scope)
-        except _Return as ret:
+        except Return as ret:
             return ret.value
         return Null(self.span(node))
 
     # -- statements ----------------------------------------------------------------
-    def exec_block(self, body: Iterable[ast.stmt], scope: _Scope) -> None:
+    def exec_block(self, body: Iterable[ast.stmt], scope: Scope) -> None:
         for stmt in body:
             self.exec_stmt(stmt, scope)
 
-    def exec_stmt(self, stmt: ast.stmt, scope: _Scope) -> None:
+    def exec_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         self.tick()
         if isinstance(stmt, ast.Expr):
             self.ev(stmt.value, scope)
@@ -385,7 +363,7 @@ class _Reader:
             value = self.binop(stmt.op, current, self.ev(stmt.value, scope), stmt)
             self.assign(stmt.target, value, stmt, scope)
         elif isinstance(stmt, ast.Return):
-            raise _Return(self.ev(stmt.value, scope) if stmt.value else Null(self.span(stmt)))
+            raise Return(self.ev(stmt.value, scope) if stmt.value else Null(self.span(stmt)))
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             self.define(stmt, scope)
         elif isinstance(stmt, ast.ImportFrom | ast.Import):
@@ -417,7 +395,7 @@ class _Reader:
             self.unresolved(stmt, "while statement")
         # pass, global, nonlocal, del, assert, raise, break, continue: nothing to read
 
-    def exec_if(self, stmt: ast.If, scope: _Scope) -> None:
+    def exec_if(self, stmt: ast.If, scope: Scope) -> None:
         decided = self.truth(self.ev(stmt.test, scope))
         if decided is True:
             self.exec_block(stmt.body, scope)
@@ -428,7 +406,7 @@ class _Reader:
             self.exec_block(stmt.body, scope)
             self.exec_block(stmt.orelse, scope)
 
-    def exec_match(self, stmt: ast.Match, scope: _Scope) -> None:
+    def exec_match(self, stmt: ast.Match, scope: Scope) -> None:
         """`match ctx.environment:` with literal cases; an unknown case reads its body."""
         subject_is_env = self._is_ctx_env(stmt.subject, scope)
         subject = None if subject_is_env else _plain(self.ev(stmt.subject, scope))
@@ -449,7 +427,7 @@ class _Reader:
         subject_node: ast.expr,
         is_env: bool,
         subject: Any,
-        scope: _Scope,
+        scope: Scope,
     ) -> bool | None:
         if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
             if pattern.name is not None:
@@ -478,7 +456,7 @@ class _Reader:
         self.unresolved(pattern, "match pattern")
         return None
 
-    def exec_for(self, stmt: ast.For | ast.AsyncFor, scope: _Scope) -> None:
+    def exec_for(self, stmt: ast.For | ast.AsyncFor, scope: Scope) -> None:
         items = self.iterate(self.ev(stmt.iter, scope), stmt.iter)
         if items is None:
             self.unresolved(stmt.iter, "loop over an unknown sequence")
@@ -489,7 +467,7 @@ class _Reader:
             self.exec_block(stmt.body, scope)
         self.exec_block(stmt.orelse, scope)
 
-    def define(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
+    def define(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
         for decorator in stmt.decorator_list:
             deco = self.ev(decorator, scope)
             if not (isinstance(deco, _SdkFn) and deco.name in ("define_railway", "defineRailway")):
@@ -497,7 +475,7 @@ class _Reader:
                 self.unresolved(decorator, f"decorator {self.text_of(self.span(decorator))}")
         scope.names[stmt.name] = _Func(stmt, scope)
 
-    def imports(self, stmt: ast.Import | ast.ImportFrom, scope: _Scope) -> None:
+    def imports(self, stmt: ast.Import | ast.ImportFrom, scope: Scope) -> None:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 top = alias.name.split(".")[0]
@@ -529,7 +507,7 @@ class _Reader:
                     stmt, f"imported {module}.{alias.name}", note=False
                 )
 
-    def assign(self, target: ast.expr, value: Any, stmt: ast.stmt, scope: _Scope) -> None:
+    def assign(self, target: ast.expr, value: Any, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(target, ast.Name):
             scope.names[target.id] = value
             if scope is self.globals and target.id in PARTIAL_NAMES:
@@ -560,7 +538,7 @@ class _Reader:
             )
 
     def assign_into(
-        self, target: ast.Attribute | ast.Subscript, value: Any, stmt: ast.stmt, scope: _Scope
+        self, target: ast.Attribute | ast.Subscript, value: Any, stmt: ast.stmt, scope: Scope
     ) -> None:
         """`pg.deploy = {...}`, `api.deploy["preDeployCommand"] = ...`, `env["X"] = ...`."""
         path: list[str] = []
@@ -599,8 +577,8 @@ class _Reader:
         if not isinstance(root, Unresolved):
             self.unresolved(target, "assignment into a value")
 
-    def _scope_of(self, name: str, scope: _Scope) -> _Scope:
-        current: _Scope | None = scope
+    def _scope_of(self, name: str, scope: Scope) -> Scope:
+        current: Scope | None = scope
         while current is not None:
             if name in current.names:
                 return current
@@ -608,7 +586,7 @@ class _Reader:
         return scope
 
     # -- expressions ------------------------------------------------------------------
-    def ev(self, node: ast.expr, scope: _Scope) -> Any:
+    def ev(self, node: ast.expr, scope: Scope) -> Any:
         method = getattr(self, "ev_" + type(node).__name__, None)
         if method is None:
             return self.unresolved(node, f"{type(node).__name__} expression")
@@ -623,7 +601,7 @@ class _Reader:
             return Unresolved(value.span, "project")
         return Unresolved(span, "not a value")
 
-    def ev_Constant(self, node: ast.Constant, scope: _Scope) -> Any:
+    def ev_Constant(self, node: ast.Constant, scope: Scope) -> Any:
         span = self.span(node)
         value = node.value
         if isinstance(value, bool):
@@ -649,7 +627,7 @@ class _Reader:
                 return None
         return None
 
-    def ev_JoinedStr(self, node: ast.JoinedStr, scope: _Scope) -> Any:
+    def ev_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> Any:
         parts: list[str] = []
         unknown = False
         for part in node.values:
@@ -677,7 +655,7 @@ class _Reader:
         plain = all(isinstance(p, ast.Constant) for p in node.values)
         return Str(span, text, self._str_column(span, text) if plain else None)
 
-    def ev_Name(self, node: ast.Name, scope: _Scope) -> Any:
+    def ev_Name(self, node: ast.Name, scope: Scope) -> Any:
         found, value = scope.lookup(node.id)
         if found:
             return value
@@ -685,7 +663,7 @@ class _Reader:
             return Null(self.span(node))
         return self.unresolved(node, f"unknown name {node.id}")
 
-    def ev_List(self, node: ast.List | ast.Tuple | ast.Set, scope: _Scope) -> Any:
+    def ev_List(self, node: ast.List | ast.Tuple | ast.Set, scope: Scope) -> Any:
         items: list[Val] = []
         for elt in node.elts:
             if isinstance(elt, ast.Starred):
@@ -706,7 +684,7 @@ class _Reader:
     ev_Tuple = ev_List
     ev_Set = ev_List
 
-    def ev_Dict(self, node: ast.Dict, scope: _Scope) -> Any:
+    def ev_Dict(self, node: ast.Dict, scope: Scope) -> Any:
         members: list[Member] = []
         opaque: list[Unresolved] = []
         for key_node, value_node in zip(node.keys, node.values, strict=True):
@@ -735,7 +713,7 @@ class _Reader:
         else:
             opaque.append(self._opaque(value, node, "unpacked mapping"))
 
-    def ev_DictComp(self, node: ast.DictComp, scope: _Scope) -> Any:
+    def ev_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
         members: list[Member] = []
         opaque: list[Unresolved] = []
         span = self.span(node)
@@ -751,7 +729,7 @@ class _Reader:
         return Obj(span, tuple(members), tuple(opaque))
 
     def ev_ListComp(
-        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: _Scope
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: Scope
     ) -> Any:
         items: list[Val] = []
         span = self.span(node)
@@ -765,8 +743,8 @@ class _Reader:
     ev_GeneratorExp = ev_ListComp
 
     def comprehension(
-        self, generators: list[ast.comprehension], scope: _Scope, node: ast.AST
-    ) -> Iterator[_Scope | None]:
+        self, generators: list[ast.comprehension], scope: Scope, node: ast.AST
+    ) -> Iterator[Scope | None]:
         """Every binding of the comprehension's targets; None once when one is unknown."""
         if not generators:
             yield scope
@@ -779,7 +757,7 @@ class _Reader:
             return
         for item in items:
             self.tick()
-            inner = _Scope(parent=scope)
+            inner = Scope(parent=scope)
             self.assign(first.target, item, ast.Pass(), inner)
             keep: bool | None = True
             for cond in first.ifs:
@@ -804,7 +782,7 @@ class _Reader:
             return [Str(value.span, ch) for ch in value.text]
         return None
 
-    def ev_Attribute(self, node: ast.Attribute, scope: _Scope) -> Any:
+    def ev_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         owner = self.ev(node.value, scope)
         attr = node.attr
         if isinstance(owner, _Module):
@@ -865,7 +843,7 @@ class _Reader:
             return _CtxAttr(attr)
         return self.unresolved(node, f"ctx.{attr}")
 
-    def ev_Subscript(self, node: ast.Subscript, scope: _Scope) -> Any:
+    def ev_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
         owner = self.ev(node.value, scope)
         if isinstance(owner, _Module) and owner.kind == "os.environ":
             span = self.span(node)
@@ -904,7 +882,7 @@ class _Reader:
             return key
         return self.unresolved(node, "subscript")
 
-    def slice(self, owner: Any, node: ast.Subscript, part: ast.Slice, scope: _Scope) -> Any:
+    def slice(self, owner: Any, node: ast.Subscript, part: ast.Slice, scope: Scope) -> Any:
         bounds: list[int | None] = []
         for bound in (part.lower, part.upper, part.step):
             value = self.ev(bound, scope) if bound is not None else None
@@ -924,7 +902,7 @@ class _Reader:
             return Str(span, owner.text[cut])
         return self._opaque(owner, node, "slice")
 
-    def ev_BinOp(self, node: ast.BinOp, scope: _Scope) -> Any:
+    def ev_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
         return self.binop(node.op, self.ev(node.left, scope), self.ev(node.right, scope), node)
 
     def binop(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
@@ -957,7 +935,7 @@ class _Reader:
             return Unresolved(span, right.reason)
         return self.unresolved(node, "computed value")
 
-    def ev_UnaryOp(self, node: ast.UnaryOp, scope: _Scope) -> Any:
+    def ev_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
         value = self.ev(node.operand, scope)
         span = self.span(node)
         if isinstance(node.op, ast.Not):
@@ -969,7 +947,7 @@ class _Reader:
             return Num(span, value.value)
         return value if isinstance(value, Unresolved) else self.unresolved(node, "computed value")
 
-    def ev_BoolOp(self, node: ast.BoolOp, scope: _Scope) -> Any:
+    def ev_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
         is_and = isinstance(node.op, ast.And)
         result: Any = None
         for operand in node.values:
@@ -981,7 +959,7 @@ class _Reader:
                 return result
         return result
 
-    def ev_IfExp(self, node: ast.IfExp, scope: _Scope) -> Any:
+    def ev_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
         truth = self.truth(self.ev(node.test, scope))
         if truth is True:
             return self.ev(node.body, scope)
@@ -992,7 +970,7 @@ class _Reader:
         self.ev(node.orelse, scope)
         return Unresolved(self.span(node), "conditional")
 
-    def ev_Compare(self, node: ast.Compare, scope: _Scope) -> Any:
+    def ev_Compare(self, node: ast.Compare, scope: Scope) -> Any:
         span = self.span(node)
         left_node = node.left
         result = True
@@ -1004,7 +982,7 @@ class _Reader:
             left_node = right_node
         return Bool(span, result)
 
-    def _is_ctx_env(self, node: ast.expr, scope: _Scope) -> bool:
+    def _is_ctx_env(self, node: ast.expr, scope: Scope) -> bool:
         if isinstance(node, ast.Attribute) and node.attr in _ENV_ATTRS:
             return isinstance(self.ev_quiet(node.value, scope), _Ctx)
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
@@ -1024,13 +1002,13 @@ class _Reader:
             )
         return False
 
-    def ev_quiet(self, node: ast.expr, scope: _Scope) -> Any:
+    def ev_quiet(self, node: ast.expr, scope: Scope) -> Any:
         if isinstance(node, ast.Name):
             return scope.lookup(node.id)[1]
         return None
 
     def compare(
-        self, op: ast.cmpop, left: ast.expr, right: ast.expr, scope: _Scope, span: Span
+        self, op: ast.cmpop, left: ast.expr, right: ast.expr, scope: Scope, span: Span
     ) -> bool | None:
         left_env, right_env = self._is_ctx_env(left, scope), self._is_ctx_env(right, scope)
         if left_env or right_env:
@@ -1102,23 +1080,23 @@ class _Reader:
             return None
         return True  # ctx, resources, references, functions, modules
 
-    def ev_NamedExpr(self, node: ast.NamedExpr, scope: _Scope) -> Any:
+    def ev_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
         value = self.ev(node.value, scope)
         self.assign(node.target, value, ast.Pass(), scope)
         return value
 
-    def ev_Lambda(self, node: ast.Lambda, scope: _Scope) -> Any:
+    def ev_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
         return _Func(node, scope)
 
-    def ev_Await(self, node: ast.Await, scope: _Scope) -> Any:
+    def ev_Await(self, node: ast.Await, scope: Scope) -> Any:
         value = self.ev(node.value, scope)
         return value if isinstance(value, Unresolved) else self.unresolved(node, "await")
 
-    def ev_Starred(self, node: ast.Starred, scope: _Scope) -> Any:
+    def ev_Starred(self, node: ast.Starred, scope: Scope) -> Any:
         return self.unresolved(node, "starred expression")
 
     # -- calls -------------------------------------------------------------------------
-    def ev_Call(self, node: ast.Call, scope: _Scope) -> Any:
+    def ev_Call(self, node: ast.Call, scope: Scope) -> Any:
         if (
             isinstance(node.func, ast.Attribute)
             and node.func.attr == "get"
@@ -1161,7 +1139,7 @@ class _Reader:
             self.ev(keyword.value, scope)
         return self.unresolved(node, f"call to {self.text_of(self.span(node.func))}")
 
-    def builtin_call(self, name: str, node: ast.Call, scope: _Scope) -> Any:
+    def builtin_call(self, name: str, node: ast.Call, scope: Scope) -> Any:
         span = self.span(node)
         if name == "dict":
             members: list[Member] = []
@@ -1210,7 +1188,7 @@ class _Reader:
             return Seq(span, tuple(first[i] for i in order))
         return Seq(span, tuple(first))
 
-    def method_call(self, method: _Method, node: ast.Call, scope: _Scope) -> Any:
+    def method_call(self, method: _Method, node: ast.Call, scope: Scope) -> Any:
         target, name = method.target, method.name
         span = self.span(node)
         args = [self.ev(a, scope) for a in node.args]
@@ -1259,7 +1237,7 @@ class _Reader:
                 return Null(span)
         return self.unresolved(node, f"call to .{name}()")
 
-    def ctx_call(self, name: str, node: ast.Call, scope: _Scope) -> Any:
+    def ctx_call(self, name: str, node: ast.Call, scope: Scope) -> Any:
         span = self.span(node)
         if name in ("is_environment", "isEnvironment"):
             self.note("ctx-feature", span, f"ctx.{name}")
@@ -1273,13 +1251,13 @@ class _Reader:
             return Unresolved(span, f"ctx.{name}")
         return self.unresolved(node, f"ctx.{name}()")
 
-    def call_func(self, func: _Func, node: ast.Call, scope: _Scope) -> Any:
+    def call_func(self, func: _Func, node: ast.Call, scope: Scope) -> Any:
         """A local factory called with known arguments: read its body with them bound."""
         if self.depth >= _MAX_CALL_DEPTH:
             return self.unresolved(node, "recursion too deep")
         self.tick(10)
         args = func.node.args
-        local = _Scope(parent=func.scope)
+        local = Scope(parent=func.scope)
         positional = [*args.posonlyargs, *args.args]
         extra: list[Val] = []
         index = 0
@@ -1333,7 +1311,7 @@ class _Reader:
     def _keywords(
         self,
         keywords: list[ast.keyword],
-        scope: _Scope,
+        scope: Scope,
         members: list[Member],
         opaque: list[Unresolved],
     ) -> None:
@@ -1347,7 +1325,7 @@ class _Reader:
                 )
 
     def _config(
-        self, node: ast.Call, scope: _Scope, keywords: list[ast.keyword], first: Obj | None = None
+        self, node: ast.Call, scope: Scope, keywords: list[ast.keyword], first: Obj | None = None
     ) -> Obj | None:
         """Keyword arguments as an `Obj` (keys spanned at the keyword names)."""
         members: list[Member] = list(first.members) if first else []
@@ -1366,7 +1344,7 @@ class _Reader:
         return Obj(span, tuple(members), tuple(opaque))
 
     def _arg(
-        self, node: ast.Call, index: int, name: str, scope: _Scope
+        self, node: ast.Call, index: int, name: str, scope: Scope
     ) -> tuple[Any, ast.AST] | None:
         positional = [a for a in node.args if not isinstance(a, ast.Starred)]
         if index < len(positional):
@@ -1376,7 +1354,7 @@ class _Reader:
                 return self.ev(keyword.value, scope), keyword.value
         return None
 
-    def _name(self, node: ast.Call, scope: _Scope) -> Str | Unresolved:
+    def _name(self, node: ast.Call, scope: Scope) -> Str | Unresolved:
         found = self._arg(node, 0, "name", scope)
         if found is None:
             return self.unresolved(node, "resource without a name")
@@ -1385,7 +1363,7 @@ class _Reader:
             return value
         return self._opaque(value, arg, "resource name")
 
-    def sdk_call(self, name: str, node: ast.Call, scope: _Scope) -> Any:
+    def sdk_call(self, name: str, node: ast.Call, scope: Scope) -> Any:
         span = self.span(node)
         skip = {"name"}
         allowed = _POSITIONAL.get(name)
@@ -1474,7 +1452,7 @@ class _Reader:
             self.ev(arg, scope)
         return self.unresolved(node, f"{name}()")
 
-    def camel_object(self, name: str, node: ast.Call, scope: _Scope) -> Obj:
+    def camel_object(self, name: str, node: ast.Call, scope: Scope) -> Obj:
         """`ServiceCdn(...)` / `ScheduleWindow(...)` serialise to camelCase mappings."""
         positional = {
             "ScheduleWindow": ("day", "start_hour", "end_hour"),
@@ -1531,7 +1509,7 @@ class _Reader:
             return True
         return False
 
-    def group(self, node: ast.Call, scope: _Scope) -> Any:
+    def group(self, node: ast.Call, scope: Scope) -> Any:
         span = self.span(node)
         rname = self._name(node, scope)
         found = self._arg(node, 1, "resources", scope)
@@ -1562,7 +1540,7 @@ class _Reader:
             seq_items += [i for i in resources.items if not isinstance(i, ResourceVal | Seq)]
         return Seq(span, tuple(seq_items))
 
-    def project(self, node: ast.Call, scope: _Scope) -> Any:
+    def project(self, node: ast.Call, scope: Scope) -> Any:
         span = self.span(node)
         program = self.program
         found = self._arg(node, 0, "name", scope)

@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from railsafe.findings import Span
+from railsafe.iac.evaluation import Scope
 from railsafe.iac.model import (
     Assignment,
     Bool,
@@ -119,7 +120,7 @@ def _sdk_export(module: str, name: str, span: Span) -> Any:
 @dataclass
 class _Closure:
     node: Any
-    scope: _Scope
+    scope: Scope
     name: str = "function"
 
 
@@ -177,29 +178,6 @@ class _ProjectDef:
     span: Span
 
 
-class _Scope:
-    def __init__(self, parent: _Scope | None = None) -> None:
-        self.vars: dict[str, Any] = {}
-        self.parent = parent
-
-    def lookup(self, name: str) -> tuple[bool, Any]:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.vars:
-                return True, scope.vars[name]
-            scope = scope.parent
-        return False, None
-
-    def assign(self, name: str, value: Any) -> bool:
-        scope: _Scope | None = self
-        while scope is not None:
-            if name in scope.vars:
-                scope.vars[name] = value
-                return True
-            scope = scope.parent
-        return False
-
-
 @dataclass
 class _Return:
     value: Any
@@ -251,7 +229,7 @@ class _Reader:
         self.lines = self.source.split(b"\n")
         self.program = Program(path=relpath, language="typescript", environment=environment)
         self.environment = environment
-        self.module = _Scope()
+        self.module = Scope()
         self.exports = _Exports()
         self.compared: set[str] = set()
         self.resources_by_address: dict[str, Resource] = {}
@@ -423,7 +401,7 @@ class _Reader:
             for part in _children(clause):
                 if part.type == "namespace_import":
                     for ident in _children(part):
-                        self.module.vars[self.text(ident)] = _SdkNamespace(module)
+                        self.module.names[self.text(ident)] = _SdkNamespace(module)
                 elif part.type == "named_imports":
                     for spec in _children(part):
                         if spec.type != "import_specifier" or any(
@@ -435,7 +413,7 @@ class _Reader:
                             self._bind_sdk(self.text(name), self.text(alias), module,
                                            self.span(spec))
                 elif part.type == "identifier":  # default import: the namespace
-                    self.module.vars[self.text(part)] = _SdkNamespace(module)
+                    self.module.names[self.text(part)] = _SdkNamespace(module)
 
     def _foreign_import(self, node: Any, module: str) -> None:
         """Names from other modules are known to be unknowable: say where they come from."""
@@ -456,10 +434,10 @@ class _Reader:
                         if alias is not None:
                             names.append(self.text(alias))
         for name in names:
-            self.module.vars[name] = Unresolved(span, f"{name} imported from {module}")
+            self.module.names[name] = Unresolved(span, f"{name} imported from {module}")
 
     def _bind_sdk(self, name: str, alias: str, module: str, span: Span) -> None:
-        value = self.module.vars[alias] = _sdk_export(module, name, span)
+        value = self.module.names[alias] = _sdk_export(module, name, span)
         # a PascalCase name may be one of the SDK's type exports (IntentServiceConfig, ...):
         # only a missing function or value is sure to fail the import
         if isinstance(value, Unresolved) and "does not export" in value.reason and (
@@ -489,7 +467,7 @@ class _Reader:
                 result: Any = self._closure(target, self.module)
                 name_node = target.child_by_field_name("name")
                 if name_node is not None:
-                    self.module.vars[self.text(name_node)] = result
+                    self.module.names[self.text(name_node)] = result
             else:
                 result = self.ev(target, self.module)
             self.exports.values["default"] = result
@@ -613,7 +591,7 @@ class _Reader:
         return parts[::-1]
 
     # -- statements ----------------------------------------------------------------
-    def _hoist(self, statements: list[Any], scope: _Scope) -> None:
+    def _hoist(self, statements: list[Any], scope: Scope) -> None:
         for statement in statements:
             target = statement
             if statement.type == "export_statement":
@@ -621,9 +599,9 @@ class _Reader:
             if target.type == "function_declaration":
                 name = target.child_by_field_name("name")
                 if name is not None:
-                    scope.vars[self.text(name)] = self._closure(target, scope)
+                    scope.names[self.text(name)] = self._closure(target, scope)
 
-    def block(self, statements: list[Any], scope: _Scope) -> _Signal | None:
+    def block(self, statements: list[Any], scope: Scope) -> _Signal | None:
         self._hoist(statements, scope)
         for statement in statements:
             result = self.statement(statement, scope)
@@ -631,7 +609,7 @@ class _Reader:
                 return result
         return None
 
-    def statement(self, node: Any, scope: _Scope) -> _Signal | None:
+    def statement(self, node: Any, scope: Scope) -> _Signal | None:
         if self.depth >= _MAX_DEPTH:
             self.note("unresolved", node, "statements nested too deeply")
             return None
@@ -641,7 +619,7 @@ class _Reader:
         finally:
             self.depth -= 1
 
-    def _statement(self, node: Any, scope: _Scope) -> _Signal | None:
+    def _statement(self, node: Any, scope: Scope) -> _Signal | None:
         kind = node.type
         if kind in {"lexical_declaration", "variable_declaration"}:
             for declarator in _children(node):
@@ -654,7 +632,7 @@ class _Reader:
             exprs = _children(node)
             return _Return(self.ev(exprs[0], scope) if exprs else Null(self.span(node)))
         elif kind == "statement_block":
-            return self.block(_children(node), _Scope(scope))
+            return self.block(_children(node), Scope(parent=scope))
         elif kind == "if_statement":
             return self._if(node, scope)
         elif kind in {"break_statement", "continue_statement"}:
@@ -680,7 +658,7 @@ class _Reader:
             return self._opaque_statement(node, scope, kind)
         return None
 
-    def _opaque_statement(self, node: Any, scope: _Scope, kind: str) -> _Signal | None:
+    def _opaque_statement(self, node: Any, scope: Scope, kind: str) -> _Signal | None:
         """A statement railsafe does not run: what it assigns or returns is unknown."""
         what = _STATEMENTS.get(kind, f"a {kind.replace('_', ' ')}")
         self.note("unresolved", node, what)
@@ -700,7 +678,7 @@ class _Reader:
                 stack.extend(n.named_children)
         return False
 
-    def _forget_assigned(self, node: Any, scope: _Scope) -> None:
+    def _forget_assigned(self, node: Any, scope: Scope) -> None:
         stack = list(node.named_children)
         while stack:
             n = stack.pop()
@@ -711,7 +689,7 @@ class _Reader:
                                                              "railsafe cannot decide"))
             stack.extend(n.named_children)
 
-    def _switch(self, node: Any, scope: _Scope) -> _Signal | None:
+    def _switch(self, node: Any, scope: Scope) -> _Signal | None:
         """`switch (ctx.environment) { case "production": ... }` with a known value."""
         value_node = node.child_by_field_name("value")
         body = node.child_by_field_name("body")
@@ -740,7 +718,7 @@ class _Reader:
             start = next((i for i, c in enumerate(cases) if c.type == "switch_default"), None)
         if start is None:
             return None
-        inner = _Scope(scope)
+        inner = Scope(parent=scope)
         for case in cases[start:]:
             statements = [c for c in _children(case)
                           if case.field_name_for_named_child(case.named_children.index(c))
@@ -752,7 +730,7 @@ class _Reader:
                 return result
         return None
 
-    def _for_of(self, node: Any, scope: _Scope) -> _Signal | None:
+    def _for_of(self, node: Any, scope: Scope) -> _Signal | None:
         """`for (const x of [literal, ...])`: the body runs once per known item."""
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
@@ -769,7 +747,7 @@ class _Reader:
         else:
             return self._opaque_statement(node, scope, "for_in_statement")
         for item in items[:_MAX_ITERATIONS]:
-            inner = _Scope(scope)
+            inner = Scope(parent=scope)
             self.bind(left, item, inner, node, declare=True)
             result = self.statement(body, inner)
             if isinstance(result, _Jump):
@@ -780,7 +758,7 @@ class _Reader:
                 return result
         return None
 
-    def _if(self, node: Any, scope: _Scope) -> _Signal | None:
+    def _if(self, node: Any, scope: Scope) -> _Signal | None:
         condition = node.child_by_field_name("condition")
         consequence = node.child_by_field_name("consequence")
         alternative = node.child_by_field_name("alternative")
@@ -799,7 +777,7 @@ class _Reader:
                     return result
         return None
 
-    def _declare(self, declarator: Any, scope: _Scope) -> None:
+    def _declare(self, declarator: Any, scope: Scope) -> None:
         target = declarator.child_by_field_name("name")
         value_node = declarator.child_by_field_name("value")
         if target is None:
@@ -817,13 +795,13 @@ class _Reader:
             if resource is not None and resource.binding is None:
                 resource.binding = self.text(target)
 
-    def bind(self, target: Any, value: Any, scope: _Scope, at: Any, declare: bool) -> None:
+    def bind(self, target: Any, value: Any, scope: Scope, at: Any, declare: bool) -> None:
         """Bind a pattern (identifier, `{ a, b: c }`, `[a, b]`) to a value."""
         kind = target.type
         if kind == "identifier":
             name = self.text(target)
             if declare or not scope.assign(name, value):
-                scope.vars[name] = value
+                scope.names[name] = value
         elif kind == "object_pattern":
             for part in _children(target):
                 if part.type == "shorthand_property_identifier_pattern":
@@ -876,10 +854,10 @@ class _Reader:
             if left is not None:
                 self.bind(left, value, scope, at, declare)
 
-    def bind_name(self, name: str, value: Any, scope: _Scope) -> None:
-        scope.vars[name] = value
+    def bind_name(self, name: str, value: Any, scope: Scope) -> None:
+        scope.names[name] = value
 
-    def _effect(self, expr: Any, scope: _Scope) -> None:
+    def _effect(self, expr: Any, scope: Scope) -> None:
         """An expression statement: assignments are tracked, calls run for their resources."""
         if expr.type == "assignment_expression":
             self._assign(expr, scope)
@@ -888,7 +866,7 @@ class _Reader:
         else:
             self.ev(expr, scope)
 
-    def _assign(self, expr: Any, scope: _Scope) -> Any:
+    def _assign(self, expr: Any, scope: Scope) -> Any:
         left = expr.child_by_field_name("left")
         right = expr.child_by_field_name("right")
         if left is None or right is None:
@@ -931,7 +909,7 @@ class _Reader:
         return value
 
     # -- expressions -----------------------------------------------------------------
-    def ev(self, node: Any, scope: _Scope) -> Any:
+    def ev(self, node: Any, scope: Scope) -> Any:
         self.steps += 1
         if self.steps > _MAX_STEPS:
             if self.steps == _MAX_STEPS + 1:
@@ -945,7 +923,7 @@ class _Reader:
         finally:
             self.depth -= 1
 
-    def _ev(self, node: Any, scope: _Scope) -> Any:
+    def _ev(self, node: Any, scope: Scope) -> Any:
         kind = node.type
         span = self.span(node)
         if kind in {"parenthesized_expression", "as_expression", "satisfies_expression",
@@ -1003,7 +981,7 @@ class _Reader:
             return last
         return self.unresolved(node, f"a {kind.replace('_', ' ')}")
 
-    def _closure(self, node: Any, scope: _Scope) -> _Closure:
+    def _closure(self, node: Any, scope: Scope) -> _Closure:
         name = node.child_by_field_name("name")
         return _Closure(node, scope, self.text(name) if name is not None else "function")
 
@@ -1021,7 +999,7 @@ class _Reader:
         span = self.span(node)
         return Str(span, "".join(parts), span.column + 1 if simple else None)
 
-    def _template(self, node: Any, scope: _Scope) -> Val:
+    def _template(self, node: Any, scope: Scope) -> Val:
         parts: list[str] = []
         simple = node.start_point[0] == node.end_point[0]
         for child in _children(node):
@@ -1077,7 +1055,7 @@ class _Reader:
         except ValueError:
             return self.unresolved(node, f"number {raw}")
 
-    def _array(self, node: Any, scope: _Scope) -> Val:
+    def _array(self, node: Any, scope: Scope) -> Val:
         items: list[Val] = []
         for child in _children(node):
             if child.type == "spread_element":
@@ -1092,7 +1070,7 @@ class _Reader:
                 items.append(self.as_val(self.ev(child, scope), child))
         return Seq(self.span(node), tuple(items))
 
-    def _key_text(self, key: Any, scope: _Scope) -> str | None:
+    def _key_text(self, key: Any, scope: Scope) -> str | None:
         if key.type in {"property_identifier", "identifier", "private_property_identifier"}:
             return self.text(key)
         if key.type == "string":
@@ -1110,7 +1088,7 @@ class _Reader:
             return None
         return None
 
-    def _object(self, node: Any, scope: _Scope) -> Obj:
+    def _object(self, node: Any, scope: Scope) -> Obj:
         members: list[Member] = []
         opaque: list[Unresolved] = []
         for child in _children(node):
@@ -1153,7 +1131,7 @@ class _Reader:
         return Obj(self.span(node), tuple(members), tuple(opaque))
 
     # -- member access -------------------------------------------------------------
-    def _member(self, node: Any, scope: _Scope) -> Any:
+    def _member(self, node: Any, scope: Scope) -> Any:
         obj_node = node.child_by_field_name("object")
         if obj_node is None:
             return self.unresolved(node, "member access")
@@ -1265,7 +1243,7 @@ class _Reader:
         return self.unresolved(node, f"property {key}")
 
     # -- calls ---------------------------------------------------------------------
-    def _call(self, node: Any, scope: _Scope) -> Any:
+    def _call(self, node: Any, scope: Scope) -> Any:
         callee_node = node.child_by_field_name("function")
         args_node = node.child_by_field_name("arguments")
         if callee_node is None:
@@ -1337,7 +1315,7 @@ class _Reader:
         if self.calls > _MAX_CALLS or self.depth > _MAX_DEPTH - 10:
             return self.unresolved(at, f"too many calls to {closure.name}")
         node = closure.node
-        scope = _Scope(closure.scope)
+        scope = Scope(parent=closure.scope)
         params = node.child_by_field_name("parameters")
         param_nodes = _children(params) if params is not None else []
         if params is None:
@@ -1369,7 +1347,7 @@ class _Reader:
             return result.value if isinstance(result, _Return) else Null(self.span(at))
         return self.ev(body, scope)
 
-    def _method(self, method: _Method, args: list[Any], node: Any, scope: _Scope) -> Any:
+    def _method(self, method: _Method, args: list[Any], node: Any, scope: Scope) -> Any:
         target, name, span = method.target, method.name, self.span(node)
         if isinstance(target, _ObjectGlobal):
             return self._object_method(name, args, node)
@@ -1429,7 +1407,7 @@ class _Reader:
                 type(i) is type(needle) and _plain(i) == _plain(needle) for i in target.items))
         return self.unresolved(node, ".includes of an unknown value")
 
-    def _push(self, target: Seq, args: list[Any], node: Any, scope: _Scope) -> Any:
+    def _push(self, target: Seq, args: list[Any], node: Any, scope: Scope) -> Any:
         """`list.push(x)` on a local array: the binding is rebound to the longer array."""
         callee = node.child_by_field_name("function")
         holder = callee.child_by_field_name("object") if callee is not None else None
@@ -1595,7 +1573,7 @@ class _Reader:
         same = self.environment is not None and self.environment == name.text
         return Bool(self.span(node), same == equal)
 
-    def _binary(self, node: Any, scope: _Scope) -> Any:
+    def _binary(self, node: Any, scope: Scope) -> Any:
         op_node = node.child_by_field_name("operator")
         left_node = node.child_by_field_name("left")
         right_node = node.child_by_field_name("right")
@@ -1664,7 +1642,7 @@ class _Reader:
             return Unresolved(span, f"operator {op} with unknown parts")
         return self.unresolved(node, f"operator {op}")
 
-    def _unary(self, node: Any, scope: _Scope) -> Any:
+    def _unary(self, node: Any, scope: Scope) -> Any:
         op_node = node.child_by_field_name("operator")
         arg_node = node.child_by_field_name("argument")
         if op_node is None or arg_node is None:
@@ -1686,7 +1664,7 @@ class _Reader:
             return Unresolved(span, value.reason)
         return self.unresolved(node, f"operator {op}")
 
-    def _ternary(self, node: Any, scope: _Scope) -> Any:
+    def _ternary(self, node: Any, scope: Scope) -> Any:
         condition = node.child_by_field_name("condition")
         consequence = node.child_by_field_name("consequence")
         alternative = node.child_by_field_name("alternative")
