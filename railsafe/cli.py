@@ -108,7 +108,8 @@ def check(
         typer.Option("--write-baseline", help="Record today's findings in this file (exit 0)."),
     ] = None,
 ) -> None:
-    """Lint Railway, Nixpacks and Railpack configuration (and what it runs)."""
+    """Lint Railway configuration (.railway/railway.*, railway.toml / .json), builder files,
+    and what they run."""
     from railsafe.config import ConfigError, load_settings, settings_from_file
     from railsafe.engine import check as run_check
     from railsafe.engine import choose_rules
