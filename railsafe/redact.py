@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 MASK = "***"
 
@@ -192,7 +193,8 @@ def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)  # a report repeats its fixes and related messages
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
     """Every span to mask, found on `text` itself, merged where they overlap."""
     spans = [m.span("password") for m in URL_CREDENTIALS.finditer(text)]
     for _, pattern in TOKEN_PATTERNS:  # the first four characters stay: the kind shows
@@ -216,7 +218,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return merged
+    return tuple(merged)
 
 
 def _redact(text: str, origin: Origin | None) -> tuple[str, Origin | None]:

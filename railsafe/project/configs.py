@@ -125,8 +125,8 @@ class ServiceReader:
         """A file the Railway config names, parsed as `kind` whatever its name."""
         root = self.ctx.root.absolute()
         try:
-            resolved = path.resolve()
-            relpath = resolved.relative_to(root.resolve()).as_posix()
+            resolved = self.ctx.resolve(path)
+            relpath = resolved.relative_to(self.ctx.resolve(root)).as_posix()
         except (OSError, ValueError, RuntimeError):
             return None
         if not resolved.is_file():

@@ -526,10 +526,10 @@ def dockerfile_wins(ctx: Context, doc: Document) -> Any:
     `dockerfilePath`: Railway builds it whatever builder the file names (RS010), so the
     file's builder setting never applies. None when there is none."""
     def index() -> dict[Any, Any]:
-        return {f.path.resolve().parent: f for f in ctx.files("dockerfile")
+        return {ctx.resolve(f.path).parent: f for f in ctx.files("dockerfile")
                 if f.path.name == "Dockerfile"}
 
-    dockerfile = ctx.cached("integrity.dockerfiles", index).get(doc.path.resolve().parent)
+    dockerfile = ctx.cached("integrity.dockerfiles", index).get(ctx.resolve(doc.path).parent)
     if dockerfile is None:
         return None
     build = doc.data.get("build") if isinstance(doc.data, dict) else None
@@ -542,19 +542,19 @@ def nixpacks_never_read(ctx: Context, doc: Document) -> str | None:
     """Why Nixpacks never reads this nixpacks.toml / nixpacks.json (RS011), or None:
     other rules do not report settings in it again."""
     def index() -> tuple[set[Any], dict[Any, str]]:
-        dockerfiles = {f.path.resolve().parent for f in ctx.files("dockerfile")
+        dockerfiles = {ctx.resolve(f.path).parent for f in ctx.files("dockerfile")
                        if f.path.name == "Dockerfile"}
         builders: dict[Any, str] = {}
         for config in ctx.documents(*RAILWAY_KINDS):
             for path, value in _builder_settings(config):
                 if path == ("build", "builder"):
-                    builders.setdefault(config.path.resolve().parent, normalise_enum(value))
+                    builders.setdefault(ctx.resolve(config.path).parent, normalise_enum(value))
         return dockerfiles, builders
 
     if doc.kind not in ("nixpacks-toml", "nixpacks-json"):
         return None
     dockerfiles, builders = ctx.cached("integrity.nixpacks-builders", index)
-    directory = doc.path.resolve().parent
+    directory = ctx.resolve(doc.path).parent
     chosen = "DOCKERFILE" if directory in dockerfiles else builders.get(directory)
     if chosen not in ("RAILPACK", "DOCKERFILE"):
         return None
@@ -579,9 +579,6 @@ def dockerfile_overrides_builder(ctx: Context) -> Iterator[Hit]:
     Either set `builder = "DOCKERFILE"` to say what really happens, or move or
     rename the Dockerfile if you meant the other builder to run.
     """
-    dockerfiles = {f.path.resolve().parent: f for f in ctx.files("dockerfile")
-                   if f.path.name == "Dockerfile"}
-    del dockerfiles
     for doc in ctx.documents(*RAILWAY_KINDS):
         dockerfile = dockerfile_wins(ctx, doc)
         if dockerfile is None:

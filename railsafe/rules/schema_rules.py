@@ -66,7 +66,7 @@ def _issues(ctx: Context, doc: Document, name: str) -> list[Any]:
 
         return validate(doc.data, name)
 
-    return ctx.cached(f"schema-issues:{doc.path.resolve()}", run)
+    return ctx.cached(f"schema-issues:{ctx.resolve(doc.path)}", run)
 
 
 def _where(parent: KeyPath) -> str:

@@ -276,9 +276,10 @@ class _Analyser:
                      if m.relpath.endswith("conftest.py")}
         pytest_env = pinned_by_pytest_env(self.ctx)
         module_writes: dict[str, list[EnvWrite]] = {}
+        test_ids = {id(m) for m in tests}  # one object per relpath: identity is equality
         for module in tests + [s for s in settings if _is_test_settings(s.relpath)]:
             result = TestFileResult(module)
-            is_test = module in tests
+            is_test = id(module) in test_ids
             result.connections = self.connections(module, settings_file=not is_test)
             result.destructive = self.destructive(module) if is_test else []
             ancestors = [conftests[d] for d in reversed(PurePosixPath(module.relpath).parents)
