@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,7 +40,7 @@ app = typer.Typer(
     cls=_Root,
 )
 
-FAIL_ON = ("error", "warning", "info", "never")
+FAIL_ON = ("error", "warning", "info", "never")  # as railsafe.check_command.FAIL_ON
 TODAY_HELP = "Evaluate dated rules as of YYYY-MM-DD (default: RAILSAFE_TODAY, else today)."
 
 
@@ -110,126 +109,38 @@ def check(
 ) -> None:
     """Lint Railway configuration (.railway/railway.*, railway.toml / .json), builder files,
     and what they run."""
-    from railsafe.config import ConfigError, load_settings, settings_from_file
-    from railsafe.engine import check as run_check
-    from railsafe.engine import choose_rules
-    from railsafe.findings import Severity
-    from railsafe.render import FORMATS, render
-    from railsafe.rules import select as select_rules
+    from railsafe import check_command
 
-    if paths is not None and any(not p.strip() for p in paths):
-        raise _fail("an empty path was given (an unset variable?)")
-    targets = [Path(p) for p in paths] if paths else [Path(".")]
-    _check_paths(targets)
-    try:
-        if config is not None:
-            settings = settings_from_file(config)
-        else:
-            first = targets[0] if targets[0].is_dir() else targets[0].parent
-            settings = load_settings(first if len(targets) == 1 else Path("."))
-    except ConfigError as exc:
-        raise _fail(str(exc)) from None
-    fail_on = fail_on or settings.fail_on or "error"
-    if fmt not in FORMATS:
-        raise _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if fail_on not in FAIL_ON:
-        raise _fail(f"unknown --fail-on {fail_on!r}; choose one of {', '.join(FAIL_ON)}")
-    # command-line selection wins outright: `--select RS005` is not undone by the
-    # settings' `ignore`; `--ignore` still applies on top of either
-    selected = _split(select) or settings.select
-    ignored = _split(ignore) + ([] if _split(select) else settings.ignore)
-    for ident in selected + ignored:
-        if not any(True for _ in select_rules([ident])):
-            raise _fail(f"unknown rule {ident!r} (see `railsafe rules`)")
-    outputs = _outputs(output, FORMATS)
-    day = _day(today)
-    report = run_check(
-        targets,
-        choose_rules(selected, ignored),
-        today=day,
-        exclude=settings.exclude,
-        honour_ignores=not no_ignores,
-        exclude_base=settings.source.parent if settings.source else None,
-        allow_error_suppressions=settings.allow_error_suppressions,
-    )
-    notes = _baseline(report, baseline, write_baseline, settings)
-    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(render(report, fmt, color=color))
-    for kind, file in outputs:
-        try:
-            file.write_text(render(report, kind), encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"{file}: cannot write: {exc.strerror or exc}") from None
-    for error in report.notes + report.errors + report.internal_errors + notes:
-        typer.echo(f"railsafe: {error}", err=True)
-    if report.internal_errors:
-        raise typer.Exit(3)
-    if write_baseline is not None:
-        return
-    if fail_on != "never":
-        threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in report.findings):
-            raise typer.Exit(1)
+    code = _typer_exit(check_command.run, paths=paths, fmt=fmt, fail_on=fail_on,
+                       select=select, ignore=ignore, today=today, no_ignores=no_ignores,
+                       config=config, output=output, baseline=baseline,
+                       write_baseline=write_baseline)
+    if code:
+        raise typer.Exit(code)
 
 
-def _outputs(values: list[str] | None, formats: tuple[str, ...]) -> list[tuple[str, Path]]:
-    """`--output FORMAT=FILE` values, checked before anything runs."""
-    out = []
-    for value in values or []:
-        kind, sep, file = value.partition("=")
-        if not sep or not file.strip():
-            raise _fail(f"--output takes FORMAT=FILE, got {value!r}")
-        if kind not in formats:
-            raise _fail(f"unknown format {kind!r} in --output; choose one of {', '.join(formats)}")
-        out.append((kind, Path(file)))
-    return out
-
-
-def _baseline(
-    report: Any, baseline: Path | None, write_baseline: Path | None, settings: Any
-) -> list[str]:
-    """Apply `--baseline` (or the settings' `baseline`) / write `--write-baseline`; notes."""
-    if write_baseline is None and baseline is None and settings.baseline is None:
-        return []
-    from railsafe.review.baseline import BaselineError, apply, read, write
+def _typer_exit(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """`func(...)`, its usage errors (`check_command.Exit`) as `typer.Exit`."""
+    from railsafe.check_command import Exit
 
     try:
-        if write_baseline is not None:
-            count = write(report, write_baseline)
-            return [f"wrote {count} finding(s) to {write_baseline}"]
-        if baseline is None:
-            baseline = settings.source.parent / settings.baseline
-        applied = apply(report, read(baseline))
-    except BaselineError as exc:
-        raise _fail(str(exc)) from None
-    notes = [f"{applied.baselined} finding(s) recorded in {baseline} not shown"]
-    if applied.gone:
-        notes.append(f"{applied.gone} baselined finding(s) are gone: refresh the file with "
-                     f"`railsafe check --write-baseline {baseline}`")
-    return notes
+        return func(*args, **kwargs)
+    except Exit as exc:
+        raise typer.Exit(exc.code) from None
 
 
 def _day(text: str | None) -> dt.date:
     """The day dated rules are evaluated on (railsafe.dates is the one source)."""
-    from railsafe.dates import DateError, parse_day, today
+    from railsafe.check_command import day
 
-    try:
-        return parse_day(text) if text else today()
-    except DateError as exc:
-        raise _fail(str(exc)) from None
+    return _typer_exit(day, text)
 
 
 def _check_paths(targets: list[Path]) -> None:
     """Usage errors for paths that cannot be checked (exit 2, one line)."""
-    for target in targets:
-        try:
-            if not target.exists():
-                raise _fail(f"no such file or directory: {target}")
-            if not (target.is_file() or target.is_dir()):
-                raise _fail(f"not a regular file or directory: {target}")
-        except OSError as exc:
-            shown = str(target) if len(str(target)) < 120 else str(target)[:117] + "..."
-            raise _fail(f"cannot use path {shown}: {exc.strerror or exc}") from None
+    from railsafe.check_command import check_paths
+
+    _typer_exit(check_paths, targets)
 
 
 @app.command("rules")

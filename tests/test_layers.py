@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config", "engine"),
     ("render", "models", "docs"),
     ("review", "writers", "db", "pytest_plugin"),
+    ("check_command",),  # `railsafe check` without Typer: entry and cli both call it
     ("cli",),
     ("entry",),
     ("__main__",),
