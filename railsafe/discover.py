@@ -233,13 +233,15 @@ def discover(paths: list[Path]) -> Discovery:
     seen: set[Path] = set()
     real: set[Path] = set()
 
-    def add(path: Path, kind: str, syntax: str) -> None:
+    def add(path: Path, kind: str, syntax: str, resolved: bool = False) -> None:
         key = path.absolute()
         if key in seen:
             return
         seen.add(key)
         try:
-            target = path.resolve()
+            # `resolved`: no symlink on the way (a walk from a resolved directory that never
+            # follows one), so the path is its own resolved form
+            target = key if resolved else path.resolve()
         except (OSError, RuntimeError):
             target = key
         source = SourceFile(path, _relpath(key, root), kind, syntax)
@@ -308,6 +310,6 @@ def _walk(top: Path, add: Any, note: Any = None, base: Path | None = None) -> No
                 elif entry.is_file(follow_symlinks=True):
                     known = classify_path(path)
                     if known is not None and not ignores.ignored(path, False):
-                        add(path, *known)
+                        add(path, *known, resolved=not entry.is_symlink())
             except OSError:
                 continue

@@ -55,6 +55,17 @@ class Table:
         """Every command name an entry matches (after aliases), and the aliases."""
         return frozenset(n for e in self.entries for n in e.names) | frozenset(self.aliases)
 
+    @functools.cached_property
+    def by_name(self) -> dict[str, tuple[Entry, ...]]:
+        """The argv entries (not SQL or code ones) that can match a command name, in
+        table order."""
+        out: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            if not (e.sql or e.code):
+                for name in dict.fromkeys(e.names):
+                    out.setdefault(name, []).append(e)
+        return {name: tuple(found) for name, found in out.items()}
+
     @property
     def script_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.script_names)
@@ -303,8 +314,8 @@ def match_argv(argv: Argv, table: Table | None = None) -> list[Match]:
     """Every category's first matching entry (SQL and code entries are matched elsewhere)."""
     table = table or load_table()
     found: dict[str, Match] = {}
-    for entry in table.entries:
-        if entry.sql or entry.code or entry.category in found:
+    for entry in table.by_name.get(argv.name, ()):
+        if entry.category in found:
             continue
         hit = match_entry(entry, argv, table)
         if hit is not None:

@@ -178,7 +178,7 @@ class PositionIndex:
 
 
 def _named(node: Any) -> list[Any]:
-    return [c for c in node.children if c.is_named]
+    return list(node.named_children)  # the named `children`, in order (in C)
 
 
 def _toml_key_nodes(node: Any) -> Iterator[tuple[str, Any]]:

@@ -44,7 +44,8 @@ class _Recording(Context):
     """The check's Context (same documents, same cache) noting every file a command reads."""
 
     def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx.discovery, ctx.today, ctx._documents, ctx._cache)
+        super().__init__(ctx.discovery, ctx.today, ctx._documents, ctx._cache, ctx._resolved,
+                         ctx._at)
         self.why = ""
 
     def document_at(self, path: Path) -> Document | None:
