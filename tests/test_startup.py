@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HEAVY = ("railsafe.iac", "railsafe.iac.model", "tree_sitter_typescript", "tree_sitter_go")
 
@@ -39,3 +40,29 @@ def test_iac_tree_loads_only_its_language(tmp_path: Path) -> None:
         'export default () => project("p", { resources: [service("a")] });\n'
     )
     assert _loaded(tmp_path) == ["railsafe.iac", "railsafe.iac.model", "tree_sitter_typescript"]
+
+
+def test_grammars_load_without_their_package_init(tmp_path: Path) -> None:
+    """railsafe.resources.grammar loads a grammar's `_binding` alone: the package's
+    `__init__` imports importlib.resources (about 5 ms) for queries railsafe never reads."""
+    (tmp_path / "railway.toml").write_text('[deploy]\nstartCommand = "npm start"\n')
+    code = (
+        "import sys; sys.argv = ['railsafe', 'check', sys.argv[1]]\n"
+        "from railsafe.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps(sorted(m for m in sys.modules if m.startswith("
+        "('tree_sitter_', 'importlib.resources')))), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            text=True, check=False)
+    loaded = json.loads(result.stderr.strip().splitlines()[-1])
+    assert loaded == ["tree_sitter_bash._binding", "tree_sitter_toml._binding"]
+
+
+def test_grammar_falls_back_to_the_package(tmp_path: Path, monkeypatch: Any) -> None:
+    from railsafe.resources import grammar
+
+    (tmp_path / "fake_grammar").mkdir()
+    (tmp_path / "fake_grammar" / "__init__.py").write_text("def language():\n    return 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert grammar("fake_grammar") == 42

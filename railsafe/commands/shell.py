@@ -34,9 +34,10 @@ def parse(data: bytes) -> Any:
     global _parser
     if _parser is None:
         import tree_sitter
-        import tree_sitter_bash
 
-        _parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+        from railsafe.resources import grammar
+
+        _parser = tree_sitter.Parser(tree_sitter.Language(grammar("tree_sitter_bash")))
     return _parser.parse(data)
 
 

@@ -40,11 +40,10 @@ class Entry:
 def _parser(kind: str) -> Any:
     import tree_sitter
 
-    if kind == "toml":
-        import tree_sitter_toml as grammar
-    else:
-        import tree_sitter_json as grammar  # type: ignore[no-redef]
-    return tree_sitter.Parser(tree_sitter.Language(grammar.language()))
+    from railsafe.resources import grammar
+
+    package = "tree_sitter_toml" if kind == "toml" else "tree_sitter_json"
+    return tree_sitter.Parser(tree_sitter.Language(grammar(package)))
 
 
 class PositionIndex:
