@@ -66,3 +66,23 @@ def test_grammar_falls_back_to_the_package(tmp_path: Path, monkeypatch: Any) -> 
     (tmp_path / "fake_grammar" / "__init__.py").write_text("def language():\n    return 42\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert grammar("fake_grammar") == 42
+
+
+def test_suggestions_load_only_when_needed(tmp_path: Path) -> None:
+    """difflib (a "did you mean" for an unknown key) is imported by the code that needs
+    it, not by the rule modules."""
+    (tmp_path / "railway.toml").write_text('[deploy]\nstartCommand = "npm start"\n')
+    code = (
+        "import sys; sys.argv = ['railsafe', 'check', sys.argv[1]]\n"
+        "from railsafe.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps(sorted(m for m in ('difflib',) "
+        "if m in sys.modules)), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            text=True, check=False)
+    assert json.loads(result.stderr.strip().splitlines()[-1]) == []
+    (tmp_path / "railway.toml").write_text('[deploy]\nstartComand = "npm start"\n')
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            text=True, check=False)
+    assert json.loads(result.stderr.strip().splitlines()[-1]) == ["difflib"]

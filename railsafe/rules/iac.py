@@ -10,7 +10,6 @@ per check; none executes the file.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -115,6 +114,8 @@ def _suggest(key: str, allowed: Iterable[str]) -> str:
         return f"`{_camel(key)}` (the SDK's keys are camelCase)"
     if key in _MEANT:
         return f"`{_MEANT[key]}`"
+    import difflib  # only for a key the SDK does not know
+
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.7)
     if not close:
         lowered = {k.lower(): k for k in allowed}

@@ -6,7 +6,6 @@ jsonschema_rs against the committed schemas; see railsafe.validate.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
@@ -86,6 +85,8 @@ def _suggest(key: str, valid: list[str]) -> str | None:
     exact = _same(key, valid)
     if exact is not None:
         return exact
+    import difflib  # only for a key that is not valid
+
     lowered = {v.lower(): v for v in valid}
     close = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.75)
     if close:
