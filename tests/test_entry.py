@@ -87,3 +87,23 @@ def test_check_without_typer_matches_typer(tmp_path: Path, args: list[str]) -> N
     fast, typer = _both(args, tmp_path)
     assert (fast.returncode, fast.stdout, fast.stderr) == \
         (typer.returncode, typer.stdout, typer.stderr)
+
+
+def test_the_fast_check_knows_exactly_the_options_typer_declares() -> None:
+    """One place for `check`'s options in effect: the table the fast path reads must
+    match the Typer command option for option (a new option cannot be half-added)."""
+    import click
+    import typer.main
+
+    from railsafe.check_command import _OPTIONS
+    from railsafe.cli import app
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, click.Group)
+    command = group.commands["check"]
+    declared: dict[str, tuple[str, bool, bool]] = {}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for opt in param.opts:
+                declared[opt] = (str(param.name), not param.is_flag, bool(param.multiple))
+    assert declared == _OPTIONS
