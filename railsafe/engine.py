@@ -11,6 +11,7 @@ from railsafe import dates
 from railsafe.context import Context
 from railsafe.discover import Discovery, SourceFile, discover
 from railsafe.findings import Finding
+from railsafe.loaders import RAILWAY_KINDS
 from railsafe.redact import redact
 from railsafe.rules import Rule, all_rules, select
 from railsafe.suppress import Pragma, audit
@@ -59,7 +60,7 @@ def _after_cutoff(finding: Finding, ctx: Context) -> Finding:
     file is no longer read, in one clause (the analysis itself does not change)."""
     if not finding.rule.startswith(_ANALYSIS_FAMILIES):
         return finding
-    names = {doc.relpath: doc.path.name for doc in ctx.documents("railway-toml", "railway-json")}
+    names = {doc.relpath: doc.path.name for doc in ctx.documents(*RAILWAY_KINDS)}
     source = names.get(finding.path) or next(
         (names[r.path] for r in finding.related if r.path in names), None
     )

@@ -26,6 +26,11 @@ CONFIG_FILES: dict[str, tuple[str, str]] = {
     "railpack.json": ("railpack-json", "jsonc"),
 }
 
+# the config kinds by program: one list each, used everywhere a rule names a family
+RAILWAY_KINDS = ("railway-toml", "railway-json")  # Config as Code
+NIXPACKS_KINDS = ("nixpacks-toml", "nixpacks-json")
+RAILPACK_KINDS = ("railpack-json",)
+
 Part = Literal["key", "value", "whole"]
 
 

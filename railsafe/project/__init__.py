@@ -35,17 +35,15 @@ Where each part lives:
 - `spans`: where each character of a command is in its file.
 """
 
+from railsafe.loaders import NIXPACKS_KINDS, RAILPACK_KINDS, RAILWAY_KINDS
 from railsafe.project.builders import NODE_INSTALL_SCRIPTS
 from railsafe.project.configs import note_read, read_log
 from railsafe.project.model import (
     APP_MARKERS,
     BUILDER_NAMES,
     CONFIG_NAMES,
-    NIXPACKS_KINDS,
     PHASES,
     PR_ENVIRONMENT,
-    RAILPACK_KINDS,
-    RAILWAY_KINDS,
     Builder,
     BuilderName,
     Command,

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from railsafe.project.iac import IacSource
 
 # the files that make a directory a service root
-RAILWAY_KINDS = ("railway-toml", "railway-json")
-NIXPACKS_KINDS = ("nixpacks-toml", "nixpacks-json")
-RAILPACK_KINDS = ("railpack-json",)
 # canonical names win when several files of one kind share a directory (§2.3)
 PREFERRED = {"railway.toml": 0, "railway.json": 1, "nixpacks.toml": 0, "nixpacks.json": 1}
 CONFIG_NAMES = frozenset(CONFIG_FILES)

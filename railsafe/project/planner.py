@@ -14,16 +14,14 @@ from typing import TYPE_CHECKING
 
 from railsafe.context import Context
 from railsafe.discover import SourceFile
+from railsafe.loaders import NIXPACKS_KINDS, RAILPACK_KINDS, RAILWAY_KINDS
 from railsafe.project.builders import buildpack_commands, choose_builder
 from railsafe.project.configs import ServiceReader, rel_path
 from railsafe.project.docker import dockerfile_commands
 from railsafe.project.model import (
     APP_MARKERS,
     CONFIG_NAMES,
-    NIXPACKS_KINDS,
     PREFERRED,
-    RAILPACK_KINDS,
-    RAILWAY_KINDS,
     Plan,
     Service,
 )

@@ -9,7 +9,7 @@ from typing import Any
 from railsafe.context import Context
 from railsafe.dates import CONFIG_AS_CODE_CUTOFF
 from railsafe.findings import FILE_START, Related, Severity, Span
-from railsafe.loaders import Document, KeyPath
+from railsafe.loaders import RAILWAY_KINDS, Document, KeyPath
 from railsafe.rules import Hit, hit, rule
 from railsafe.validate import normalise_enum
 
@@ -111,7 +111,6 @@ def _unread_deploy_files(ctx: Context, checked: set[str]) -> Iterator[Hit]:
 
 KNOWN_BUILDERS = ("RAILPACK", "DOCKERFILE", "NIXPACKS")
 RETIRED_BUILDERS = ("HEROKU", "PAKETO")
-RAILWAY_KINDS = ("railway-toml", "railway-json")
 # which program reads each config kind (RS004 names it)
 _OWNER = {
     "railway-toml": "Railway", "railway-json": "Railway",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from railsafe.context import Context
 from railsafe.findings import Severity, Span
-from railsafe.loaders import Document, KeyPath
+from railsafe.loaders import NIXPACKS_KINDS, RAILWAY_KINDS, Document, KeyPath
 from railsafe.rules import Hit, hit, rule
 from railsafe.secrets import SecretMatch, find_secrets, is_secret_name, value_secrets
 
@@ -33,8 +33,6 @@ def pairs(instr: Instruction) -> list[Pair]:
 
     return dockerfile.pairs(instr)
 
-_RAILWAY_KINDS = ("railway-toml", "railway-json")
-_NIXPACKS_KINDS = ("nixpacks-toml", "nixpacks-json")
 
 _RS301_FIX = (
     "Delete the value from the file, rotate the credential (it stays in the git history), "
@@ -190,7 +188,7 @@ def _message(found: SecretMatch, where: str) -> str:
 
 def _config_hits(ctx: Context) -> Iterator[Hit]:
     sources = (
-        ((*_RAILWAY_KINDS, *_NIXPACKS_KINDS, "railpack-json"), _config_leaves),
+        ((*RAILWAY_KINDS, *NIXPACKS_KINDS, "railpack-json"), _config_leaves),
         (("package-json",), _package_values),
     )
     for kinds, walk in sources:

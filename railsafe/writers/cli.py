@@ -156,8 +156,9 @@ def init(
         raise _fail(f".railway/ already holds {', '.join(others)}; the CLI refuses more than "
                     "one railway.* file there", 1)
     from railsafe.discover import discover
+    from railsafe.loaders import RAILWAY_KINDS
 
-    legacy = [f.relpath for f in discover([root]).of_kind("railway-toml", "railway-json")][:5]
+    legacy = [f.relpath for f in discover([root]).of_kind(*RAILWAY_KINDS)][:5]
     if legacy:
         err.write(f"railsafe: note: {', '.join(legacy)} found: `railsafe migrate` carries their "
                   "settings into .railway/railway.ts; init writes a new configuration\n")

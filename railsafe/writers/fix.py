@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from railsafe.findings import Finding, Span
-from railsafe.loaders import Document, load
+from railsafe.loaders import RAILWAY_KINDS, Document, load
 from railsafe.rules import FIXABLE
 
 SAFE, UNSAFE = "safe", "unsafe"
 # rule -> the kind of fix this module has for it (the registry's, which `railsafe rules` shows)
 FIXES = FIXABLE
-CAC_KINDS = ("railway-toml", "railway-json")
+CAC_KINDS = RAILWAY_KINDS
 COMMAND_KEYS = ("buildCommand", "startCommand", "preDeployCommand")
 _TEST_COMMAND = re.compile(r"^test[_-]?command$", re.I)
 _MEANT = re.compile(r"did you mean `([A-Za-z][A-Za-z0-9]*)`")

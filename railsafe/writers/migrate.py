@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from railsafe.iac.normalise import BUILD_KEYS, DEPLOY_KEYS
-from railsafe.loaders import Document
+from railsafe.loaders import RAILWAY_KINDS, Document
 from railsafe.writers.emit import (
     INDENT,
     Lang,
@@ -111,7 +111,7 @@ def _config_files(root: Path) -> tuple[list[Document], list[str]]:
 
     discovery = discover([root])
     by_dir: dict[str, list[Document]] = {}
-    for f in discovery.of_kind("railway-toml", "railway-json"):
+    for f in discovery.of_kind(*RAILWAY_KINDS):
         if f.path.name not in ("railway.toml", "railway.json"):
             continue
         doc = load(f.path, f.relpath, f.kind, f.syntax)
