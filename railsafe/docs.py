@@ -2,19 +2,27 @@
 
 `python -m railsafe.docs` rewrites docs/rules.md and the rules table in
 README.md; `--check` exits 1 when either is stale (a test runs it), so the
-docs cannot drift from the code.
+docs cannot drift from the code. Each rule's section ends with an example: its
+smallest `bad-*` fixture and what `railsafe check` reports on it (redacted).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from pathlib import Path
 
-from railsafe.rules import all_rules
+from railsafe.rules import Rule, all_rules
 
 REPO = Path(__file__).resolve().parent.parent
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
+FIXTURES = REPO / "tests" / "fixtures" / "rules"
+# the day examples are evaluated on when a fixture pins none (the tests pin the same)
+EXAMPLE_DAY = dt.date(2026, 12, 4)
+_FENCE = {".toml": "toml", ".json": "json", ".py": "python", ".ts": "ts", ".js": "js",
+          ".go": "go", ".sh": "sh", "Dockerfile": "dockerfile", ".yml": "yaml", ".yaml": "yaml"}
+_MAX_LINES = 30
 
 FAMILIES = {
     "RS0": "File integrity",
@@ -32,6 +40,37 @@ def rules_table() -> str:
         anchor = f"docs/rules.md#{r.id.lower()}-{r.name}"
         rows.append(f"| [{r.id}]({anchor}) | `{r.name}` | {r.severity_label} | {r.summary} |")
     return "\n".join(rows)
+
+
+def _example(rule: Rule) -> list[str]:
+    """The rule's smallest `bad-*` fixture and what `railsafe check` reports on it, so the
+    docs show a real case (and cannot drift from it: the docs test regenerates them)."""
+    from railsafe.engine import check
+    from railsafe.redact import redact
+
+    cases = []
+    for case in sorted((FIXTURES / rule.id).glob("bad-*")):
+        files = sorted(p for p in case.rglob("*") if p.is_file()
+                       and p.name not in ("expected.txt", "today.txt", "railsafe.toml"))
+        texts = [(p, p.read_text(encoding="utf-8", errors="replace")) for p in files]
+        if not texts or any(t.count("\n") > _MAX_LINES for _, t in texts):
+            continue
+        cases.append((len(texts), sum(len(t) for _, t in texts), case, texts))
+    if not cases:
+        return []
+    _, _, case, texts = min(cases, key=lambda c: (c[0], c[1], c[2].name))
+    today = case / "today.txt"
+    day = dt.date.fromisoformat(today.read_text().strip()) if today.exists() else EXAMPLE_DAY
+    report = check([case], [rule], today=day)
+    out = ["#### Example", "", f"`{case.relative_to(REPO).as_posix()}/`:", ""]
+    for path, text in texts:
+        fence = _FENCE.get(path.name) or _FENCE.get(path.suffix, "text")
+        out += [f"`{path.relative_to(case).as_posix()}`:", "", f"```{fence}",
+                redact(text).rstrip("\n"), "```", ""]
+    lines = [f"{f.path}:{f.span.line}:{f.span.column}: {f.severity.label} {f.rule} "
+             f"{f.name}: {redact(f.message)}" for f in report.findings]
+    out += ["railsafe reports:", "", "```text", *lines, "```", ""]
+    return out
 
 
 def rules_markdown() -> str:
@@ -55,6 +94,7 @@ def rules_markdown() -> str:
             "",
             body,
             "",
+            *_example(r),
         ]
     return "\n".join(out).rstrip() + "\n"
 
