@@ -51,7 +51,7 @@ from railsafe.project.model import (
     Plan,
     Service,
 )
-from railsafe.project.planner import files_by_dir, services
+from railsafe.project.planner import files_by_dir, service_for_config, services
 from railsafe.project.spans import value_command
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "files_by_dir",
     "note_read",
     "read_log",
+    "service_for_config",
     "services",
     "value_command",
 ]

@@ -35,6 +35,16 @@ def services(ctx: Context) -> list[Service]:
     return ctx.cached("project.services", lambda: _find_services(ctx))
 
 
+def service_for_config(ctx: Context, doc: object) -> Service | None:
+    """The service a railway.toml / railway.json declares (None for another document)."""
+
+    def build() -> dict[str, Service]:
+        return {s.config.relpath: s for s in services(ctx) if s.config is not None}
+
+    relpath = getattr(doc, "relpath", None)
+    return ctx.cached("project.by_config", build).get(relpath) if relpath else None
+
+
 def files_by_dir(ctx: Context) -> dict[Path, list[SourceFile]]:
     """Discovered files indexed by their directory (built once)."""
 

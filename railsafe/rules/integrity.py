@@ -521,20 +521,18 @@ def duplicate_config(ctx: Context) -> Iterator[Hit]:
 
 
 def dockerfile_wins(ctx: Context, doc: Document) -> Any:
-    """The `Dockerfile` beside a railway.toml / railway.json that names no
-    `dockerfilePath`: Railway builds it whatever builder the file names (RS010), so the
-    file's builder setting never applies. None when there is none."""
-    def index() -> dict[Any, Any]:
-        return {ctx.resolve(f.path).parent: f for f in ctx.files("dockerfile")
-                if f.path.name == "Dockerfile"}
+    """The `Dockerfile` that builds the service of a railway.toml / railway.json whatever
+    builder the file names (RS010): the project model's choice (a Dockerfile in the service
+    root, and no `dockerfilePath`), read here, not worked out again. None when there is none."""
+    from railsafe.project import service_for_config
 
-    dockerfile = ctx.cached("integrity.dockerfiles", index).get(ctx.resolve(doc.path).parent)
-    if dockerfile is None:
+    service = service_for_config(ctx, doc)
+    dockerfile = service.files.get("Dockerfile") if service is not None else None
+    if service is None or dockerfile is None or not service.plans:
         return None
-    build = doc.data.get("build") if isinstance(doc.data, dict) else None
-    if isinstance(build, dict) and build.get("dockerfilePath"):
-        return None
-    return dockerfile
+    builder = service.plan(None).builder
+    built = builder.name == "DOCKERFILE" and builder.path == dockerfile.relpath
+    return dockerfile if built else None
 
 
 def nixpacks_never_read(ctx: Context, doc: Document) -> str | None:
