@@ -358,3 +358,20 @@ def test_git_honours_exclude_settings(repo: Path, monkeypatch: pytest.MonkeyPatc
     data = json.loads(out)
     assert {c["service"] for c in data["changes"]} == {"worker"}
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("export", "shown"),
+    [('"api"', "yes (api)"), ("true", "no (whole project)"), ('""', "no (whole project)")],
+)
+def test_show_reads_partial_as_the_cli_does(tmp_path: Path, export: str, shown: str) -> None:
+    """`partial = true` is no partial to the Railway CLI (docs/facts.md F23)."""
+    (tmp_path / ".railway").mkdir()
+    (tmp_path / ".railway" / "railway.ts").write_text(
+        'import { project, service } from "railway/iac";\n'
+        f"export const partial = {export};\n"
+        'export default () => project("p", { resources: [service("api", { start: "x" })] });\n'
+    )
+    result = CliRunner().invoke(app, ["show", str(tmp_path), "--format", "json"])
+    partials = {view["partial"] for view in json.loads(result.stdout)["services"]}
+    assert partials == {shown}

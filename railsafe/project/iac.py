@@ -12,6 +12,7 @@ service exactly as it reads a Config as Code one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,20 @@ def _read(doc: Document) -> IacSource:
         source.programs, source.services = {}, {}
         source.failure = f"{exc.__class__.__name__}: {exc}"
     return source
+
+
+# a partial name the Railway CLI accepts (railwayapp/cli src/iac/partial.rs); `*` is reserved
+PARTIAL_NAME = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
+
+
+def cli_partial(value: Val | None) -> str | None:
+    """The partial name the Railway CLI reads from the export: a non-blank string only.
+    `true`, a number, `""` or no export are no partial: the whole project (facts F23)."""
+    from railsafe.iac.model import Str
+
+    if isinstance(value, Str) and value.text.strip():
+        return value.text.strip()
+    return None
 
 
 def plain(value: Val | None) -> Any:

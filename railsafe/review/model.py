@@ -232,16 +232,19 @@ def _other_settings(service: Service, env: str | None) -> dict[str, Any]:
 
 
 def _partial(service: Service) -> str:
-    from railsafe.project.iac import plain
+    """Whether the IaC file is partial as the Railway CLI reads it (a name only: facts F23)."""
+    from railsafe.iac.model import Bool, Null, Num, Str
+    from railsafe.project.iac import cli_partial
 
     assert service.iac is not None
     base = service.iac.base
-    value = plain(base.partial) if base is not None and base.partial is not None else None
-    if value is None and base is not None and base.partial is not None:
-        return "yes (not read statically)"
-    if value in (None, False, ""):
+    value = base.partial if base is not None else None
+    name = cli_partial(value)
+    if name is not None:
+        return f"yes ({name})"
+    if value is None or isinstance(value, Str | Bool | Num | Null):
         return "no (whole project)"
-    return "yes" if value is True else f"yes ({value})"
+    return "yes (not read statically)"
 
 
 def dumps(value: Any) -> str:

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Related, Severity, Span
 from railsafe.loaders import Document
-from railsafe.project.iac import IacSource, iac_service_at, iac_sources
+from railsafe.project.iac import (
+    PARTIAL_NAME,
+    IacSource,
+    cli_partial,
+    iac_service_at,
+    iac_sources,
+)
 from railsafe.rules import Hit, hit, rule
 from railsafe.rules.integrity import RAILWAY_KINDS, is_default_setting
 
@@ -509,10 +515,6 @@ _PARTIAL_FIX = {
 }
 
 
-# what the CLI accepts as a partial name (railwayapp/cli src/iac/partial.rs)
-_PARTIAL_NAME = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
-
-
 @rule("RS508", "iac-not-partial", Severity.WARNING)
 def iac_not_partial(ctx: Context) -> Iterator[Hit]:
     """An IaC file that is not `partial` owns the whole environment.
@@ -561,15 +563,15 @@ def iac_not_partial(ctx: Context) -> Iterator[Hit]:
                       fix=_PARTIAL_FIX[source.language])
         elif isinstance(partial, Unresolved) or source.language == "go":
             continue  # RS513 says what cannot be read; Go's CLI finds `Partial` by substring
-        elif not isinstance(partial, Str) or not partial.text.strip():
+        elif (read := cli_partial(partial)) is None:
             shown = "an empty string" if isinstance(partial, Str) else "not a string"
             yield Hit(source.doc.relpath, partial.span,
                       f"this partial is {shown}: the Railway CLI reads only a name, so {name} "
                       f"is planned as the whole project and {deletes}",
                       fix=_PARTIAL_FIX[source.language], severity=Severity.ERROR)
-        elif partial.text.strip() == "*" or not _PARTIAL_NAME.match(partial.text.strip()):
+        elif read == "*" or not PARTIAL_NAME.match(read):
             yield Hit(source.doc.relpath, partial.span,
-                      f"the Railway CLI rejects the partial name {partial.text.strip()!r} "
+                      f"the Railway CLI rejects the partial name {read!r} "
                       "(\"Invalid partial export\"): it takes 1-64 characters of "
                       "[a-zA-Z0-9._-], and every plan of this file fails",
                       fix=_PARTIAL_FIX[source.language], severity=Severity.ERROR)
