@@ -55,22 +55,23 @@ def _without_excluded(
 _ANALYSIS_FAMILIES = ("RS1", "RS2", "RS3", "RS4")
 
 
-def _after_cutoff(finding: Finding, ctx: Context) -> Finding:
+def _after_cutoff(findings: list[Finding], ctx: Context) -> list[Finding]:
     """After the cutoff, a finding that comes from railway.toml / railway.json says the
     file is no longer read, in one clause (the analysis itself does not change)."""
-    if not finding.rule.startswith(_ANALYSIS_FAMILIES):
-        return finding
     names = {doc.relpath: doc.path.name for doc in ctx.documents(*RAILWAY_KINDS)}
-    source = names.get(finding.path) or next(
-        (names[r.path] for r in finding.related if r.path in names), None
-    )
-    if source is None:
-        return finding
     clause = (
-        f"; Railway stopped reading {source} on {dates.CONFIG_AS_CODE_CUTOFF.isoformat()}, "
-        "but `railway config migrate` carries its commands into .railway/railway.ts"
+        "; Railway stopped reading {} on " + dates.CONFIG_AS_CODE_CUTOFF.isoformat()
+        + ", but `railway config migrate` carries its commands into .railway/railway.ts"
     )
-    return replace(finding, message=finding.message + clause)
+    out = []
+    for finding in findings:
+        source = names.get(finding.path) or next(
+            (names[r.path] for r in finding.related if r.path in names), None
+        )
+        if source is not None and finding.rule.startswith(_ANALYSIS_FAMILIES):
+            finding = replace(finding, message=finding.message + clause.format(source))
+        out.append(finding)
+    return out
 
 
 def choose_rules(selected: Iterable[str] = (), ignored: Iterable[str] = ()) -> list[Rule]:
@@ -129,7 +130,7 @@ def check(
                 )
             )
     if not ctx.reads_config_as_code:
-        report.findings = [_after_cutoff(f, ctx) for f in report.findings]
+        report.findings = _after_cutoff(report.findings, ctx)
     for doc in ctx.loaded_documents():
         report.sources[doc.relpath] = doc.text
     chosen = rules if rules is not None else all_rules()
