@@ -420,20 +420,16 @@ def nixpacks_builder(ctx: Context) -> Iterator[Hit]:
             continue  # RS010: the Dockerfile is built, so this builder setting never applies
         for path, value in _builder_settings(doc):
             if normalise_enum(value) == "NIXPACKS":
-                yield hit(
-                    doc,
-                    path,
-                    "NIXPACKS is in maintenance mode and bakes every service variable into the "
-                    "image; Railpack is Railway's default builder",
-                    part="value",
-                    fix='builder = "RAILPACK"',
-                )
+                yield hit(doc, path, _NIXPACKS_MESSAGE, part="value", fix='builder = "RAILPACK"')
     for relpath, span, value in _iac_builders(ctx):
         if normalise_enum(value) == "NIXPACKS":
-            yield Hit(relpath, span,
-                      "NIXPACKS is in maintenance mode and bakes every service variable into the "
-                      "image; Railpack is Railway's default builder",
-                      fix='build: { builder: "RAILPACK" }')
+            yield Hit(relpath, span, _NIXPACKS_MESSAGE, fix='build: { builder: "RAILPACK" }')
+
+
+_NIXPACKS_MESSAGE = (
+    "NIXPACKS is in maintenance mode and bakes every service variable into the image; "
+    "Railpack is Railway's default builder"
+)
 
 
 @rule("RS007", "unsupported-builder", Severity.ERROR)
@@ -456,30 +452,25 @@ def unsupported_builder(ctx: Context) -> Iterator[Hit]:
     """
     for doc in ctx.documents(*RAILWAY_KINDS):
         for path, value in _builder_settings(doc):
-            norm = normalise_enum(value)
-            if norm in KNOWN_BUILDERS:
-                continue
-            why = "was removed from Railway's builders" if norm in RETIRED_BUILDERS else (
-                "is not a Railway builder"
-            )
-            what = "builder is empty" if not value.strip() else f"builder `{value}` {why}"
-            yield hit(
-                doc,
-                path,
-                f"{what}; use RAILPACK (the default) or DOCKERFILE",
-                part="value",
-                fix='builder = "RAILPACK"',
-            )
+            message = _unsupported_builder(value)
+            if message is not None:
+                yield hit(doc, path, message, part="value", fix='builder = "RAILPACK"')
     for relpath, span, value in _iac_builders(ctx):
-        norm = normalise_enum(value)
-        if norm in KNOWN_BUILDERS:
-            continue
-        why = "was removed from Railway's builders" if norm in RETIRED_BUILDERS else (
-            "is not a Railway builder"
-        )
-        what = "builder is empty" if not value.strip() else f"builder `{value}` {why}"
-        yield Hit(relpath, span, f"{what}; use RAILPACK (the default) or DOCKERFILE",
-                  fix='build: { builder: "RAILPACK" }')
+        message = _unsupported_builder(value)
+        if message is not None:
+            yield Hit(relpath, span, message, fix='build: { builder: "RAILPACK" }')
+
+
+def _unsupported_builder(value: str) -> str | None:
+    """RS007's message for a builder value, or None when Railway offers that builder."""
+    norm = normalise_enum(value)
+    if norm in KNOWN_BUILDERS:
+        return None
+    why = "was removed from Railway's builders" if norm in RETIRED_BUILDERS else (
+        "is not a Railway builder"
+    )
+    what = "builder is empty" if not value.strip() else f"builder `{value}` {why}"
+    return f"{what}; use RAILPACK (the default) or DOCKERFILE"
 
 
 def shadowed_by_toml(ctx: Context, doc: Document) -> bool:
