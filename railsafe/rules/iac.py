@@ -684,7 +684,7 @@ def _same_builder(ctx: Context, doc: Document, value: object) -> bool:
     environment without it (e.g. DOCKERFILE, with a Dockerfile at the service root)."""
     from railsafe.validate import normalise_enum
 
-    builders = _iac_builders(ctx, doc)
+    builders = _builders_taking_over(ctx, doc)
     return isinstance(value, str) and builders == {normalise_enum(value)}
 
 
@@ -719,7 +719,7 @@ def _matching_service(ctx: Context, doc: Document) -> tuple[IacSource, IacServic
     return (found.source, found.service) if found is not None else None
 
 
-def _iac_builders(ctx: Context, doc: Document) -> frozenset[str]:
+def _builders_taking_over(ctx: Context, doc: Document) -> frozenset[str]:
     """The builders the planner gives the IaC service that takes over `doc`, in every
     environment (a Dockerfile at its root is built whatever the config says, §1.3)."""
     found = iac_service_at(ctx, doc.path.parent)
