@@ -29,7 +29,6 @@ FAMILIES = {
     "RS1": "What runs in deploy phases",
     "RS2": "Test suites that can reach a production database",
     "RS3": "Secrets and build-time variables",
-    "RS4": "Deploy hygiene",
     "RS5": "Infrastructure as Code",
 }
 
@@ -39,6 +38,23 @@ def rules_table() -> str:
     for r in all_rules():
         anchor = f"docs/rules.md#{r.id.lower()}-{r.name}"
         rows.append(f"| [{r.id}]({anchor}) | `{r.name}` | {r.severity_label} | {r.summary} |")
+    return "\n".join(rows)
+
+
+def _where(rule: Rule) -> str:
+    """Where a rule lives: `railsafe/rules/<module>.py` and its function, so a reader goes
+    from an id to its code (and to its fixtures, `tests/fixtures/rules/<ID>/`)."""
+    module = rule.check.__module__.replace(".", "/") + ".py"
+    return f"[`{module}`](../{module}) `{rule.check.__name__}`"
+
+
+def index_table() -> str:
+    """One row per rule: id, name, where its code and its fixtures are."""
+    rows = ["| id | name | code | fixtures |", "|---|---|---|---|"]
+    for r in all_rules():
+        fixtures = f"tests/fixtures/rules/{r.id}"
+        rows.append(f"| [{r.id}](#{r.id.lower()}-{r.name}) | `{r.name}` | {_where(r)} | "
+                    f"[`{fixtures}/`](../{fixtures}) |")
     return "\n".join(rows)
 
 
@@ -80,6 +96,10 @@ def rules_markdown() -> str:
         "Generated from the rules' docstrings by `python -m railsafe.docs`; "
         "`railsafe explain ID` prints the same text.",
         "",
+        "## Where each rule lives",
+        "",
+        index_table(),
+        "",
     ]
     family = ""
     for r in all_rules():
@@ -91,6 +111,8 @@ def rules_markdown() -> str:
             f"### {r.id} {r.name}",
             "",
             f"**Severity:** {r.severity_label}. {r.summary}",
+            "",
+            f"**Code:** {_where(r)}. **Fixtures:** `tests/fixtures/rules/{r.id}/`.",
             "",
             body,
             "",

@@ -588,7 +588,7 @@ def secret_baked_into_env(ctx: Context) -> Iterator[Hit]:
 
 
 @rule("RS305", "railpack-step-secrets-no-restriction", Severity.INFO)
-def railpack_step_secrets(ctx: Context) -> Iterator[Hit]:
+def railpack_step_secrets_no_restriction(ctx: Context) -> Iterator[Hit]:
     """A `railpack.json` step `secrets` list, which does not restrict what the step sees.
 
     ## What it finds
