@@ -49,6 +49,18 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Hit:
+    """One violation as a rule sees it; the engine adds the rule's identity."""
+
+    path: str
+    span: Span
+    message: str
+    fix: str | None = None
+    related: tuple[Related, ...] = ()
+    severity: Severity | None = None  # overrides the rule's default severity
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     name: str

@@ -56,6 +56,7 @@ from typing import Any
 import pytest
 
 from railsafe import config as railsafe_config
+from railsafe.hosts import covers_railway_hosts
 from railsafe.redact import MASK, redact
 from railsafe.testguard.urls import (
     DEFAULT_PORTS,
@@ -64,7 +65,6 @@ from railsafe.testguard.urls import (
     Target,
     Verdict,
     classify,
-    covers_railway_hosts,
     is_test_variable,
     parse_target,
 )

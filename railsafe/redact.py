@@ -2,9 +2,9 @@
 
 Every renderer passes every string it prints through `redact`, so a rule that
 quotes a command cannot leak the password inside it, whatever the format.
-This module is the single home of the secret patterns (`URL_CREDENTIALS`,
-`ASSIGNMENT`, `TOKEN_PATTERNS`, the secret-name tests); `railsafe.secrets`
-uses them to decide which matches are real literal secrets.
+The secret patterns (`URL_CREDENTIALS`, `ASSIGNMENT`, `TOKEN_PATTERNS`) and the
+secret-name test live in `railsafe.secrets`, below this module; redaction masks
+on the broad name test (`looks_like_secret_name`), not on the rules' stricter one.
 
 `redact` collects the spans of every matcher on the original text (URL
 passwords, token shapes, secret-named assignments, and whatever
@@ -21,97 +21,17 @@ file. Messages, code frames, related messages, fixes and notes are redacted.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 
+from railsafe.secrets import (
+    TOKEN_PATTERNS,
+    URL_CREDENTIALS,
+    assignments,
+    find_secrets,
+    looks_like_secret_name,
+)
+
 MASK = "***"
-
-# `scheme://user:password@host`: the password runs to the last `@` before the
-# host and holds any character but `/` and whitespace (RFC 3986 allows `'`,
-# `!`, `$`, `&`, `(`... in userinfo; a raw `@` belongs in it only encoded, but
-# is written anyway). `"`, `` ` ``, `<`, `>` are not URL characters: they end it.
-URL_CREDENTIALS = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@'\"`<>]*):"
-    r"(?P<password>[^\s/`<>]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
-)
-
-# Well-known token shapes (prefix kept so the reader knows what it was).
-TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
-    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{16,}")),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")),
-    ("Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
-    ("OpenAI/Anthropic key", re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}")),
-    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    (
-        "JSON Web Token",
-        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
-    ),
-    ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
-    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("SendGrid key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b")),
-    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
-)
-
-# AUTH counts as a secret word only at the end (`BASIC_AUTH`, `PROXY_AUTH`): inside a
-# name it names a setting of an auth library (`BETTER_AUTH_IP_ADDRESS_HEADERS`,
-# `AUTH_COOKIE_SAME_SITE`); `AUTH_TOKEN` / `AUTH_SECRET` are secret by their last word.
-SECRET_NAME = re.compile(
-    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
-    r"CREDENTIALS?)(?:$|_)|(?:^|_)AUTH$|(?:_KEY|_SECRET|_TOKEN)$|"
-    r"^(?:DATABASE|DB|POSTGRES|MYSQL|MONGO(?:DB)?|REDIS)_(?:PUBLIC_|PRIVATE_)?URL$"
-)
-
-# NAME=value / NAME: value / "NAME": "value" / os.environ["NAME"] = 'value'. A
-# quoted value is taken whole (spaces and all); a bare one ends at whitespace or
-# a shell, list or call delimiter. `sep` is exactly "=" for a shell-style
-# assignment (what `secrets` looks for). Matches may overlap (see `assignments`).
-ASSIGNMENT = re.compile(
-    r"(?=(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[\"']?\]?[ \t]*[:=][ \t]*)"
-    # a value: \"escaped quotes\" (inside a JSON string), "double", 'single', or a bare word
-    r"(?P<value>\\\"(?:(?!\\\")[^\n])*\\\"|\"(?:\\.|[^\"\\\n])*\"|'[^'\n]*'"
-    r"|[^\s;&|'\"`()<>,\[\]][^\s;&|\"`()<>,\[\]]*))"
-)
-
-
-def assignments(text: str) -> Iterator[re.Match[str]]:
-    """Every `ASSIGNMENT` in `text`, overlapping ones too (`A: B=c` has two).
-
-    Spans are the groups': the match itself is empty (a lookahead).
-    """
-    return ASSIGNMENT.finditer(text)
-
-
-# Names with a secret word that hold no credential: a stand-in (`SECRET_KEY_BASE_DUMMY`,
-# Rails' flag for precompiling assets without the real key), a setting about a
-# secret (`PASSWORD_POLICY`, `JWT_SECRET_LENGTH`, `AUTH_ENABLED`), or the path of
-# a credentials file (`GOOGLE_APPLICATION_CREDENTIALS`, Google's convention).
-NOT_SECRET_NAME = re.compile(
-    r"(?i)_(?:DUMMY|PLACEHOLDER|EXAMPLE|SAMPLE|POLICY|POLICIES|LENGTH|LEN|MIN_LENGTH|"
-    r"MAX_LENGTH|ENABLED|DISABLED|REQUIRED)$|^GOOGLE_APPLICATION_CREDENTIALS$"
-)
-# A `*_URL` / `*_URI` holds a credential by its name only when it names a data
-# store or queue, whose URLs carry a password (`DATABASE_URL`, `REDIS_URL`,
-# `MONGO_URI`, `AMQP_URL`); other URLs (`PASSWORD_RESET_URL`) are addresses, and
-# a password written inside any URL is found by its `user:password@` shape.
-_URL_NAME = re.compile(r"(?i)_(?:URL|URI)$")
-_STORE_URL_NAME = re.compile(
-    r"(?i)(?:^|_)(?:DATABASE|DB|POSTGRES(?:QL)?|PG|MYSQL|MARIADB|MONGO(?:DB)?|REDIS|VALKEY|"
-    r"AMQP|RABBITMQ|CLOUDAMQP|BROKER)(?:_|$)"
-)
-
-
-def describes_secret(name: str) -> bool:
-    """A secret-looking name that holds no credential itself (see NOT_SECRET_NAME)."""
-    if NOT_SECRET_NAME.search(name):
-        return True
-    return bool(_URL_NAME.search(name)) and not _STORE_URL_NAME.search(name)
-
-
-def looks_like_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name)) and not describes_secret(name)
-
 
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 # values that are code, not a credential: `PASSWORD = None`, `token: str = ...`
@@ -205,8 +125,6 @@ def _spans(text: str) -> tuple[tuple[int, int], ...]:
             spans.append(span)
     # Whatever the rules detect as a literal secret is masked too, so a
     # finding's code frame never shows the value it reports.
-    from railsafe.secrets import find_secrets  # imported here: it imports this module
-
     for s in find_secrets(text):
         start, end = _unquoted(text, s.start, s.end)
         if s.kind in _TOKEN_KINDS:

@@ -1,11 +1,12 @@
 """Secret detection: where a credential is written literally in a text.
 
-The patterns live in `railsafe.redact` (the single home of secret patterns:
-`URL_CREDENTIALS`, `ASSIGNMENT`, `TOKEN_PATTERNS`, `looks_like_secret_name`); this
-module decides which
-matches are real literal secrets and where exactly they are, so rules can
-point at them. `redact` masks everything `find_secrets` finds, so a finding's
-code frame never shows what it reports.
+This module is the single home of the secret patterns (`URL_CREDENTIALS`,
+`ASSIGNMENT`, `TOKEN_PATTERNS`) and of the secret-name test
+(`looks_like_secret_name`, with `is_secret_name` the rules' stricter policy on
+top of it). It decides which matches are real literal secrets and where exactly
+they are, so rules can point at them. `railsafe.redact` uses the same patterns
+and masks everything `find_secrets` finds, so a finding's code frame never shows
+what it reports. Which hosts are Railway's or local is `railsafe.hosts`'.
 
 What counts as a secret:
 
@@ -19,7 +20,7 @@ What counts as a secret:
   throwaway password (the user name again, `postgres`, `root`, `dev`, ...).
   A local test database's credentials are not production data. A Railway
   host (`*.proxy.rlwy.net`, `*.railway.internal`) is never local;
-- **well-known token shapes** (`redact.TOKEN_PATTERNS`: GitHub, GitLab, AWS,
+- **well-known token shapes** (`TOKEN_PATTERNS`: GitHub, GitLab, AWS,
   Stripe, OpenAI/Anthropic, Slack, Google, JWT, private keys, npm, SendGrid,
   Hugging Face), whatever the name they are assigned to, except filler
   (`sk_test_xxxxxxxx`: a run of `x`, `X`, `0` or `*`), documentation examples
@@ -32,7 +33,7 @@ What counts as a secret:
 - **a secret-named assignment with a literal value**: `NAME=value`
   (optionally `export`ed), a legacy `ENV NAME value` line, or a
   `--password value` / `--token=value` style option, where the name looks
-  secret (`redact.looks_like_secret_name`, minus names that are public by
+  secret (`looks_like_secret_name`, minus names that are public by
   design or describe a secret rather than hold one; see `is_secret_name`)
   and the value is literal (see `is_literal_secret`).
 
@@ -55,15 +56,108 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
-from railsafe.redact import (
-    TOKEN_PATTERNS,
-    URL_CREDENTIALS,
-    assignments,
-    describes_secret,
-    looks_like_secret_name,
+from railsafe.hosts import is_made_up_host, is_railway_host
+
+# `scheme://user:password@host`: the password runs to the last `@` before the
+# host and holds any character but `/` and whitespace (RFC 3986 allows `'`,
+# `!`, `$`, `&`, `(`... in userinfo; a raw `@` belongs in it only encoded, but
+# is written anyway). `"`, `` ` ``, `<`, `>` are not URL characters: they end it.
+URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^\s:/@'\"`<>]*):"
+    r"(?P<password>[^\s/`<>]+)@(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/'\"`?#:@]*)"
 )
+
+# Well-known token shapes (prefix kept so the reader knows what it was).
+TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")),
+    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{16,}")),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")),
+    ("Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}")),
+    ("OpenAI/Anthropic key", re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}")),
+    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    (
+        "JSON Web Token",
+        re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
+    ),
+    ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("SendGrid key", re.compile(r"\bSG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}\b")),
+    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
+)
+
+# AUTH counts as a secret word only at the end (`BASIC_AUTH`, `PROXY_AUTH`): inside a
+# name it names a setting of an auth library (`BETTER_AUTH_IP_ADDRESS_HEADERS`,
+# `AUTH_COOKIE_SAME_SITE`); `AUTH_TOKEN` / `AUTH_SECRET` are secret by their last word.
+SECRET_NAME = re.compile(
+    r"(?i)(?:^|_)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
+    r"CREDENTIALS?)(?:$|_)|(?:^|_)AUTH$|(?:_KEY|_SECRET|_TOKEN)$|"
+    r"^(?:DATABASE|DB|POSTGRES|MYSQL|MONGO(?:DB)?|REDIS)_(?:PUBLIC_|PRIVATE_)?URL$"
+)
+
+# NAME=value / NAME: value / "NAME": "value" / os.environ["NAME"] = 'value'. A
+# quoted value is taken whole (spaces and all); a bare one ends at whitespace or
+# a shell, list or call delimiter. `sep` is exactly "=" for a shell-style
+# assignment (what `secrets` looks for). Matches may overlap (see `assignments`).
+ASSIGNMENT = re.compile(
+    r"(?=(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)(?P<sep>[\"']?\]?[ \t]*[:=][ \t]*)"
+    # a value: \"escaped quotes\" (inside a JSON string), "double", 'single', or a bare word
+    r"(?P<value>\\\"(?:(?!\\\")[^\n])*\\\"|\"(?:\\.|[^\"\\\n])*\"|'[^'\n]*'"
+    r"|[^\s;&|'\"`()<>,\[\]][^\s;&|\"`()<>,\[\]]*))"
+)
+
+
+def assignments(text: str) -> Iterator[re.Match[str]]:
+    """Every `ASSIGNMENT` in `text`, overlapping ones too (`A: B=c` has two).
+
+    Spans are the groups': the match itself is empty (a lookahead).
+    """
+    return ASSIGNMENT.finditer(text)
+
+
+# Names with a secret word that hold no credential: a stand-in (`SECRET_KEY_BASE_DUMMY`,
+# Rails' flag for precompiling assets without the real key), a setting about a
+# secret (`PASSWORD_POLICY`, `JWT_SECRET_LENGTH`, `AUTH_ENABLED`), or the path of
+# a credentials file (`GOOGLE_APPLICATION_CREDENTIALS`, Google's convention).
+NOT_SECRET_NAME = re.compile(
+    r"(?i)_(?:DUMMY|PLACEHOLDER|EXAMPLE|SAMPLE|POLICY|POLICIES|LENGTH|LEN|MIN_LENGTH|"
+    r"MAX_LENGTH|ENABLED|DISABLED|REQUIRED)$|^GOOGLE_APPLICATION_CREDENTIALS$"
+)
+# A `*_URL` / `*_URI` holds a credential by its name only when it names a data
+# store or queue, whose URLs carry a password (`DATABASE_URL`, `REDIS_URL`,
+# `MONGO_URI`, `AMQP_URL`); other URLs (`PASSWORD_RESET_URL`) are addresses, and
+# a password written inside any URL is found by its `user:password@` shape.
+_URL_NAME = re.compile(r"(?i)_(?:URL|URI)$")
+_STORE_URL_NAME = re.compile(
+    r"(?i)(?:^|_)(?:DATABASE|DB|POSTGRES(?:QL)?|PG|MYSQL|MARIADB|MONGO(?:DB)?|REDIS|VALKEY|"
+    r"AMQP|RABBITMQ|CLOUDAMQP|BROKER)(?:_|$)"
+)
+
+
+# `PGPASSWORD`, `MYSQLPASSWORD`: the secret word glued to a prefix
+_GLUED_SECRET_NAME = re.compile(r"(?i)[A-Z0-9](?:PASSWORD|PASSWD|SECRET)$")
+
+
+def describes_secret(name: str) -> bool:
+    """A secret-looking name that holds no credential itself (see NOT_SECRET_NAME)."""
+    if NOT_SECRET_NAME.search(name):
+        return True
+    return bool(_URL_NAME.search(name)) and not _STORE_URL_NAME.search(name)
+
+
+def looks_like_secret_name(name: str) -> bool:
+    """The one secret-name test: a secret word in the name (`SECRET_NAME`, or glued as in
+    `PGPASSWORD`), and not a name that describes a secret (`describes_secret`).
+
+    It is redaction's policy as it stands: a value under such a name is masked, erring
+    on the side of masking. The rules report on the stricter `is_secret_name`.
+    """
+    if not (SECRET_NAME.search(name) or _GLUED_SECRET_NAME.search(name)):
+        return False
+    return not describes_secret(name)
 
 
 class SecretMatch(NamedTuple):
@@ -80,7 +174,7 @@ _URL_QUERY_SECRET = re.compile(
 
 
 def _shell_assignments(text: str) -> list[re.Match[str]]:
-    """`NAME=value` (shell style: no spaces, no `:`), from `redact.ASSIGNMENT`.
+    """`NAME=value` (shell style: no spaces, no `:`), from `ASSIGNMENT`.
 
     The name is not a member or an option's tail (`a.B=`, `--x-B=`, `$B=`, `/B=`).
     """
@@ -131,15 +225,6 @@ _THROWAWAY = frozenset(
     }
 )
 _BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "enabled", "disabled"})
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0", ""})
-# RFC 2606 / RFC 6761 names that never resolve to a real server, and Docker's host alias
-_DOC_HOST = re.compile(
-    r"(?i)(?:^|\.)(?:example(?:\.com|\.org|\.net)?|test|local|localhost|invalid|"
-    r"host\.docker\.internal)$"
-)
-# a docker-compose service name (`db`, `redis`, `postgres`): one label, not a number
-_SERVICE_HOST = re.compile(r"(?i)^(?=.*[a-z])[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?$")
-
 # Names that look secret but are public by design, or that describe a secret
 # (its lifetime, length, location) rather than hold one.
 _PUBLIC_PREFIX = re.compile(
@@ -153,28 +238,22 @@ _DESCRIPTIVE_SUFFIX = re.compile(
     r"ENDPOINT|ID|KEY_ID|URI|CALLBACK|REDIRECT|SCOPE|SCOPES|PREFIX|FORMAT|LOCATION|"
     r"SECONDS|MINUTES|HOURS|DAYS|MS)$"
 )
-# `PGPASSWORD`, `MYSQLPASSWORD`: the secret word glued to a prefix
-_GLUED_SECRET_NAME = re.compile(r"(?i)[A-Z0-9](?:PASSWORD|PASSWD|SECRET)$")
-_DB_URL_NAME = re.compile(r"(?i)_URL$|_URI$")
 
 
 def is_secret_name(name: str) -> bool:
-    """A variable name that holds a secret (stricter than `looks_like_secret_name`).
+    """A variable name that holds a secret: the rules' policy, stricter than redaction's
+    `looks_like_secret_name` (a rule reports; the redactor errs on the side of masking).
 
     `DATABASE_URL`-like names count (their value is judged as a URL), names
     public by design (`NEXT_PUBLIC_*`, `VITE_*`, `*_PUBLISHABLE_KEY`, ...) and
     names describing a secret (`JWT_SECRET_TTL`, `API_KEY_PATH`,
     `AUTH_PROVIDER`, `PASSWORD_POLICY`, `SECRET_KEY_BASE_DUMMY`,
     `GOOGLE_APPLICATION_CREDENTIALS`, a `*_URL` that is not a data store's such
-    as `PASSWORD_RESET_URL`; `redact.describes_secret`) do not.
+    as `PASSWORD_RESET_URL`; `describes_secret`) do not.
     """
-    if describes_secret(name):
+    if not looks_like_secret_name(name) or is_public_name(name):
         return False
-    if not (looks_like_secret_name(name) or _GLUED_SECRET_NAME.search(name)):
-        return False
-    if is_public_name(name):
-        return False
-    return not (_DESCRIPTIVE_SUFFIX.search(name) and not _DB_URL_NAME.search(name))
+    return not (_DESCRIPTIVE_SUFFIX.search(name) and not _URL_NAME.search(name))
 
 
 def is_public_name(name: str) -> bool:
@@ -276,29 +355,11 @@ def is_literal_secret(value: str) -> bool:
     return not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*://", text)
 
 
-def is_railway_host(host: str) -> bool:
-    from railsafe.testguard.urls import railway_host  # the one list of Railway host suffixes
-
-    return railway_host(host)
-
-
-def is_local_host(host: str) -> bool:
-    """A loopback address, a Compose service name (`db`), a Unix socket directory or a
-    documentation host: never a Railway host."""
-    if is_railway_host(host):
-        return False
-    host = host.lower()
-    if host.startswith("/"):
-        return True
-    return bool(host in _LOOPBACK or _DOC_HOST.search(host) or _SERVICE_HOST.match(host))
-
-
 def is_local_credential(user: str, password: str, host: str) -> bool:
     """URL credentials of a local, documentation or throwaway database (see module doc)."""
     if is_railway_host(host):
         return False
-    host = host.lower()
-    if host in _LOOPBACK or _DOC_HOST.search(host) or _SERVICE_HOST.match(host):
+    if is_made_up_host(host):
         return True
     return password.lower() in _THROWAWAY or (bool(user) and password.lower() == user.lower())
 

@@ -20,25 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from railsafe.findings import Related, Severity, Span
+# Hit lives with the findings, below every producer of hits (testguard included)
+from railsafe.findings import Hit, Related, Severity
 
 if TYPE_CHECKING:
     from railsafe.context import Context
     from railsafe.loaders import Document, KeyPath, Part
 
 DOCS_URL = "https://github.com/railsafe/railsafe/blob/main/docs/rules.md"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One violation as a rule sees it; the engine adds the rule's identity."""
-
-    path: str
-    span: Span
-    message: str
-    fix: str | None = None
-    related: tuple[Related, ...] = ()
-    severity: Severity | None = None  # overrides the rule's default severity
 
 
 def hit(

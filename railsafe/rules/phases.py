@@ -18,7 +18,7 @@ from railsafe.findings import Related, Severity, Span
 from railsafe.loaders import Document
 from railsafe.project import Command, Service, note_read, services
 from railsafe.rules import Hit, rule
-from railsafe.secrets import is_secret_name
+from railsafe.secrets import is_secret_name, looks_like_secret_name
 
 if TYPE_CHECKING:
     from railsafe.commands import Analysis
@@ -599,8 +599,6 @@ def _service_label(service: Service) -> str:
 
 def _secret_references(service: Service, envs: list[str | None]) -> list[Related]:
     """Secret-looking variables the service's Nixpacks plans reference or set."""
-    from railsafe.redact import looks_like_secret_name
-
     refs: dict[tuple[str, int, int], Related] = {}
     for env in envs:
         for cmd in service.plan(env).commands():

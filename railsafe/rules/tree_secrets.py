@@ -15,10 +15,10 @@ from typing import NamedTuple
 
 from railsafe.context import Context
 from railsafe.findings import Severity, Span
+from railsafe.hosts import is_railway_host
 from railsafe.loaders import Document
-from railsafe.redact import URL_CREDENTIALS
 from railsafe.rules import Hit, rule
-from railsafe.secrets import is_local_credential, is_placeholder, is_railway_host
+from railsafe.secrets import URL_CREDENTIALS, is_local_credential, is_placeholder
 from railsafe.treescan import is_app_code
 
 # schemes of databases, caches and queues whose URL carries a password

@@ -10,9 +10,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from railsafe.context import Context
-from railsafe.findings import Related, Severity, Span
+from railsafe.findings import Hit, Related, Severity, Span
 from railsafe.redact import redact
-from railsafe.rules import Hit
 from railsafe.testguard import js, jsconfig
 from railsafe.testguard.analysis import (
     Analysis,
@@ -325,7 +324,7 @@ def _local_only(value: str) -> bool:
     verdict = classify(value)
     if verdict.railway or verdict.kind not in ("url", "keyvalue"):
         return False
-    from railsafe.secrets import is_local_host
+    from railsafe.hosts import is_local_host
 
     return all(is_local_host(host) for host in verdict.hosts or ("",))
 

@@ -3,8 +3,7 @@
 Standard library only: the pytest plugin imports this module in every test
 session of every project that installs railsafe.
 
-Railway hosts follow railway-facts §6.3 (`*.railway.internal`, `*.proxy.rlwy.net`,
-`*.rlwy.net`, legacy `containers-<region>-<N>.railway.app`). A database counts as a
+Railway hosts are `railsafe.hosts`' (railway-facts §6.3). A database counts as a
 test database when its name contains `test` (case-insensitive). SQLite: an
 in-memory database (`sqlite://`, `sqlite:///:memory:`, `mode=memory`) is fine, a
 file is fine when its path contains `test`; any other file is treated like a
@@ -22,6 +21,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote
+
+# which hosts are Railway's lives in railsafe.hosts; `railway_host` is the name testguard reads
+from railsafe.hosts import is_railway_host as railway_host
 
 # Variables that hold a database URL, the production ones Railway injects included.
 DB_URL_VAR = re.compile(
@@ -48,7 +50,6 @@ RAILWAY_MARKERS = (
     "RAILWAY_PRIVATE_DOMAIN",
 )
 
-_CONTAINERS_HOST = re.compile(r"^containers-[a-z]+-[a-z]+-\d+\.railway\.app$")
 _URL_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _SQL_SCHEMES = ("postgres", "postgresql", "pgsql", "mysql", "mariadb", "mssql", "cockroachdb",
                 "oracle", "mongodb", "mongodb+srv", "timescaledb", "redshift")
@@ -82,33 +83,6 @@ def is_production_variable(name: str) -> bool:
     """A database URL or host variable that is not test-only: what Railway sets in
     production (a client given `host=os.environ["PGHOST"]` reaches the same database)."""
     return (is_url_variable(name) or is_host_variable(name)) and not is_test_variable(name)
-
-
-def railway_host(host: str) -> bool:
-    """railway-facts §6.3: the host suffixes of Railway-hosted databases."""
-    host = host.lower().rstrip(".")
-    return (
-        host.endswith(".railway.internal")
-        or host == "railway.internal"
-        or host.endswith(".rlwy.net")
-        or bool(_CONTAINERS_HOST.match(host))
-    )
-
-
-# The domains Railway database hosts live under (railway-facts §6.3).
-RAILWAY_DOMAINS = ("rlwy.net", "railway.internal", "railway.app")
-
-
-def covers_railway_hosts(pattern: str) -> bool:
-    """Does this host pattern (`*` the wildcard) stand for more than one Railway host?
-    `*.rlwy.net`, `*.proxy.rlwy.net`, `db-*.railway.internal`, `containers-*.railway.app`:
-    a wildcard followed by a Railway domain, so it allows every Railway database it
-    happens to match. A concrete Railway host (`roundhouse.proxy.rlwy.net`) does not."""
-    host = pattern.lower().rstrip(".")
-    if "*" not in host:
-        return False
-    tail = host.rsplit("*", 1)[1]  # the literal text after the last wildcard
-    return any(tail == domain or tail.endswith("." + domain) for domain in RAILWAY_DOMAINS)
 
 
 def looks_like_db_url(value: str) -> bool:
