@@ -68,6 +68,7 @@ def choose_builder(r: ServiceReader, env: str | None) -> Builder:
         "RAILPACK",
         "no Dockerfile and no builder configured; Railpack is the default (§1.3)",
         *origin,
+        default=True,
     )
 
 
@@ -280,7 +281,7 @@ def _rake_default_span(r: ServiceReader) -> tuple[str, Span]:
 
     The command analysis reads the same answer (RepoResolver.rake_default) to decide
     whether the default task is a test run (railsafe/commands/rake.py)."""
-    from railsafe.commands.resolver import RepoResolver
+    from railsafe.commands import RepoResolver
 
     r.doc("Rakefile")  # noted as read: it decides what the service starts
     answer = RepoResolver(r.ctx, r.s.root).rake_default()

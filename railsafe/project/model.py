@@ -93,6 +93,9 @@ class Builder:
     reason: str
     path: str  # the file that selects it ("" when nothing in the repo does)
     span: Span
+    # chosen by nothing in the repository (Railpack as Railway's default): the service's
+    # dashboard may name another builder, so rules do not treat it as certain
+    default: bool = False
 
     @property
     def title(self) -> str:

@@ -528,26 +528,25 @@ def dockerfile_wins(ctx: Context, doc: Document) -> Any:
 
 def nixpacks_never_read(ctx: Context, doc: Document) -> str | None:
     """Why Nixpacks never reads this nixpacks.toml / nixpacks.json (RS011), or None:
-    other rules do not report settings in it again."""
-    def index() -> tuple[set[Any], dict[Any, str]]:
-        dockerfiles = {ctx.resolve(f.path).parent for f in ctx.files("dockerfile")
-                       if f.path.name == "Dockerfile"}
-        builders: dict[Any, str] = {}
-        for config in ctx.documents(*RAILWAY_KINDS):
-            for path, value in _builder_settings(config):
-                if path == ("build", "builder"):
-                    builders.setdefault(ctx.resolve(config.path).parent, normalise_enum(value))
-        return dockerfiles, builders
+    other rules do not report settings in it again. The builder is the project model's
+    choice for the service whose file it is (base environment), read here, not worked
+    out again; Railpack as a mere default is not certain enough to say so."""
+    from railsafe.project import services
 
     if doc.kind not in ("nixpacks-toml", "nixpacks-json"):
         return None
-    dockerfiles, builders = ctx.cached("integrity.nixpacks-builders", index)
-    directory = ctx.resolve(doc.path).parent
-    chosen = "DOCKERFILE" if directory in dockerfiles else builders.get(directory)
-    if chosen not in ("RAILPACK", "DOCKERFILE"):
+    by_file = ctx.cached("integrity.nixpacks-services", lambda: {
+        s.nixpacks.relpath: s for s in services(ctx) if s.nixpacks is not None and s.plans})
+    service = by_file.get(doc.relpath)
+    if service is None:
         return None
-    return ("a Dockerfile in this directory is built instead" if directory in dockerfiles
-            else f"the Railway config here builds with {chosen}")
+    builder = service.plan(None).builder
+    if builder.default or builder.name not in ("RAILPACK", "DOCKERFILE"):
+        return None
+    dockerfile = service.files.get("Dockerfile")
+    if dockerfile is not None and builder.path == dockerfile.relpath:
+        return "a Dockerfile in this directory is built instead"
+    return f"the Railway config here builds with {builder.name}"
 
 
 @rule("RS010", "dockerfile-overrides-builder", Severity.WARNING)
