@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -96,6 +97,28 @@ def check(
     settings file's directory; default the scanned root) and never drop a file
     named explicitly on the command line.
     """
+    # A check builds millions of small objects and frees few: the cyclic collector
+    # would walk them again and again (a fifth of a 2,000-service check) for ~0.1%
+    # garbage. It runs again once the check is done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(paths, rules, today, exclude, honour_ignores, exclude_base,
+                      allow_error_suppressions)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check(
+    paths: list[Path],
+    rules: list[Rule] | None,
+    today: dt.date | None,
+    exclude: Iterable[str],
+    honour_ignores: bool,
+    exclude_base: Path | None,
+    allow_error_suppressions: bool,
+) -> Report:
     discovery = discover(paths)
     patterns = list(exclude)
     if patterns:

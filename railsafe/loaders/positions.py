@@ -72,6 +72,8 @@ class PositionIndex:
     # -- spans ---------------------------------------------------------------
     def _column(self, row: int, byte_col: int) -> int:
         line = self._lines[row] if row < len(self._lines) else b""
+        if row and line.isascii():  # the usual line: a byte is a code point
+            return min(byte_col, len(line)) + 1
         if row == 0 and self._bom:
             line, byte_col = line[len(_BOM) :], max(byte_col - len(_BOM), 0)
         return len(line[:byte_col].decode("utf-8", "replace")) + 1
