@@ -148,20 +148,29 @@ def _builder_settings(doc: Document) -> Iterator[tuple[KeyPath, str]]:
             yield (*path, "builder"), build["builder"]
 
 
-def _iac_builders(ctx: Context) -> Iterator[tuple[str, Span, str]]:
+def _iac_builders(ctx: Context, *, applied: bool = False) -> Iterator[tuple[str, Span, str]]:
     """(path, value span, value) of each `build: { builder }` in `.railway/railway.*`,
-    once per place whatever the environment."""
+    once per place whatever the environment. `applied`: only settings that decide the
+    builder, not those of a service the project model says builds the Dockerfile in its
+    root (a Dockerfile always wins, §1.3, §2.3; RS010's reasoning)."""
     if not ctx.files("railway-iac"):
         return
     from railsafe.iac.model import Str
+    from railsafe.project import services
     from railsafe.project.iac import iac_sources
 
+    overridden = {(s.iac.doc.relpath, s.iac_name) for s in services(ctx)
+                  if applied and s.iac is not None and s.plans
+                  and "Dockerfile" in s.files
+                  and s.plan(None).builder.path == s.files["Dockerfile"].relpath}
     for source in iac_sources(ctx):
         seen: set[tuple[int, int]] = set()
         for declared in source.services.values():
             for svc in declared:
                 member = svc.build.get("builder")
                 if member is None or not isinstance(member.value, Str):
+                    continue
+                if (source.doc.relpath, svc.name) in overridden:
                     continue
                 where = (member.value.span.line, member.value.span.column)
                 if where not in seen:
@@ -421,7 +430,7 @@ def nixpacks_builder(ctx: Context) -> Iterator[Hit]:
         for path, value in _builder_settings(doc):
             if normalise_enum(value) == "NIXPACKS":
                 yield hit(doc, path, _NIXPACKS_MESSAGE, part="value", fix='builder = "RAILPACK"')
-    for relpath, span, value in _iac_builders(ctx):
+    for relpath, span, value in _iac_builders(ctx, applied=True):
         if normalise_enum(value) == "NIXPACKS":
             yield Hit(relpath, span, _NIXPACKS_MESSAGE, fix='build: { builder: "RAILPACK" }')
 
