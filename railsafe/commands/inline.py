@@ -5,7 +5,7 @@
 'DELETE FROM x'`: the SQL is matched against the table's `[sql]` patterns
 (table.sql_hit). `python -c CODE`, `python - <<'PY'`, `manage.py shell -c CODE`: the
 code is read for destructive SQL that reaches an execute call, or `drop_all()`
-(table.python_hit, pycode.py). Files are read through the resolver (Walker.read_file).
+(table.python_hit, pycode.py). Files are read through the resolver (Walking.read_file).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from railsafe.commands.shell import Env, Unit, Word, base_name, field_of, repars
 from railsafe.commands.table import Argv, match_entry, python_hit, sql_hit
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 # options of database clients that take the SQL to run
 _SQL_OPTIONS = frozenset({"-c", "--command", "-e", "--execute", "-Q", "-q", "--query", "--eval"})
 
 
 def stdout_text(
-    walker: Walker, node: Any, unit: Unit, env: Env, redirects: list[Any]
+    walker: Walking, node: Any, unit: Unit, env: Env, redirects: list[Any]
 ) -> str | None:
     """What `echo ...` / `printf ...` / `cat file` / `cat <<EOF` writes (expansions
     kept as written), or None."""
@@ -56,7 +56,7 @@ def stdout_text(
 
 
 def inline_texts(
-    walker: Walker,
+    walker: Walking,
     words: list[Word],
     unit: Unit,
     env: Env,
@@ -102,7 +102,7 @@ def inline_texts(
 
 
 def sql(
-    walker: Walker,
+    walker: Walking,
     argv: Argv,
     words: list[Word],
     unit: Unit,
@@ -127,7 +127,7 @@ def sql(
 
 
 def code(
-    walker: Walker,
+    walker: Walking,
     argv: Argv,
     words: list[Word],
     unit: Unit,

@@ -11,17 +11,18 @@ per run; so does this.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from railsafe.commands.model import Resolver, ResolverExtras, extra
 from railsafe.commands.shell import NAME_ASSIGN, Env, LinesOrigin, Unit, Word, cd_path
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 _MAX_MAKE_CHAIN = 64  # prerequisites of prerequisites...
 
 
-def make(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> None:
+def make(walker: Walking, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> None:
     """`make [-C dir] [targets]`: each target's prerequisites and recipe, from the
     Makefile of the directory (the default goal without a target)."""
     cwd = env.cwd
@@ -62,8 +63,8 @@ def make(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end
 
 
 def make_target(
-    walker: Walker,
-    resolver: Any,
+    walker: Walking,
+    resolver: Resolver,
     target: str,
     unit: Unit,
     cwd: str | None,
@@ -81,16 +82,16 @@ def make_target(
     if frame is None:
         return
     made.add(target)
-    prerequisites = getattr(resolver, "make_prerequisites", None)
-    if callable(prerequisites):
+    prerequisites = extra(resolver, ResolverExtras.make_prerequisites)
+    if prerequisites is not None:
         for pre in prerequisites(target):
             make_target(walker, resolver, pre, unit, cwd, start, end, made, (*pending, target))
     found = resolver.make_target(target)
     if found is None:
         return
     lines, step = found
-    variables_of = getattr(resolver, "make_variables", None)
-    variables: dict[str, str] = variables_of() if callable(variables_of) else {}
+    variables_of = extra(resolver, ResolverExtras.make_variables)
+    variables = variables_of() if variables_of is not None else {}
     block = "\n".join(lines)
     origin = LinesOrigin(block, first_line=step.span.line + 1)
     frame = replace(frame, origin=origin, chain=(*frame.chain, step))

@@ -9,13 +9,14 @@ import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from railsafe.commands.model import ResolverExtras
 from railsafe.commands.shell import Env, Origin, Unit, Word
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 
-def mix(walker: Walker, words: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
+def mix(walker: Walking, words: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     """`mix name` where mix.exs defines the alias `name`: its tasks instead (an
     alias that names another alias is expanded too; one that names itself runs the
     task of that name, as Mix does). False when no alias is involved."""
@@ -42,7 +43,7 @@ def mix(walker: Walker, words: list[Word], unit: Unit, env: Env, start: int, end
         key = ("mix", env.cwd or ".", group[0].text)
         found = None
         if key not in unit.frame.visiting:
-            found = walker.ask(env.cwd, "mix_alias", group[0].text)
+            found = walker.ask(env.cwd, ResolverExtras.mix_alias, group[0].text)
         plan.append((group, found, key))
     if not any(found is not None for _, found, _ in plan):
         return False

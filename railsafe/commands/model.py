@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from railsafe.findings import Span
 
@@ -96,24 +97,75 @@ class Resolver(Protocol):
 
         An absolute path is an in-image path: None unless the resolver maps it."""
 
-    # Optional methods, used when a resolver has them (RepoResolver does):
-    #   at(subdir) -> Resolver                       the resolver of a subdirectory
-    #   make_prerequisites(target) -> list[str]
-    #   make_variables() -> dict[str, str]
-    #   map_image_path(path) -> str | None           in-image absolute path -> relative path
-    #   mix_alias(name) -> tuple[list[str], Step] | None
-    #   workspace_packages() -> list[WorkspacePackage]
-    #   turbo_task_dependencies(task) -> list[str]   turbo.json `dependsOn` of a task
-    #   package_manager() -> tuple[str, int | None] | None   ("yarn", 4) from packageManager
-    #   turbo_task_dependency_steps(task, package) -> list[tuple[str, Step]]
-    #   package_scripts() -> list[str]               the names of package.json `scripts`
-    #   package_field(*keys) -> tuple[str, Step] | None   package.json `prisma.seed`
-    #   directory_files(path) -> list[str] | None    the files of a directory (seeds)
-    #   which(name) -> str | None                    a bare program name through the
-    #                                                image's PATH (`image_paths`)
-    #   nx_projects() -> list[WorkspacePackage]      Nx projects (project.json, packages)
-    #   nx_target(target) -> NxTarget | None         this project's target
-    #   nx_target_dependencies(target) -> list[str]  its `dependsOn` ("^build", "lint")
-    #   lerna_packages() -> list[WorkspacePackage]   the packages `lerna run` runs in
-    #   rake_default() -> RakeDefault | None         what a bare `rake` runs (None: no
-    #                                                Rakefile readable)
+
+class ResolverExtras(Protocol):
+    """The optional methods of a resolver, declared so that mypy checks every call.
+
+    RepoResolver has them all; another resolver may have any of them. Callers reach
+    one through `extra` (or `Walking.ask`, which memoises it): None when the resolver
+    lacks the method, so the walker carries on without what it would have answered.
+    """
+
+    def at(self, subdir: str) -> Resolver:
+        """The resolver of a subdirectory."""
+
+    def make_prerequisites(self, name: str) -> list[str]: ...
+
+    def make_variables(self) -> dict[str, str]: ...
+
+    def map_image_path(self, path: str) -> str | None:
+        """An in-image absolute path as a path relative to the service directory."""
+
+    def mix_alias(self, name: str) -> tuple[list[str], Step] | None: ...
+
+    def workspace_packages(self) -> list[WorkspacePackage]: ...
+
+    def turbo_task_dependencies(self, task: str, package: str = "") -> list[str]:
+        """turbo.json `dependsOn` of a task."""
+
+    def turbo_task_dependency_steps(
+        self, task: str, package: str = ""
+    ) -> list[tuple[str, Step]]: ...
+
+    def package_manager(self) -> tuple[str, int | None] | None:
+        """("yarn", 4) from package.json `packageManager`."""
+
+    def package_scripts(self) -> list[str]:
+        """The names of package.json `scripts`."""
+
+    def package_field(self, *keys: str) -> tuple[str, Step] | None:
+        """A package.json string field (`prisma.seed`)."""
+
+    def directory_files(self, path: str) -> list[str] | None:
+        """The files of a directory (seeds)."""
+
+    def which(self, name: str) -> str | None:
+        """A bare program name through the image's PATH (`image_paths`)."""
+
+    def nx_projects(self) -> list[WorkspacePackage]:
+        """Nx projects (project.json, packages)."""
+
+    def nx_target(self, target: str) -> NxTarget | None:
+        """This project's target."""
+
+    def nx_target_dependencies(self, target: str) -> list[str]:
+        """Its `dependsOn` ("^build", "lint")."""
+
+    def lerna_packages(self) -> list[WorkspacePackage]:
+        """The packages `lerna run` runs in."""
+
+    def rake_default(self) -> RakeDefault | None:
+        """What a bare `rake` runs (None: no Rakefile readable)."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def extra(
+    resolver: Resolver | None, method: Callable[Concatenate[ResolverExtras, P], T]
+) -> Callable[P, T] | None:
+    """`resolver`'s own `method` (one of ResolverExtras', e.g.
+    `ResolverExtras.make_prerequisites`), or None when it has no such method."""
+    found = getattr(resolver, method.__name__, None) if resolver is not None else None
+    return found if callable(found) else None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from railsafe.commands.model import NxTarget, Step, WorkspacePackage
+from railsafe.commands.repofiles import json_data, json_index, workspace_members
 from railsafe.findings import FILE_START, Span
 
 _SKIP = frozenset({"node_modules", ".git", "dist", "build", ".next", ".turbo", ".nx", "tmp"})
@@ -77,12 +78,10 @@ def _project_json_dirs(root: Path) -> list[Path]:
 
 
 def _read_json(resolver: Any, path: Path) -> tuple[Any, Any]:
-    from railsafe.commands.resolver import _json
-
     doc = resolver.ctx.document_at(path)
     if doc is None or not doc.source:
         return None, None
-    return doc, _json(doc.text)
+    return doc, json_data(doc.text)
 
 
 def _projects(resolver: Any, root: Path) -> list[tuple[Path, str, tuple[str, ...]]]:
@@ -122,9 +121,7 @@ def nx_projects(resolver: Any) -> list[WorkspacePackage]:
 
 
 def _index_span(resolver: Any, doc: Any, path: tuple[str | int, ...], part: str) -> Span:
-    from railsafe.commands.resolver import _json_index
-
-    entry = _json_index(resolver.ctx, doc).entries.get(path)
+    entry = json_index(resolver.ctx, doc).entries.get(path)
     return getattr(entry, part) if entry is not None else FILE_START
 
 
@@ -217,8 +214,6 @@ def nx_target_dependencies(resolver: Any, target: str) -> list[str]:
 
 
 def lerna_packages(resolver: Any) -> list[WorkspacePackage]:
-    from railsafe.commands.resolver import _workspace_members
-
     for directory in resolver._ancestors():
         doc, data = _read_json(resolver, directory / "lerna.json")
         if doc is None:
@@ -232,7 +227,7 @@ def lerna_packages(resolver: Any) -> list[WorkspacePackage]:
         patterns = [p for p in patterns if isinstance(p, str)]
         key = f"commands.lerna:{directory}"
         members = resolver.ctx.cached(
-            key, functools.partial(_workspace_members, resolver.ctx, directory, patterns)
+            key, functools.partial(workspace_members, resolver.ctx, directory, patterns)
         )
         here = Path(os.path.realpath(resolver.service_dir))
         return [

@@ -33,7 +33,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from railsafe.commands.model import Step
+from railsafe.commands.model import ResolverExtras, Step
 from railsafe.commands.shell import (
     Env,
     JsonValueOrigin,
@@ -48,7 +48,7 @@ from railsafe.commands.table import script_entry
 from railsafe.commands.workspaces import Selection, packages_for, workspace_root
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 PACKAGE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
 # package-manager options that take a value
@@ -122,7 +122,7 @@ def is_seed_script(name: str) -> bool:
 
 
 def package_manager(
-    walker: Walker, pm: str, args: list[Word], unit: Unit, env: Env, start: int, end: int
+    walker: Walking, pm: str, args: list[Word], unit: Unit, env: Env, start: int, end: int
 ) -> None:
     cwd: str | None = env.cwd
     selection = Selection()
@@ -206,7 +206,7 @@ def package_manager(
 
 
 def _pm_options(
-    walker: Walker,
+    walker: Walking,
     pm: str,
     args: list[Word],
     i: int,
@@ -247,7 +247,7 @@ def _pm_options(
 
 
 def _script_args(
-    walker: Walker, pm: str, words: list[Word], selection: Selection, env: Env
+    walker: Walking, pm: str, words: list[Word], selection: Selection, env: Env
 ) -> list[Word]:
     """The words a package manager passes on to the script it runs.
 
@@ -272,7 +272,7 @@ def _script_args(
 
 
 def _yarn_foreach(
-    walker: Walker, rest: list[Word], selection: Selection
+    walker: Walking, rest: list[Word], selection: Selection
 ) -> tuple[str | None, list[Word]] | None:
     """`yarn workspaces foreach [-A] [--include x] run build` (Berry) and
     `yarn workspaces run build` (classic): (subcommand, its words)."""
@@ -306,24 +306,24 @@ def _yarn_foreach(
     return rest[i].text, rest[i + 1 :]
 
 
-def has_script(walker: Walker, cwd: str, name: str) -> bool:
+def has_script(walker: Walking, cwd: str, name: str) -> bool:
     resolver = walker.resolver_at(cwd)
     return resolver is not None and resolver.package_script(name) is not None
 
 
-def _runs_pre_post(walker: Walker, pm: str, cwd: str | None) -> bool:
+def _runs_pre_post(walker: Walking, pm: str, cwd: str | None) -> bool:
     """Whether `<pm> run x` also runs `prex` and `postx` (see `analyze`)."""
     if pm not in ("npm", "yarn", "pnpm"):  # bun, `node --run`, `deno task`
         return False
     if pm == "yarn":
-        used = walker.ask(cwd, "package_manager")
+        used = walker.ask(cwd, ResolverExtras.package_manager)
         if used is not None and used[0] == "yarn" and (used[1] or 1) >= 2:
             return False  # Yarn Berry: only lifecycle scripts
     return True
 
 
 def run_script(
-    walker: Walker,
+    walker: Walking,
     pm: str,
     script: str,
     extra: list[Word],
@@ -394,7 +394,7 @@ def run_script(
 
 
 def install_scripts(
-    walker: Walker, pm: str, unit: Unit, cwd: str | None, start: int, end: int
+    walker: Walking, pm: str, unit: Unit, cwd: str | None, start: int, end: int
 ) -> None:
     resolver = walker.resolver_at(cwd)
     if resolver is None:
@@ -420,7 +420,7 @@ def install_scripts(
 
 
 def detect_by_name(
-    walker: Walker, pm: str, script: str, unit: Unit, start: int, end: int, invocation: str
+    walker: Walking, pm: str, script: str, unit: Unit, start: int, end: int, invocation: str
 ) -> None:
     """A script (or a runner's target) that could not be followed, detected by its name
     (`test`, `e2e`, the table's `script_names`)."""
@@ -430,8 +430,8 @@ def detect_by_name(
         walker.detect(unit, entry.category, what, start, end, invocation)
 
 
-def used_package_manager(walker: Walker, cwd: str | None) -> str:
+def used_package_manager(walker: Walking, cwd: str | None) -> str:
     """The package manager a directory's package.json names (`packageManager`); npm
     when it names none."""
-    used = walker.ask(cwd, "package_manager")
+    used = walker.ask(cwd, ResolverExtras.package_manager)
     return used[0] if used is not None and used[0] in PACKAGE_MANAGERS else "npm"

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import RakeDefault, RakeRun, Step
+from railsafe.commands.model import RakeDefault, RakeRun, ResolverExtras, Step
 from railsafe.commands.shell import Env, Origin, Unit, Word
 from railsafe.findings import Span
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 RAKEFILES = ("rakefile", "Rakefile", "rakefile.rb", "Rakefile.rb")  # rake's search order
 TEST_TASKS = ("test", "test:*", "spec", "spec:*")  # tasks named for a test run
@@ -834,7 +834,7 @@ def rake_default(ctx: Any, directories: list[Path]) -> RakeDefault | None:
 # --- the walker's `rake` ---------------------------------------------------------------
 
 
-def rake(walker: Walker, words: list[Word], unit: Unit, env: Env, start: int, end: int,
+def rake(walker: Walking, words: list[Word], unit: Unit, env: Env, start: int, end: int,
          assigns: tuple[str, ...] = ()) -> bool:
     """A bare `rake` (or `rake default`) whose Rakefile the resolver reads: what the
     default task runs instead of the table's "rake (default task)". False when the
@@ -856,7 +856,7 @@ def rake(walker: Walker, words: list[Word], unit: Unit, env: Env, start: int, en
     key = ("rake", env.cwd or ".", "default")
     if key in unit.frame.visiting:
         return True  # the default task runs `rake` again: already followed
-    answer = walker.ask(env.cwd, "rake_default")
+    answer = walker.ask(env.cwd, ResolverExtras.rake_default)
     if not isinstance(answer, RakeDefault):
         return False
     text = unit.text[words[0].start : words[-1].end]

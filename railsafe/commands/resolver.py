@@ -3,16 +3,22 @@ JavaScript workspaces of a service."""
 
 from __future__ import annotations
 
-import fnmatch
 import functools
-import json
 import os
 import posixpath
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import NxTarget, RakeDefault, Step, WorkspacePackage
+from railsafe.commands.model import (
+    NxTarget,
+    RakeDefault,
+    Resolver,
+    ResolverExtras,
+    Step,
+    WorkspacePackage,
+)
+from railsafe.commands.repofiles import json_data, json_index, workspace_members
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
 
@@ -318,7 +324,7 @@ class RepoResolver:
             patterns = _workspace_patterns(self.ctx, directory)
             if patterns is not None:
                 key = f"commands.workspace:{directory}"
-                members = functools.partial(_workspace_members, self.ctx, directory, patterns)
+                members = functools.partial(workspace_members, self.ctx, directory, patterns)
                 packages: list[tuple[Path, str, tuple[str, ...]]] = self.ctx.cached(key, members)
                 return directory, packages
         return None
@@ -353,7 +359,7 @@ class RepoResolver:
         doc = self.ctx.document_at(base / "turbo.json")
         if doc is None or not doc.source:
             return []
-        data = _json(doc.text)
+        data = json_data(doc.text)
         if not isinstance(data, dict):
             return []
         section = "tasks" if "tasks" in data else "pipeline"
@@ -367,7 +373,7 @@ class RepoResolver:
         depends = spec.get("dependsOn") if isinstance(spec, dict) else None
         if not isinstance(depends, list):
             return []
-        index = _json_index(self.ctx, doc)
+        index = json_index(self.ctx, doc)
         out = []
         for i, dep in enumerate(depends):
             if isinstance(dep, str):
@@ -435,34 +441,9 @@ def _path_dirs(image_path_env: tuple[str, ...] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _json_index(ctx: Context, doc: Any) -> Any:
-    """A position index of a JSON(C) document read as text (turbo.json, project.json)."""
-
-    def build() -> Any:
-        from railsafe.loaders.jsonc import standardize
-        from railsafe.loaders.positions import PositionIndex
-
-        return PositionIndex(standardize(doc.text).encode("utf-8"), "json")
-
-    return ctx.cached(f"commands.jsonindex:{doc.path}", build)
-
-
 def _index_span(index: Any, path: tuple[str | int, ...]) -> Span:
     entry = index.entries.get(path) if index is not None else None
     return entry.value if entry is not None else FILE_START
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        from railsafe.loaders.jsonc import standardize
-
-        return json.loads(standardize(text))
-    except Exception:  # any unreadable turbo.json is simply not used
-        return None
 
 
 _MIX_BLOCK = re.compile(
@@ -641,86 +622,7 @@ def _pnpm_packages(text: str) -> list[str] | None:
     return None
 
 
-_SKIP_WORKSPACE_DIRS = frozenset({"node_modules", ".git", "dist", "build", ".next", ".turbo"})
-_MAX_WORKSPACE_DIRS = 5000
+if TYPE_CHECKING:  # RepoResolver has the required methods and every optional one, as declared
 
-
-def _glob_dirs(root: Path, pattern: str, budget: list[int]) -> list[Path]:
-    parts = [p for p in pattern.strip().strip("/").split("/") if p not in ("", ".")]
-    current = [root]
-    for part in parts:
-        following: list[Path] = []
-        for directory in current:
-            if part == "**":
-                following.extend(_descendants(directory, budget))
-            elif any(c in part for c in "*?[{"):
-                following.extend(
-                    child
-                    for child in _children(directory, budget)
-                    if fnmatch.fnmatchcase(child.name, part)
-                )
-            elif part == "..":
-                continue  # workspace packages outside the root are not followed
-            else:
-                child = directory / part
-                if child.is_dir() and child.name not in _SKIP_WORKSPACE_DIRS:
-                    following.append(child)
-        current = following
-    return current
-
-
-def _children(directory: Path, budget: list[int]) -> list[Path]:
-    try:
-        entries = sorted(directory.iterdir())
-    except OSError:
-        return []
-    out = []
-    for child in entries:
-        if budget[0] <= 0:
-            break
-        if child.name in _SKIP_WORKSPACE_DIRS or child.name.startswith("."):
-            continue
-        if child.is_dir():
-            budget[0] -= 1
-            out.append(child)
-    return out
-
-
-def _descendants(directory: Path, budget: list[int]) -> list[Path]:
-    out = [directory]
-    index = 0
-    while index < len(out) and budget[0] > 0:
-        out.extend(_children(out[index], budget))
-        index += 1
-    return out
-
-
-def _workspace_members(
-    ctx: Context, root: Path, patterns: list[str]
-) -> list[tuple[Path, str, tuple[str, ...]]]:
-    budget = [_MAX_WORKSPACE_DIRS]
-    chosen: dict[Path, None] = {root: None}
-    excludes = [p[1:].strip().strip("/") for p in patterns if p.strip().startswith("!")]
-    for pattern in patterns:
-        if pattern.strip().startswith("!"):
-            continue
-        for directory in _glob_dirs(root, pattern, budget):
-            rel = directory.relative_to(root).as_posix()
-            if any(fnmatch.fnmatchcase(rel, e.removeprefix("./")) for e in excludes):
-                continue
-            if (directory / "package.json").is_file():
-                chosen.setdefault(directory, None)
-    raw: list[tuple[Path, str, set[str]]] = []
-    for directory in chosen:
-        doc = ctx.document_at(directory / "package.json")
-        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
-        name = data.get("name")
-        name = name if isinstance(name, str) else ""
-        deps: set[str] = set()
-        for key in ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies"):
-            section = data.get(key)
-            if isinstance(section, dict):
-                deps.update(k for k in section if isinstance(k, str))
-        raw.append((directory, name, deps))
-    names = {name for _, name, _ in raw if name}
-    return [(d, n, tuple(sorted(deps & names - {n}))) for d, n, deps in raw]
+    def _conforms(resolver: RepoResolver) -> tuple[Resolver, ResolverExtras]:
+        return resolver, resolver

@@ -44,7 +44,7 @@ import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import Step
+from railsafe.commands.model import ResolverExtras, Step
 from railsafe.commands.packages import (
     detect_by_name,
     has_script,
@@ -56,7 +56,7 @@ from railsafe.commands.table import script_entry
 from railsafe.commands.workspaces import Selection, match_base, select_packages
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 NPM_RUN_ALL = frozenset({"npm-run-all", "npm-run-all2", "run-s", "run-p"})
 
@@ -115,7 +115,7 @@ _MAX_RUNS = 500
 
 
 def run(
-    walker: Walker, name: str, words: list[Word], unit: Unit, env: Env, start: int, end: int
+    walker: Walking, name: str, words: list[Word], unit: Unit, env: Env, start: int, end: int
 ) -> bool:
     """Follow `words` when they run one of these runners (walker._RUNNER_NAMES);
     False when they do not (the walker goes on matching the command)."""
@@ -150,8 +150,8 @@ def _words(text: str, start: int, end: int) -> list[Word]:
     return [Word(p, start, end) for p in parts]
 
 
-def _scripts(walker: Walker, cwd: str | None) -> list[str] | None:
-    names = walker.ask(cwd, "package_scripts")
+def _scripts(walker: Walking, cwd: str | None) -> list[str] | None:
+    names = walker.ask(cwd, ResolverExtras.package_scripts)
     return list(names) if isinstance(names, list) else None
 
 
@@ -187,7 +187,7 @@ def task_glob_match(pattern: str, name: str) -> bool:
 
 
 def npm_run_all(
-    walker: Walker, name: str, args: list[Word], unit: Unit, env: Env, start: int, end: int
+    walker: Walking, name: str, args: list[Word], unit: Unit, env: Env, start: int, end: int
 ) -> None:
     patterns: list[Word] = []
     i = 0
@@ -243,7 +243,7 @@ def _expand_wildcard(script: str, names: list[str]) -> list[str]:
 
 
 def concurrently(
-    walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int
+    walker: Walking, args: list[Word], unit: Unit, env: Env, start: int, end: int
 ) -> None:
     commands: list[Word] = []
     i = 0
@@ -291,7 +291,7 @@ def concurrently(
 # --- node --run ------------------------------------------------------------------------
 
 
-def node_run(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
+def node_run(walker: Walking, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     """`node --run <script> [args]`: the package.json script (Node runs no pre/post)."""
     for k, word in enumerate(args):
         t = word.text
@@ -317,7 +317,7 @@ def node_run(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int,
 # --- turbo --------------------------------------------------------------------------
 
 
-def turbo(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> None:
+def turbo(walker: Walking, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> None:
     """`turbo run build [--filter=x]`: each selected workspace package's script, with
     the tasks turbo.json `dependsOn` adds (`^build`: the dependencies' build)."""
     tasks: list[str] = []
@@ -363,7 +363,7 @@ def turbo(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, en
         return
     invocation = unit.text[start:end]
     pm = used_package_manager(walker, cwd)
-    packages = walker.ask(cwd, "workspace_packages") or []
+    packages = walker.ask(cwd, ResolverExtras.workspace_packages) or []
     members = [p for p in packages if not p.root]
     if not members:  # a single-package repository: the root's scripts
         for task in tasks:
@@ -419,14 +419,15 @@ def turbo(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, en
 
 
 def _turbo_dependencies(
-    walker: Walker, cwd: str | None, task: str, package: str
+    walker: Walking, cwd: str | None, task: str, package: str
 ) -> list[tuple[str, Step | None]]:
     """turbo.json `dependsOn` of a task, with the Step of each entry when the
     resolver locates them (`turbo_task_dependency_steps`)."""
-    steps = walker.ask(cwd, "turbo_task_dependency_steps", task, package)
+    steps = walker.ask(cwd, ResolverExtras.turbo_task_dependency_steps, task, package)
     if steps is not None:
         return list(steps)
-    return [(d, None) for d in walker.ask(cwd, "turbo_task_dependencies", task, package) or ()]
+    names = walker.ask(cwd, ResolverExtras.turbo_task_dependencies, task, package)
+    return [(d, None) for d in names or ()]
 
 
 # --- Nx --------------------------------------------------------------------------------
@@ -444,7 +445,7 @@ def _values(args: list[Word], i: int) -> tuple[list[str], int]:
     return out, i
 
 
-def nx(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
+def nx(walker: Walking, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     targets: list[str] = []
     projects: list[str] = []
     excludes: list[str] = []
@@ -526,7 +527,7 @@ def _nx_select(packages: list[Any], wanted: list[str], excludes: list[str]) -> l
 
 
 def _nx_run(
-    walker: Walker,
+    walker: Walking,
     targets: list[str],
     wanted: list[str],
     excludes: list[str],
@@ -540,7 +541,7 @@ def _nx_run(
     if cwd is None:
         return
     invocation = unit.text[start:end]
-    packages = walker.ask(cwd, "nx_projects") or []
+    packages = walker.ask(cwd, ResolverExtras.nx_projects) or []
     chosen = _nx_select(packages, wanted, excludes)
     by_name = {p.name: p for p in packages if p.name}
     todo = [(p, t) for t in targets for p in chosen]
@@ -552,14 +553,14 @@ def _nx_run(
             continue
         seen.add((package.directory, target))
         directory = posixpath.normpath(posixpath.join(cwd, package.directory))
-        found = walker.ask(directory, "nx_target", target)
+        found = walker.ask(directory, ResolverExtras.nx_target, target)
         if found is None:
             continue
         if _nx_follow(walker, found, target, directory, unit, env, start, end, invocation):
             ran.add(target)
         if not with_dependencies:
             continue
-        for dep in walker.ask(directory, "nx_target_dependencies", target) or ():
+        for dep in walker.ask(directory, ResolverExtras.nx_target_dependencies, target) or ():
             if dep.startswith("^"):
                 todo.extend((by_name[d], dep[1:]) for d in package.dependencies if d in by_name)
             elif "{" not in dep:
@@ -568,7 +569,7 @@ def _nx_run(
 
 
 def _by_name(
-    walker: Walker,
+    walker: Walking,
     runner: str,
     targets: list[str],
     unit: Unit,
@@ -582,7 +583,7 @@ def _by_name(
 
 
 def _nx_follow(
-    walker: Walker,
+    walker: Walking,
     found: Any,
     target: str,
     directory: str,
@@ -623,7 +624,7 @@ def _nx_follow(
 # --- Lerna -------------------------------------------------------------------------------
 
 
-def lerna(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
+def lerna(walker: Walking, args: list[Word], unit: Unit, env: Env, start: int, end: int) -> bool:
     if not args or args[0].text != "run":
         return False
     scripts: list[str] = []
@@ -660,7 +661,7 @@ def lerna(walker: Walker, args: list[Word], unit: Unit, env: Env, start: int, en
     if not scripts or cwd is None:
         return True
     invocation = unit.text[start:end]
-    packages = walker.ask(cwd, "lerna_packages") or []
+    packages = walker.ask(cwd, ResolverExtras.lerna_packages) or []
     chosen = packages
     if scopes:
         chosen = [p for p in packages if any(fnmatch.fnmatchcase(p.name, s) for s in scopes)]

@@ -27,10 +27,13 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import Step
+from railsafe.commands.model import ResolverExtras, Step
 from railsafe.findings import Span
+
+if TYPE_CHECKING:
+    from railsafe.commands.walking import Walking
 
 JS_EXTENSIONS = (".js", ".ts", ".cjs", ".mjs", ".cts", ".mts")
 KNEXFILES = tuple(f"knexfile{ext}" for ext in (".js", ".ts", ".cjs", ".mjs"))
@@ -240,7 +243,7 @@ def _point(text: str, offset: int) -> tuple[int, int]:
 
 
 def _report(
-    walker: Any,
+    walker: Walking,
     unit: Any,
     start: int,
     end: int,
@@ -263,7 +266,7 @@ def _report(
         walker.detect(unit, "destructive-db", what, start, end, unit.text[start:end], (*via, here))
 
 
-def _read(walker: Any, path: str) -> tuple[str, Step] | None:
+def _read(walker: Walking, path: str) -> tuple[str, Step] | None:
     resolver = walker.resolver_at(".")
     if resolver is None:
         return None
@@ -271,8 +274,8 @@ def _read(walker: Any, path: str) -> tuple[str, Step] | None:
     return got if got is not None else None
 
 
-def _js_files(walker: Any, directory: str) -> list[str]:
-    names = walker.ask(".", "directory_files", directory)
+def _js_files(walker: Walking, directory: str) -> list[str]:
+    names = walker.ask(".", ResolverExtras.directory_files, directory)
     if not isinstance(names, list):
         return []
     return [
@@ -286,7 +289,7 @@ def _js_files(walker: Any, directory: str) -> list[str]:
 
 
 def seed(
-    walker: Any, name: str, words: list[Any], unit: Any, env: Any, start: int, end: int
+    walker: Walking, name: str, words: list[Any], unit: Any, env: Any, start: int, end: int
 ) -> None:
     """Read the files a seeder command runs (`knex seed:run`, `sequelize db:seed:all`,
     `prisma db seed`) and report those that delete every row."""
@@ -314,7 +317,7 @@ def _option(args: list[str], *names: str) -> str | None:
     return None
 
 
-def _knex(walker: Any, args: list[str], unit: Any, env: Any, start: int, end: int) -> None:
+def _knex(walker: Walking, args: list[str], unit: Any, env: Any, start: int, end: int) -> None:
     cwd = env.cwd
     moved = _option(args, "--cwd")
     if moved is not None:
@@ -387,7 +390,7 @@ _SEEDERS_PATH = re.compile(
 )
 
 
-def _sequelize(walker: Any, args: list[str], unit: Any, env: Any, start: int, end: int) -> None:
+def _sequelize(walker: Walking, args: list[str], unit: Any, env: Any, start: int, end: int) -> None:
     cwd = env.cwd
     folder = _option(args, "--seeders-path")
     if folder is None:
@@ -414,10 +417,10 @@ def _sequelize(walker: Any, args: list[str], unit: Any, env: Any, start: int, en
 _PRISMA_CONFIG_SEED = re.compile(r"""\bseed\s*:\s*(['"`])([^'"`$]+)\1""")
 
 
-def _prisma(walker: Any, unit: Any, env: Any, start: int, end: int) -> None:
+def _prisma(walker: Walking, unit: Any, env: Any, start: int, end: int) -> None:
     from railsafe.commands.shell import Env, JsonValueOrigin, LinesOrigin, Unit
 
-    found = walker.ask(env.cwd, "package_field", "prisma", "seed")
+    found = walker.ask(env.cwd, ResolverExtras.package_field, "prisma", "seed")
     origin: Any
     if isinstance(found, tuple):
         text, step = found
@@ -444,7 +447,7 @@ def _prisma(walker: Any, unit: Any, env: Any, start: int, end: int) -> None:
     walker.analyze_text(Unit(text, frame), Env(env.cwd))
 
 
-def run_js(walker: Any, words: list[Any], unit: Any, env: Any, start: int, end: int) -> None:
+def run_js(walker: Walking, words: list[Any], unit: Any, env: Any, start: int, end: int) -> None:
     """In a seed script (`"seed": "tsx prisma/seed.ts"`): read the file a JavaScript
     program runs and report the statements that delete every row."""
     if env.cwd is None or not words or words[0].text is None:

@@ -7,9 +7,11 @@ strings, `trap` handlers (analysed once the text that sets them is done), and sc
 (wrappers.py) and dispatched: package managers (packages.py), `make` (make.py), `mix`
 (mix.py), a bare `rake` (rake.py), task runners, turbo, Nx and Lerna (runners.py),
 seeders (seeds.py); the rest is matched against the detection table, with the SQL and
-Python it is given (inline.py). The concern modules are functions that take the walker;
-it keeps the state: the resolver (and one per working directory), the memoised resolver
-answers, the detections, and the recursion spent.
+Python it is given (inline.py). The concern modules are functions that take the walker,
+typed `walking.Walking` so that none imports this module back; the walker keeps the
+state: the resolver (and one per working directory), the memoised resolver answers,
+the detections, and the recursion spent. Optional resolver methods are asked through
+`ask(cwd, ResolverExtras.<method>, ...)`, so mypy checks each call.
 
 A bare program name (`entrypoint`) is looked up through the image's PATH
 (RepoResolver.which: `image_paths`, `image_path_env`) before `name.sh` is tried in the
@@ -19,11 +21,19 @@ working directory.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from railsafe.commands import inline, make, mix, packages
-from railsafe.commands.model import Detection, Resolver, Step, Unparsable
+from railsafe.commands.model import (
+    Detection,
+    Resolver,
+    ResolverExtras,
+    Step,
+    Unparsable,
+    extra,
+)
 from railsafe.commands.packages import PACKAGE_MANAGERS
 from railsafe.commands.shell import (
     SHELLS,
@@ -46,6 +56,9 @@ from railsafe.commands.shell import (
 from railsafe.commands.table import Argv, Table, load_table, match_argv
 from railsafe.commands.wrappers import PYTHON, unwrap
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 _UNIT_COST = 4  # recursion a parsed text costs, in walk levels
 # commands followed by railsafe/commands/runners.py and seeds.py (imported on first use)
 _RUNNER_NAMES = frozenset(
@@ -65,7 +78,7 @@ class Walker:
         self.table: Table = load_table()
         self.detections: list[Detection] = []
         self.unparsable: list[Unparsable] = []
-        self._resolvers: dict[str, Any] = {}
+        self._resolvers: dict[str, Resolver | None] = {}
         self._memo: dict[tuple[str, str], Any] = {}
         self.depth = 0  # recursion spent (walk levels; a parsed text costs _UNIT_COST)
         self.limit = limit
@@ -75,26 +88,33 @@ class Walker:
 
     # -- bookkeeping -------------------------------------------------------------
 
-    def resolver_at(self, cwd: str | None) -> Any:
+    def resolver_at(self, cwd: str | None) -> Resolver | None:
         """The resolver for a working directory (relative to the service directory)."""
         if self.resolver is None or cwd is None:
             return None
         if cwd == ".":
             return self.resolver
         if cwd not in self._resolvers:
-            at = getattr(self.resolver, "at", None)
-            self._resolvers[cwd] = at(cwd) if callable(at) else None
+            at = extra(self.resolver, ResolverExtras.at)
+            self._resolvers[cwd] = at(cwd) if at is not None else None
         return self._resolvers[cwd]
 
-    def ask(self, cwd: str | None, method: str, *args: Any) -> Any:
+    def ask(
+        self,
+        cwd: str | None,
+        method: Callable[Concatenate[ResolverExtras, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T | None:
         """An optional resolver method's answer for a directory, memoised; None when the
-        resolver has no such method."""
-        key = (cwd or "", method + "\0" + "\0".join(map(str, args)))
+        resolver has no such method (`ask(cwd, ResolverExtras.which, name)`)."""
+        words = (*map(str, args), *(f"{k}={v}" for k, v in sorted(kwargs.items())))
+        key = (cwd or "", method.__name__ + "\0" + "\0".join(words))
         if key not in self._memo:
-            resolver = self.resolver_at(cwd)
-            function = getattr(resolver, method, None) if resolver is not None else None
-            self._memo[key] = function(*args) if callable(function) else None
-        return self._memo[key]
+            function = extra(self.resolver_at(cwd), method)
+            self._memo[key] = function(*args, **kwargs) if function is not None else None
+        answer: T | None = self._memo[key]
+        return answer
 
     def _chain(self, unit: Unit, start: int, end: int) -> tuple[Step, ...]:
         frame = unit.frame
@@ -144,8 +164,9 @@ class Walker:
         """The directory `cd args` moves to; an absolute in-image directory is mapped
         through the resolver's `map_image_path` when it has one."""
         targets = [w for w in args if not (w.text or "").startswith("-") or w.text == "-"]
-        if targets and (targets[0].text or "").startswith("/"):
-            mapped = self.ask(".", "map_image_path", targets[0].text)
+        first = (targets[0].text or "") if targets else ""
+        if first.startswith("/"):
+            mapped = self.ask(".", ResolverExtras.map_image_path, first)
             return posixpath.normpath(mapped) if isinstance(mapped, str) else None
         return cd_path(cwd, args)
 
@@ -405,7 +426,7 @@ class Walker:
         if "/" not in name_raw and name_raw not in self.table.names:
             # a bare name runs what PATH finds: a script the image copied there
             # (`COPY scripts/entrypoint.sh /usr/local/bin/entrypoint`)
-            found = self.ask(".", "which", name_raw)
+            found = self.ask(".", ResolverExtras.which, name_raw)
             if isinstance(found, str):
                 self.script(found, unit, env, start, end, same_shell=False)
                 return

@@ -14,10 +14,10 @@ import fnmatch
 import posixpath
 from typing import TYPE_CHECKING
 
-from railsafe.commands.model import WorkspacePackage
+from railsafe.commands.model import ResolverExtras, WorkspacePackage
 
 if TYPE_CHECKING:
-    from railsafe.commands.walker import Walker
+    from railsafe.commands.walking import Walking
 
 
 class Selection:
@@ -41,20 +41,20 @@ class Selection:
         return bool(self.selectors) or self.everything
 
 
-def workspace_root(walker: Walker, cwd: str | None) -> str | None:
+def workspace_root(walker: Walking, cwd: str | None) -> str | None:
     """The workspace root's directory (`pnpm -w`), None when `cwd` is in no workspace."""
-    for package in walker.ask(cwd, "workspace_packages") or ():
+    for package in walker.ask(cwd, ResolverExtras.workspace_packages) or ():
         if package.root:
             return posixpath.normpath(posixpath.join(cwd or ".", package.directory))
     return None
 
 
-def packages_for(walker: Walker, cwd: str | None, selection: Selection) -> list[str] | None:
+def packages_for(walker: Walking, cwd: str | None, selection: Selection) -> list[str] | None:
     """The directories (relative to the service directory) a workspace selection
     names; None when there is no selection, no workspace, or nothing matches."""
     if not selection or cwd is None:
         return None
-    packages = walker.ask(cwd, "workspace_packages")
+    packages = walker.ask(cwd, ResolverExtras.workspace_packages)
     if not packages:
         return None
     chosen = select_packages(packages, selection)
