@@ -10,15 +10,17 @@ from hypothesis import strategies as st
 from railsafe.findings import Span
 from railsafe.loaders import Document, LoadError
 from railsafe.loaders.dockerfile import (
-    DEFAULT_PATH,
     dockerfile_instructions,
     exec_elements,
     heredoc_scripts,
+    pairs,
+    parse_dockerfile,
+)
+from railsafe.loaders.dockerfile_stages import (
+    DEFAULT_PATH,
     image_layout,
     lineage,
     needed_stages,
-    pairs,
-    parse_dockerfile,
     stages,
     start_instructions,
 )

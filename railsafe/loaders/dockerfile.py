@@ -22,7 +22,8 @@ rest of railsafe.
 
 The build model on top of the instructions (stages, the stages the image
 needs, inherited ENTRYPOINT / CMD, WORKDIR and COPY paths, PATH) lives in
-`railsafe.loaders.dockerfile_stages`; its names stay importable from here.
+`railsafe.loaders.dockerfile_stages`, which imports this parser (never the
+other way round).
 """
 
 from __future__ import annotations
@@ -37,39 +38,6 @@ from railsafe.findings import Span
 
 if TYPE_CHECKING:
     from railsafe.loaders import Document
-    from railsafe.loaders.dockerfile_stages import (
-        DEFAULT_PATH,
-        Place,
-        Stage,
-        image_layout,
-        image_to_context,
-        lineage,
-        needed_stages,
-        stages,
-        start_instructions,
-    )
-
-__all__ = [
-    "DEFAULT_PATH",
-    "ExecElement",
-    "Heredoc",
-    "Instruction",
-    "Pair",
-    "Place",
-    "Stage",
-    "dockerfile_instructions",
-    "exec_elements",
-    "heredoc_scripts",
-    "image_layout",
-    "image_to_context",
-    "lineage",
-    "needed_stages",
-    "pairs",
-    "parse_dockerfile",
-    "split_words",
-    "stages",
-    "start_instructions",
-]
 
 _DIRECTIVE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
@@ -198,7 +166,8 @@ def _flags(args: str) -> tuple[tuple[str, ...], int]:
     return tuple(flags), pos
 
 
-def _exec_form(command: str) -> tuple[str, ...] | None:
+def parse_exec_form(command: str) -> tuple[str, ...] | None:
+    """The strings of an exec-form command (`["npm", "start"]`), or None for shell form."""
     text = command.strip()
     if not text.startswith("["):
         return None
@@ -363,7 +332,7 @@ def parse_dockerfile(text: str) -> list[Instruction]:
             stage += 1
         flags, command_offset = _flags(args) if args.lstrip().startswith("--") else ((), 0)
         exec_form = (
-            _exec_form(args[command_offset:])
+            parse_exec_form(args[command_offset:])
             if keyword in _EXEC_FORM_KEYWORDS and not heredocs
             else None
         )
@@ -547,16 +516,3 @@ def heredoc_scripts(instr: Instruction) -> list[Heredoc] | None:
                 continue
         out.append(doc)
     return out
-
-
-# -- the build model, re-exported ------------------------------------------------
-
-
-def __getattr__(name: str) -> object:
-    """The names of `dockerfile_stages` in `__all__`: it imports this parser, so they
-    are looked up on first use rather than imported at the top."""
-    if name in __all__:
-        from railsafe.loaders import dockerfile_stages
-
-        return getattr(dockerfile_stages, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """The Dockerfile as BuildKit builds it: stages, what the image needs, where files land.
 
-Kept apart from the parser (`railsafe.loaders.dockerfile`, which re-exports
-every name here): this is the build model on top of parsed instructions.
+Kept apart from the parser (`railsafe.loaders.dockerfile`): this is the build
+model on top of parsed instructions; it imports the parser, not the reverse.
 
 docs/facts.md: Railway builds Dockerfiles with BuildKit, which builds only the
 stages the target (the last stage) depends on: its `FROM` parent, the stages
@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from railsafe.loaders.dockerfile import Instruction, _exec_form, pairs, split_words, unquote
+from railsafe.loaders.dockerfile import Instruction, pairs, parse_exec_form, split_words, unquote
 
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _GLOB = re.compile(r"[*?\[]")
@@ -273,7 +273,7 @@ def image_to_context(image_path: str, paths: dict[str, str]) -> str | None:
 def _copy_words(instr: Instruction) -> list[str]:
     command = instr.command.strip()
     if command.startswith("["):
-        parsed = _exec_form(command)
+        parsed = parse_exec_form(command)
         return list(parsed) if parsed is not None else []
     return _words(command)
 

@@ -506,17 +506,17 @@ _REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+\-][^}]*)?\}|([A-Za-z_
 
 
 def final_lineage(instructions: list[Instruction]) -> set[int]:
-    """The final stage and the stages it is built `FROM` (`dockerfile.lineage`)."""
-    from railsafe.loaders import dockerfile
+    """The final stage and the stages it is built `FROM` (`dockerfile_stages.lineage`)."""
+    from railsafe.loaders import dockerfile_stages
 
-    return set(dockerfile.lineage(instructions))
+    return set(dockerfile_stages.lineage(instructions))
 
 
 def stage_label(instructions: list[Instruction], index: int) -> str:
     """How messages name a stage: stage `build` for `AS build`, else stage 2."""
-    from railsafe.loaders import dockerfile
+    from railsafe.loaders import dockerfile_stages
 
-    found = dockerfile.stages(instructions)
+    found = dockerfile_stages.stages(instructions)
     name = found[index].name if 0 <= index < len(found) else None
     return f"stage `{name}`" if name else f"stage {index}"
 
