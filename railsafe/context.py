@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,6 +89,11 @@ class Context:
     def documents(self, *kinds: str) -> list[Document]:
         """Loaded documents of these kinds (all Railway/builder configs by default)."""
         return [self.load(f) for f in self.files(*(kinds or CONFIG_KINDS))]
+
+    def shared_state(self) -> dict[str, Any]:
+        """Every field, for building another view of this check (a subclass noting what
+        is read): `Sub(**ctx.shared_state())` shares the documents, cache and answers."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def cached(self, key: str, factory: Callable[[], T]) -> T:
         """Share a derived analysis (a project model, say) between rules."""

@@ -23,7 +23,6 @@ from railsafe.secrets import is_secret_name, looks_like_secret_name
 if TYPE_CHECKING:
     from railsafe.commands import Analysis
 
-PHASE_NAMES = {"build": "build", "pre-deploy": "pre-deploy", "start": "start"}
 MAX_RELATED = 12
 
 
@@ -44,8 +43,7 @@ class _Recording(Context):
     """The check's Context (same documents, same cache) noting every file a command reads."""
 
     def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx.discovery, ctx.today, ctx._documents, ctx._cache, ctx._resolved,
-                         ctx._at)
+        super().__init__(**ctx.shared_state())
         self.why = ""
 
     def document_at(self, path: Path) -> Document | None:
