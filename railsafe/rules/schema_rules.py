@@ -46,7 +46,9 @@ RAILWAY_PLAN_IGNORED = {
 }
 
 
-def _schema_documents(ctx: Context) -> Iterator[tuple[Document, str]]:
+def schema_documents(ctx: Context) -> Iterator[tuple[Document, str]]:
+    """Each config document with a schema, and the schema's name (files RS008 / RS011
+    say are not read are left out)."""
     from railsafe.schema_files import schema_name_for_kind
 
     for doc in ctx.documents():
@@ -59,7 +61,8 @@ def _schema_documents(ctx: Context) -> Iterator[tuple[Document, str]]:
             yield doc, name
 
 
-def _issues(ctx: Context, doc: Document, name: str) -> list[Any]:
+def schema_issues(ctx: Context, doc: Document, name: str) -> list[Any]:
+    """The schema issues of a document, validated once per check for every rule."""
     def run() -> list[Any]:
         from railsafe.validate import validate
 
@@ -328,8 +331,8 @@ def unknown_key(ctx: Context) -> Iterator[Hit]:
     message names, or delete it. Set variables as service variables. Run
     `railsafe schema railway` (or `nixpacks`, `railpack`) to see every key.
     """
-    for doc, name in _schema_documents(ctx):
-        for issue in _issues(ctx, doc, name):
+    for doc, name in schema_documents(ctx):
+        for issue in schema_issues(ctx, doc, name):
             if issue.kind != "unknown-key":
                 continue
             keypath = issue.keypath
@@ -380,8 +383,8 @@ def invalid_value(ctx: Context) -> Iterator[Hit]:
     """
     from railsafe.config_checks import semantic_issues
 
-    for doc, name in _schema_documents(ctx):
-        for issue in _issues(ctx, doc, name):
+    for doc, name in schema_documents(ctx):
+        for issue in schema_issues(ctx, doc, name):
             if issue.kind == "unknown-key":
                 continue
             if name == "railway" and issue.kind == "enum" and _is_builder(issue.keypath):
@@ -435,7 +438,7 @@ def ignored_nixpacks_plan_field(ctx: Context) -> Iterator[Hit]:
     Nixpacks reads them, or switch the service to Railpack (Nixpacks is in
     maintenance mode, §3.1).
     """
-    for doc, _name in _schema_documents(ctx):
+    for doc, _name in schema_documents(ctx):
         data = doc.data
         if doc.kind.startswith("railway-"):
             for prefix, phase in _plan_phases(data):

@@ -77,12 +77,12 @@ def volume_in_config_as_code(ctx: Context) -> Iterator[Hit]:
     to the path so a deployment without the volume fails instead of
     starting empty.
     """
-    from railsafe.rules.schema_rules import _issues, _schema_documents
+    from railsafe.rules.schema_rules import schema_documents, schema_issues
 
-    for doc, name in _schema_documents(ctx):
+    for doc, name in schema_documents(ctx):
         if name != "railway":
             continue
-        for issue in _issues(ctx, doc, name):
+        for issue in schema_issues(ctx, doc, name):
             keypath = issue.keypath
             if issue.kind != "unknown-key" or not is_volume_key(keypath[-1]):
                 continue
