@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 
 class Severity(enum.IntEnum):
@@ -74,6 +76,59 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.column, self.rule)
+
+
+# -- building findings: one place for de-duplication, the related cap and identity ----------
+
+# a reader follows a chain of a dozen places; past that a list hides the finding
+MAX_RELATED = 12
+
+T = TypeVar("T")
+
+
+def first_of_each(items: Iterable[T], key: Callable[[T], Hashable]) -> list[T]:
+    """`items` in order, the first of each `key` kept: how hits, findings and related
+    locations are de-duplicated, so two producers never disagree on what "the same" is."""
+    seen: set[Hashable] = set()
+    out = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            out.append(item)
+    return out
+
+
+def _place(path: str, span: Span) -> tuple[str, int, int]:
+    return (path, span.line, span.column)
+
+
+def related_locations(
+    items: Iterable[Related], *, primary: tuple[str, Span] | None = None, ordered: bool = False
+) -> tuple[Related, ...]:
+    """The related locations a finding shows: one per place (path, line, column), none at
+    the finding's own place, in the given order (a chain) or `ordered` by place, at most
+    MAX_RELATED of them."""
+    own = _place(*primary) if primary is not None else None
+    kept = [r for r in first_of_each(items, lambda r: _place(r.path, r.span))
+            if _place(r.path, r.span) != own]
+    if ordered:
+        kept.sort(key=lambda r: _place(r.path, r.span))
+    return tuple(kept[:MAX_RELATED])
+
+
+def build_findings(
+    rule: str, name: str, severity: Severity, help_url: str, hits: Iterable[Hit]
+) -> list[Finding]:
+    """A rule's findings from its hits: one per (place, message), the hit's own severity
+    over the rule's, related locations as `related_locations` keeps them."""
+    unique = first_of_each(hits, lambda h: (*_place(h.path, h.span), h.message))
+    return [
+        Finding(rule=rule, name=name, severity=h.severity or severity, path=h.path,
+                span=h.span, message=h.message, help_url=help_url, fix=h.fix,
+                related=related_locations(h.related, primary=(h.path, h.span)))
+        for h in unique
+    ]
 
 
 def source_lines(text: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from railsafe.context import Context
 from railsafe.dates import CONFIG_AS_CODE_CUTOFF
-from railsafe.findings import FILE_START, Related, Severity, Span
+from railsafe.findings import FILE_START, Related, Severity, Span, related_locations
 from railsafe.loaders import RAILWAY_KINDS, Document, KeyPath
 from railsafe.rules import Hit, hit, rule
 from railsafe.validate import normalise_enum
@@ -373,7 +373,7 @@ def config_as_code_deprecated(ctx: Context) -> Iterator[Hit]:
             f"Railway stopped reading {name} on {CONFIG_AS_CODE_CUTOFF.isoformat()} "
             f"(hard cutoff): {what_lost}",
             fix=fix,
-            related=tuple(related[:12]),
+            related=related_locations(related),
         )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from railsafe.context import Context
-from railsafe.findings import Hit, Related, Severity, Span
+from railsafe.findings import Hit, Related, Severity, Span, related_locations
 from railsafe.redact import redact
 from railsafe.testguard import js, jsconfig
 from railsafe.testguard.analysis import (
@@ -101,16 +101,6 @@ def _reached_from(analysis: Analysis, relpath: str, tests: list[str]) -> str | N
     return _names(others) if others else None
 
 
-def _sorted_related(items: list[Related]) -> tuple[Related, ...]:
-    out: list[Related] = []
-    seen: set[tuple[str, Span]] = set()
-    for item in items:
-        if (item.path, item.span) not in seen:
-            seen.add((item.path, item.span))
-            out.append(item)
-    return tuple(sorted(out, key=lambda r: (r.path, r.span.line, r.span.column)))
-
-
 def _related(exposure: _Exposure) -> tuple[Related, ...]:
     out = []
     for op in exposure.destructive:
@@ -135,7 +125,7 @@ def _related(exposure: _Exposure) -> tuple[Related, ...]:
         elif conn.module.relpath != result.module.relpath:
             out.append(Related(result.module.relpath, Span(1, 1, 1, 1),
                                "imported by this test file"))
-    return _sorted_related(out)
+    return related_locations(out, ordered=True)
 
 
 def _via_related(conn: Connection) -> Related:
@@ -265,9 +255,9 @@ def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
                 f"{subject}, the production database on Railway, and runs {what}: running "
                 "the tests with production variables wipes production",
                 fix=JS_FIX,
-                related=_sorted_related([*(Related(relpath, s, f"destructive: {w}")
-                                           for w, s in setup.destructive),
-                                         *_js_read_related(setup)]),
+                related=related_locations(
+                    [*(Related(relpath, s, f"destructive: {w}") for w, s in setup.destructive),
+                     *_js_read_related(setup)], ordered=True),
             )
 
 
@@ -306,7 +296,7 @@ def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
                 f"{subject}, the production database on Railway: tests run with production "
                 "variables write into production",
                 fix=JS_FIX,
-                related=_sorted_related(_js_read_related(setup)),
+                related=related_locations(_js_read_related(setup), ordered=True),
             )
 
 
@@ -412,7 +402,7 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
                         if isinstance(node, ast.Call) else "the URL is used here"
                     related = (Related(conn.module.relpath, conn.module.span(node), label),)
                     if conn.via is not None:
-                        related = _sorted_related([*related, _via_related(conn)])
+                        related = related_locations([*related, _via_related(conn)], ordered=True)
                 yield Hit(lit.module.relpath, span,
                           f"{what} at {target}: {problem}" + (_LOCAL_NOTE if local else ""),
                           fix=_literal_fix(lit.value), related=related,
