@@ -51,6 +51,8 @@ _OPTIONS: dict[str, tuple[str, bool, bool]] = {
     "-o": ("output", True, True),
     "--baseline": ("baseline", True, False),
     "--write-baseline": ("write_baseline", True, False),
+    "--jobs": ("jobs", True, False),
+    "-j": ("jobs", True, False),
 }
 _PATHS = ("config", "baseline", "write_baseline")
 
@@ -109,12 +111,14 @@ def run(
     output: list[str] | None = None,
     baseline: Path | None = None,
     write_baseline: Path | None = None,
+    jobs: str | None = None,
 ) -> int:
     """`railsafe check`: the exit code (usage errors raise `Exit` after their message)."""
     from railsafe.config import ConfigError, load_settings, settings_from_file
     from railsafe.engine import check as run_check
     from railsafe.engine import choose_rules
     from railsafe.findings import Severity
+    from railsafe.parallel import JobsError, parse_jobs
     from railsafe.render import FORMATS, render
     from railsafe.rules import select as select_rules
 
@@ -144,6 +148,10 @@ def run(
             raise fail(f"unknown rule {ident!r} (see `railsafe rules`)")
     outputs = _outputs(output, FORMATS)
     on = day(today)
+    try:
+        processes = parse_jobs(jobs)
+    except JobsError as exc:
+        raise fail(str(exc)) from None
     report = run_check(
         targets,
         choose_rules(selected, ignored),
@@ -152,6 +160,7 @@ def run(
         honour_ignores=not no_ignores,
         exclude_base=settings.source.parent if settings.source else None,
         allow_error_suppressions=settings.allow_error_suppressions,
+        jobs=processes,
     )
     notes = _baseline(report, baseline, write_baseline, settings)
     color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")

@@ -106,6 +106,11 @@ def check(
         Path | None,
         typer.Option("--write-baseline", help="Record today's findings in this file (exit 0)."),
     ] = None,
+    jobs: Annotated[
+        str | None,
+        typer.Option("--jobs", "-j", help="Processes to use: 1 for one, 0 for one per CPU "
+                     "[default: RAILSAFE_JOBS, else 0]."),
+    ] = None,
 ) -> None:
     """Lint Railway configuration (.railway/railway.*, railway.toml / .json), builder files,
     and what they run."""
@@ -114,7 +119,7 @@ def check(
     code = _typer_exit(check_command.run, paths=paths, fmt=fmt, fail_on=fail_on,
                        select=select, ignore=ignore, today=today, no_ignores=no_ignores,
                        config=config, output=output, baseline=baseline,
-                       write_baseline=write_baseline)
+                       write_baseline=write_baseline, jobs=jobs)
     if code:
         raise typer.Exit(code)
 

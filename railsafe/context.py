@@ -30,6 +30,8 @@ class Context:
     # `document_at` answered, once per run (a 2,000-service monorepo asked ~140k times)
     _resolved: dict[Path, Path] = field(default_factory=dict)
     _at: dict[Path, Document | None] = field(default_factory=dict)
+    # processes a rule may share its independent jobs over (railsafe.parallel; 1: this one)
+    jobs: int = 1
 
     @property
     def root(self) -> Path:
@@ -134,6 +136,10 @@ class Context:
             return docs
 
         return self.cached("tree-texts", scan)
+
+    def loaded_paths(self) -> dict[Path, Document]:
+        """Every document read so far, by the path it was read under (a copy)."""
+        return dict(self._documents)
 
     def loaded_documents(self) -> list[Document]:
         """Every document read, for code frames and inline suppressions: not a binary

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from railsafe import dates
+from railsafe import dates, parallel
 from railsafe.context import Context
 from railsafe.discover import Discovery, SourceFile, discover
-from railsafe.findings import Finding
+from railsafe.findings import Finding, Hit
 from railsafe.loaders import RAILWAY_KINDS
 from railsafe.redact import redact
 from railsafe.rules import Rule, all_rules, select
@@ -90,12 +90,14 @@ def check(
     honour_ignores: bool = True,
     exclude_base: Path | None = None,
     allow_error_suppressions: bool = True,
+    jobs: int = 1,
 ) -> Report:
     """Check `paths`; never raises for bad input (it becomes findings or errors).
 
     `exclude` patterns (gitignore syntax) are relative to `exclude_base` (the
     settings file's directory; default the scanned root) and never drop a file
-    named explicitly on the command line.
+    named explicitly on the command line. Up to `jobs` processes share the work
+    (railsafe.parallel); the report is the same for any number.
     """
     # A check builds millions of small objects and frees few: the cyclic collector
     # would walk them again and again (a fifth of a 2,000-service check) for ~0.1%
@@ -104,7 +106,7 @@ def check(
     gc.disable()
     try:
         return _check(paths, rules, today, exclude, honour_ignores, exclude_base,
-                      allow_error_suppressions)
+                      allow_error_suppressions, jobs)
     finally:
         if collecting:
             gc.enable()
@@ -118,21 +120,20 @@ def _check(
     honour_ignores: bool,
     exclude_base: Path | None,
     allow_error_suppressions: bool,
+    jobs: int,
 ) -> Report:
     discovery = discover(paths)
     patterns = list(exclude)
     if patterns:
         discovery.files = _without_excluded(discovery, patterns, exclude_base)
-    ctx = Context(discovery, today or dates.today())
+    ctx = Context(discovery, today or dates.today(), jobs=jobs)
     report = Report(discovery.root, errors=list(discovery.errors), notes=list(discovery.skipped))
     seen: set[tuple[str, str, int, int, str]] = set()
-    for r in rules if rules is not None else all_rules():
-        try:
-            hits = list(r.check(ctx))
-        except Exception as exc:  # one broken rule must not lose the others' findings
-            report.internal_errors.append(
-                redact(f"internal error in {r.id} {r.name}: {exc.__class__.__name__}: {exc}")
-            )
+    chosen = rules if rules is not None else all_rules()
+    outcomes, worker_sources = _outcomes(ctx, chosen)
+    for r, hits in zip(chosen, outcomes, strict=True):
+        if isinstance(hits, str):
+            report.internal_errors.append(hits)
             continue
         for h in hits:
             key = (r.id, h.path, h.span.line, h.span.column, h.message)
@@ -156,7 +157,8 @@ def _check(
         report.findings = _after_cutoff(report.findings, ctx)
     for doc in ctx.loaded_documents():
         report.sources[doc.relpath] = doc.text
-    chosen = rules if rules is not None else all_rules()
+    for relpath, text in worker_sources.items():  # what the worker's rules read
+        report.sources.setdefault(relpath, text)
     if any(r.id in _HYGIENE for r in chosen):
         for f in discovery.files:  # a comment can sit in a file no chosen rule read
             if f.relpath not in report.sources and ctx.shows_source(ctx.load(f)):
@@ -172,6 +174,51 @@ def _check(
 
 
 _HYGIENE = ("RS020", "RS021", "RS022")
+
+# Rules that share no model with the others (neither the project model nor the command
+# analysis: tests/test_parallel.py checks it): on a large tree a worker runs them while
+# this process runs the rest.
+_APART = ("railsafe.rules.test_suites", "railsafe.rules.secrets", "railsafe.rules.tree_secrets")
+# a tree with fewer discovered files is checked faster than a worker starts and reports
+_APART_FROM_FILES = 400
+
+
+def _outcomes(
+    ctx: Context, chosen: list[Rule]
+) -> tuple[list[list[Hit] | str], dict[str, str]]:
+    """Each rule's hits (or internal error), in `chosen`'s order; and the text of the
+    files the worker's rules read (relpath -> text), which this process did not."""
+    apart = [r for r in chosen if r.check.__module__ in _APART]
+    if ctx.jobs < 2 or len(apart) in (0, len(chosen)) or \
+            len(ctx.discovery.files) < _APART_FROM_FILES:
+        return [_hits(ctx, r) for r in chosen], {}
+    if any(r.id in _HYGIENE for r in chosen):
+        # every discovered file is read in the end for its suppression comments: read
+        # them before the fork, once, rather than in both processes
+        for f in ctx.discovery.files:
+            ctx.load(f)
+    before = set(ctx.loaded_paths())
+
+    def worker() -> tuple[list[list[Hit] | str], dict[str, str]]:
+        done = [_hits(ctx, r) for r in apart]
+        read = {doc.relpath: doc.text for path, doc in ctx.loaded_paths().items()
+                if path not in before and ctx.shows_source(doc)}
+        return done, read
+
+    later = parallel.Later(worker)
+    theirs = {r.id for r in apart}
+    mine = {r.id: _hits(ctx, r) for r in chosen if r.id not in theirs}
+    done, read = later.result()
+    mine.update(zip((r.id for r in apart), done, strict=True))
+    return [mine[r.id] for r in chosen], read
+
+
+def _hits(ctx: Context, r: Rule) -> list[Hit] | str:
+    """The rule's hits, or the internal error that stopped it (redacted)."""
+    try:
+        return list(r.check(ctx))
+    except Exception as exc:  # one broken rule must not lose the others' findings
+        return redact(f"internal error in {r.id} {r.name}: {exc.__class__.__name__}: {exc}")
 
 
 def _suppression_findings(

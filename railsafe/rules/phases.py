@@ -45,11 +45,13 @@ class _Recording(Context):
     def __init__(self, ctx: Context) -> None:
         super().__init__(**ctx.shared_state())
         self.why = ""
+        self.read: dict[Path, None] = {}  # what the current command read, for a worker's replay
 
     def document_at(self, path: Path) -> Document | None:
         doc = super().document_at(path)
         if doc is not None and self.why:
             note_read(self, doc, self.why)
+            self.read[path] = None
         return doc
 
 
@@ -63,26 +65,42 @@ def _resolver_takes_path_env() -> bool:
 
 
 def _analyze_all(ctx: Context) -> Iterator[Analyzed]:
+    from railsafe import parallel
     from railsafe.commands import RepoResolver, analyze
 
     recording = _Recording(ctx)
     path_env = _resolver_takes_path_env()
-    memo: dict[tuple[Path, str, tuple[tuple[str, str], ...], tuple[str, ...], str], Any] = {}
+    todo: dict[tuple[Path, str, tuple[tuple[str, str], ...], tuple[str, ...], str],
+               tuple[Service, Command]] = {}
+    found = []
     for service in services(ctx):
         for cmd, envs in service.unique_commands():
             key = (service.root, cmd.cwd or "", cmd.image_paths, cmd.image_path_env, cmd.text)
-            if key not in memo:
-                recording.why = f"{cmd.label} runs it in the {cmd.phase} phase"
-                extra: dict[str, Any] = {}
-                if path_env and cmd.image_path_env:  # a Dockerfile command: the image's PATH
-                    extra["image_path_env"] = cmd.image_path_env
-                resolver = RepoResolver(
-                    recording, service.root, image_paths=dict(cmd.image_paths), **extra
-                )
-                if cmd.cwd:  # a Dockerfile WORKDIR, mapped to the repository
-                    resolver = resolver.at(cmd.cwd)
-                memo[key] = analyze(cmd.text, resolver)
-            yield Analyzed(service, cmd, envs, memo[key])
+            todo.setdefault(key, (service, cmd))
+            found.append((service, cmd, envs, key))
+
+    def one(job: tuple[Service, Command]) -> tuple[Analysis, str, list[Path]]:
+        service, cmd = job
+        recording.why = f"{cmd.label} runs it in the {cmd.phase} phase"
+        recording.read = {}
+        extra: dict[str, Any] = {}
+        if path_env and cmd.image_path_env:  # a Dockerfile command: the image's PATH
+            extra["image_path_env"] = cmd.image_path_env
+        resolver = RepoResolver(recording, service.root, image_paths=dict(cmd.image_paths), **extra)
+        if cmd.cwd:  # a Dockerfile WORKDIR, mapped to the repository
+            resolver = resolver.at(cmd.cwd)
+        return analyze(cmd.text, resolver), recording.why, list(recording.read)
+
+    # the analyses are independent: shared over processes on a large tree
+    memo: dict[Any, Analysis] = {}
+    for key, (analysis, why, read) in zip(todo, parallel.run(one, list(todo.values()),
+                                                              ctx.jobs), strict=True):
+        recording.why = why  # a worker's reads, read here too (the parent's own: no-op)
+        for path in read:
+            recording.document_at(path)
+        memo[key] = analysis
+    for service, cmd, envs, key in found:
+        yield Analyzed(service, cmd, envs, memo[key])
 
 
 def _where(item: Analyzed) -> str:
