@@ -298,7 +298,7 @@ def show(
     first = targets[0] if targets[0].is_dir() else targets[0].parent
     _, opts = _review_options(first, config, None, None, today)
     from railsafe.review import show as views
-    from railsafe.review.model import build
+    from railsafe.review.snapshot import build
 
     snap = build(targets, "", opts.rules, opts.today, opts.exclude, opts.exclude_base)
     render = {"text": views.render_text, "json": views.render_json, "mermaid": views.mermaid}

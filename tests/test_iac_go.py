@@ -15,7 +15,7 @@ import pytest
 from railsafe.findings import FILE_START, Span
 from railsafe.iac import read
 from railsafe.iac.golang import read_go
-from railsafe.iac.model import (
+from railsafe.iac.values import (
     Bool,
     Null,
     Num,

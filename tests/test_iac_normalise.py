@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from railsafe.findings import Span
-from railsafe.iac.model import Member, Num, Program, Seq, Str, Unresolved
 from railsafe.iac.normalise import IacService, databases, graph, resource_graph, services
 from railsafe.iac.typescript import read_typescript
+from railsafe.iac.values import Member, Num, Program, Seq, Str, Unresolved
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "iac"
 HEAD = 'import { service, postgres, volume, project, github, image } from "railway/iac";\n'

@@ -16,7 +16,8 @@ import pytest
 
 from railsafe.findings import FILE_START, Span
 from railsafe.iac import read
-from railsafe.iac.model import (
+from railsafe.iac.python import read_python
+from railsafe.iac.values import (
     Bool,
     Null,
     Num,
@@ -31,7 +32,6 @@ from railsafe.iac.model import (
     Str,
     Unresolved,
 )
-from railsafe.iac.python import read_python
 
 REL = ".railway/railway.py"
 

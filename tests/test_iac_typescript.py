@@ -7,7 +7,8 @@ import time
 import pytest
 
 from railsafe.findings import Span
-from railsafe.iac.model import (
+from railsafe.iac.typescript import read_typescript
+from railsafe.iac.values import (
     Assignment,
     Bool,
     Member,
@@ -24,7 +25,6 @@ from railsafe.iac.model import (
     Str,
     Unresolved,
 )
-from railsafe.iac.typescript import read_typescript
 
 IMPORT = 'import { defineRailway, github, postgres, project, service } from "railway/iac";\n'
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HEAVY = ("railsafe.iac", "railsafe.iac.model", "tree_sitter_typescript", "tree_sitter_go")
+HEAVY = ("railsafe.iac", "railsafe.iac.values", "tree_sitter_typescript", "tree_sitter_go")
 
 
 def _loaded(repo: Path) -> list[str]:
@@ -39,7 +39,7 @@ def test_iac_tree_loads_only_its_language(tmp_path: Path) -> None:
         'import { project, service } from "railway/iac";\n'
         'export default () => project("p", { resources: [service("a")] });\n'
     )
-    assert _loaded(tmp_path) == ["railsafe.iac", "railsafe.iac.model", "tree_sitter_typescript"]
+    assert _loaded(tmp_path) == ["railsafe.iac", "railsafe.iac.values", "tree_sitter_typescript"]
 
 
 def test_grammars_load_without_their_package_init(tmp_path: Path) -> None:

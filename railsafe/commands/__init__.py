@@ -22,7 +22,8 @@ to it.
 from __future__ import annotations
 
 from railsafe.commands.analysis import analyze
-from railsafe.commands.model import (
+from railsafe.commands.resolver import RepoResolver
+from railsafe.commands.types import (
     Analysis,
     Detection,
     NxTarget,
@@ -33,7 +34,6 @@ from railsafe.commands.model import (
     Unparsable,
     WorkspacePackage,
 )
-from railsafe.commands.resolver import RepoResolver
 
 __all__ = [
     "Analysis",

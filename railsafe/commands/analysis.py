@@ -23,7 +23,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from railsafe.commands.model import Analysis, Resolver
+from railsafe.commands.types import Analysis, Resolver
 
 
 def _stack_depth() -> int:

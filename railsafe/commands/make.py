@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from railsafe.commands.model import Resolver, ResolverExtras, extra
 from railsafe.commands.shell import NAME_ASSIGN, Env, LinesOrigin, Unit, Word, cd_path
+from railsafe.commands.types import Resolver, ResolverExtras, extra
 
 if TYPE_CHECKING:
     from railsafe.commands.walking import Walking

@@ -9,8 +9,8 @@ import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import ResolverExtras
 from railsafe.commands.shell import Env, Origin, Unit, Word
+from railsafe.commands.types import ResolverExtras
 
 if TYPE_CHECKING:
     from railsafe.commands.walking import Walking

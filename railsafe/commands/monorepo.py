@@ -27,8 +27,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from railsafe.commands.model import NxTarget, Step, WorkspacePackage
 from railsafe.commands.repofiles import json_data, json_index, workspace_members
+from railsafe.commands.types import NxTarget, Step, WorkspacePackage
 from railsafe.findings import FILE_START, Span
 
 _SKIP = frozenset({"node_modules", ".git", "dist", "build", ".next", ".turbo", ".nx", "tmp"})

@@ -33,7 +33,6 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from railsafe.commands.model import ResolverExtras, Step
 from railsafe.commands.shell import (
     Env,
     JsonValueOrigin,
@@ -45,6 +44,7 @@ from railsafe.commands.shell import (
     strip_version,
 )
 from railsafe.commands.table import script_entry
+from railsafe.commands.types import ResolverExtras, Step
 from railsafe.commands.workspaces import Selection, packages_for, workspace_root
 
 if TYPE_CHECKING:

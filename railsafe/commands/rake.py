@@ -33,8 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import RakeDefault, RakeRun, ResolverExtras, Step
 from railsafe.commands.shell import Env, Origin, Unit, Word
+from railsafe.commands.types import RakeDefault, RakeRun, ResolverExtras, Step
 from railsafe.findings import Span
 
 if TYPE_CHECKING:

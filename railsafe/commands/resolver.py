@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import (
+from railsafe.commands.repofiles import json_data, json_index, workspace_members
+from railsafe.commands.types import (
     NxTarget,
     RakeDefault,
     Resolver,
@@ -18,7 +19,6 @@ from railsafe.commands.model import (
     Step,
     WorkspacePackage,
 )
-from railsafe.commands.repofiles import json_data, json_index, workspace_members
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
 

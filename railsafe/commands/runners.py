@@ -44,7 +44,6 @@ import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import ResolverExtras, Step
 from railsafe.commands.packages import (
     detect_by_name,
     has_script,
@@ -53,6 +52,7 @@ from railsafe.commands.packages import (
 )
 from railsafe.commands.shell import Env, JsonValueOrigin, Unit, Word
 from railsafe.commands.table import script_entry
+from railsafe.commands.types import ResolverExtras, Step
 from railsafe.commands.workspaces import Selection, match_base, select_packages
 
 if TYPE_CHECKING:

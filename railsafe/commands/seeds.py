@@ -29,7 +29,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from railsafe.commands.model import ResolverExtras, Step
+from railsafe.commands.types import ResolverExtras, Step
 from railsafe.findings import Span
 
 if TYPE_CHECKING:

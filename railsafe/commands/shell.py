@@ -20,7 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from railsafe.commands.model import Step
+from railsafe.commands.types import Step
 from railsafe.findings import Span
 
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ash", "ksh", "mksh", "busybox"})

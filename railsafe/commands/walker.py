@@ -26,14 +26,6 @@ from dataclasses import replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from railsafe.commands import inline, make, mix, packages
-from railsafe.commands.model import (
-    Detection,
-    Resolver,
-    ResolverExtras,
-    Step,
-    Unparsable,
-    extra,
-)
 from railsafe.commands.packages import PACKAGE_MANAGERS
 from railsafe.commands.shell import (
     SHELLS,
@@ -54,6 +46,14 @@ from railsafe.commands.shell import (
     static_value,
 )
 from railsafe.commands.table import Argv, Table, load_table, match_argv
+from railsafe.commands.types import (
+    Detection,
+    Resolver,
+    ResolverExtras,
+    Step,
+    Unparsable,
+    extra,
+)
 from railsafe.commands.wrappers import PYTHON, unwrap
 
 P = ParamSpec("P")

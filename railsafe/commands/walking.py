@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from railsafe.commands.model import Resolver, ResolverExtras, Step
 from railsafe.commands.shell import Env, Frame, Unit, Word
 from railsafe.commands.table import Argv, Table
+from railsafe.commands.types import Resolver, ResolverExtras, Step
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -14,7 +14,7 @@ import fnmatch
 import posixpath
 from typing import TYPE_CHECKING
 
-from railsafe.commands.model import ResolverExtras, WorkspacePackage
+from railsafe.commands.types import ResolverExtras, WorkspacePackage
 
 if TYPE_CHECKING:
     from railsafe.commands.walking import Walking

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from railsafe.iac.model import Language, Program
+from railsafe.iac.values import Language, Program
 
 # file suffix -> language (railway-iac.md §2.1: the CLI accepts these)
 SUFFIXES: dict[str, Language] = {

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from railsafe.findings import Span
-from railsafe.iac.model import (
+from railsafe.iac.values import (
     Bool,
     Language,
     Member,

@@ -21,7 +21,7 @@ from typing import Any
 
 from railsafe.findings import FILE_START, Span
 from railsafe.iac.evaluation import Budget, Return, Scope
-from railsafe.iac.model import (
+from railsafe.iac.values import (
     Assignment,
     Bool,
     EntryPoint,

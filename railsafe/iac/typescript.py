@@ -27,7 +27,7 @@ from typing import Any
 
 from railsafe.findings import Span
 from railsafe.iac.evaluation import Scope
-from railsafe.iac.model import (
+from railsafe.iac.values import (
     Assignment,
     Bool,
     EntryPoint,

@@ -38,7 +38,9 @@ Where each part lives:
 from railsafe.loaders import NIXPACKS_KINDS, RAILPACK_KINDS, RAILWAY_KINDS
 from railsafe.project.builders import NODE_INSTALL_SCRIPTS
 from railsafe.project.configs import note_read, read_log
-from railsafe.project.model import (
+from railsafe.project.planner import files_by_dir, service_for_config, services
+from railsafe.project.spans import value_command
+from railsafe.project.types import (
     APP_MARKERS,
     BUILDER_NAMES,
     CONFIG_NAMES,
@@ -51,8 +53,6 @@ from railsafe.project.model import (
     Plan,
     Service,
 )
-from railsafe.project.planner import files_by_dir, service_for_config, services
-from railsafe.project.spans import value_command
 
 __all__ = [
     "APP_MARKERS",

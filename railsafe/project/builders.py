@@ -15,8 +15,8 @@ from typing import Literal
 
 from railsafe.findings import FILE_START, Span
 from railsafe.project.configs import ServiceReader
-from railsafe.project.model import APP_MARKERS, BUILDER_NAMES, Builder, Command, Phase
 from railsafe.project.spans import offset_span, text_span, value_command
+from railsafe.project.types import APP_MARKERS, BUILDER_NAMES, Builder, Command, Phase
 from railsafe.validate import normalise_enum
 
 NODE_INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepare")

@@ -16,8 +16,8 @@ from railsafe.context import Context
 from railsafe.discover import SourceFile
 from railsafe.findings import FILE_START, Related, Span
 from railsafe.loaders import Document
-from railsafe.project.model import PR_ENVIRONMENT, Command, Phase, Service
 from railsafe.project.spans import value_command
+from railsafe.project.types import PR_ENVIRONMENT, Command, Phase, Service
 
 
 def read_log(ctx: Context) -> dict[str, tuple[Document, str]]:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from railsafe.findings import Span
 from railsafe.loaders import Document
 from railsafe.project.configs import ServiceReader
-from railsafe.project.model import Command, Phase
 from railsafe.project.spans import exec_text
+from railsafe.project.types import Command, Phase
 
 if TYPE_CHECKING:
     from railsafe.loaders.dockerfile import Heredoc, Instruction

@@ -21,11 +21,11 @@ from railsafe.context import Context
 from railsafe.findings import Span
 from railsafe.loaders import Document
 from railsafe.project.configs import ServiceReader, Setting
-from railsafe.project.model import Command, Phase, Service
+from railsafe.project.types import Command, Phase, Service
 
 if TYPE_CHECKING:
-    from railsafe.iac.model import Language, Member, Program, Val
     from railsafe.iac.normalise import IacService
+    from railsafe.iac.values import Language, Member, Program, Val
 
 
 @dataclass
@@ -131,7 +131,7 @@ PARTIAL_NAME = re.compile(r"^[a-zA-Z0-9._-]{1,64}$")
 def cli_partial(value: Val | None) -> str | None:
     """The partial name the Railway CLI reads from the export: a non-blank string only.
     `true`, a number, `""` or no export are no partial: the whole project (facts F23)."""
-    from railsafe.iac.model import Str
+    from railsafe.iac.values import Str
 
     if isinstance(value, Str) and value.text.strip():
         return value.text.strip()
@@ -140,7 +140,7 @@ def cli_partial(value: Val | None) -> str | None:
 
 def plain(value: Val | None) -> Any:
     """A located value as plain data (what a Config as Code file would hold), None if unknown."""
-    from railsafe.iac.model import Bool, Null, Num, Obj, Seq, Str
+    from railsafe.iac.values import Bool, Null, Num, Obj, Seq, Str
 
     if isinstance(value, Str):
         return value.text
@@ -188,7 +188,7 @@ class IacReader(ServiceReader):
         return (self.source.doc.relpath, svc.resource.call)
 
     def setting(self, env: str | None, section: str, key: str) -> Setting | None:
-        from railsafe.iac.model import Str
+        from railsafe.iac.values import Str
 
         svc = self._svc(env)
         member = _member(svc, section, key) if svc is not None else None
@@ -205,7 +205,7 @@ class IacReader(ServiceReader):
     def config_commands(
         self, env: str | None, section: str, key: str, phase: Phase
     ) -> list[Command] | None:
-        from railsafe.iac.model import Str
+        from railsafe.iac.values import Str
 
         svc = self._svc(env)
         if svc is None:

@@ -18,7 +18,7 @@ from railsafe.loaders import NIXPACKS_KINDS, RAILPACK_KINDS, RAILWAY_KINDS
 from railsafe.project.builders import buildpack_commands, choose_builder
 from railsafe.project.configs import ServiceReader, rel_path
 from railsafe.project.docker import dockerfile_commands
-from railsafe.project.model import (
+from railsafe.project.types import (
     APP_MARKERS,
     CONFIG_NAMES,
     PREFERRED,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from railsafe.findings import Related, Span
 from railsafe.loaders import Document
-from railsafe.project.model import Command, Phase
+from railsafe.project.types import Command, Phase
 
 if TYPE_CHECKING:  # the Dockerfile parser is imported only when a tree has Dockerfiles
     from railsafe.loaders.dockerfile import Instruction

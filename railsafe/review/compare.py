@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from railsafe.findings import Finding, Severity, source_lines
-from railsafe.review.model import PHASE_ORDER, Snapshot, Step, View, dumps, on_step
+from railsafe.review.snapshot import PHASE_ORDER, PhaseCommand, Snapshot, View, dumps, on_step
 
 RISKS = ("raises", "lowers", "neutral")
 
@@ -246,7 +246,8 @@ _PHASE_WORD = {"build": "the build", "pre-deploy": "pre-deploy", "start": "the s
 
 
 def _command_change(
-    svc: str, env: str | None, phase: str, old: list[Step], new: list[Step], diff: Diff
+    svc: str, env: str | None, phase: str, old: list[PhaseCommand], new: list[PhaseCommand],
+    diff: Diff,
 ) -> Change:
     before = " && ".join(s.text for s in old)
     after = " && ".join(s.text for s in new)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from railsafe.review.model import Snapshot, build
+from railsafe.review.snapshot import Snapshot, build
 
 
 class UsageError(Exception):

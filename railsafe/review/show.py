@@ -13,7 +13,7 @@ from typing import Any
 
 from railsafe.redact import redact
 from railsafe.render import printable
-from railsafe.review.model import Snapshot, Step, View, dumps
+from railsafe.review.snapshot import PhaseCommand, Snapshot, View, dumps
 
 VERSION = 1
 PHASES = ("build", "pre-deploy", "start", "cron")
@@ -29,7 +29,7 @@ def reach(view: View, phase: str) -> tuple[str, str]:
     return f"{prod} variables", "private network"
 
 
-def steps(view: View) -> list[tuple[str, Step]]:
+def steps(view: View) -> list[tuple[str, PhaseCommand]]:
     out = [(s.phase, s) for s in view.steps]
     if "cron" in view.settings:
         out += [("cron", s) for s in view.phase("start")]

@@ -28,8 +28,8 @@ from railsafe.rules import Hit, hit, rule
 from railsafe.rules.integrity import RAILWAY_KINDS, is_default_setting
 
 if TYPE_CHECKING:
-    from railsafe.iac.model import Member, Note
     from railsafe.iac.normalise import IacService
+    from railsafe.iac.values import Member, Note
 
 IAC_DOC = "railway-iac.md"
 
@@ -158,8 +158,8 @@ def iac_unknown_key(ctx: Context) -> Iterator[Hit]:
     """
     if not iac_sources(ctx):
         return  # the IaC reader is imported only for a tree that has an IaC file
-    from railsafe.iac.model import SourceVal
     from railsafe.iac.normalise import BUILD_KEYS, DEPLOY_KEYS, SERVICE_KEYS, extra_service_keys
+    from railsafe.iac.values import SourceVal
 
     for source in iac_sources(ctx):
         found = _Collect(source)
@@ -451,7 +451,7 @@ def iac_env_value_type(ctx: Context) -> Iterator[Hit]:
     """
     if not iac_sources(ctx):
         return  # the IaC reader is imported only for a tree that has an IaC file
-    from railsafe.iac.model import Bool, Num
+    from railsafe.iac.values import Bool, Num
 
     for source in iac_sources(ctx):
         if source.language != "typescript":
@@ -488,7 +488,7 @@ def iac_pre_deploy_list(ctx: Context) -> Iterator[Hit]:
     """
     if not iac_sources(ctx):
         return  # the IaC reader is imported only for a tree that has an IaC file
-    from railsafe.iac.model import Seq
+    from railsafe.iac.values import Seq
 
     for source in iac_sources(ctx):
         found = _Collect(source)
@@ -547,7 +547,7 @@ def iac_not_partial(ctx: Context) -> Iterator[Hit]:
     """
     if not iac_sources(ctx):
         return  # the IaC reader is imported only for a tree that has an IaC file
-    from railsafe.iac.model import Str, Unresolved
+    from railsafe.iac.values import Str, Unresolved
 
     for source in iac_sources(ctx):
         base = source.base

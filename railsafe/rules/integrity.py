@@ -155,7 +155,7 @@ def _iac_builders(ctx: Context, *, applied: bool = False) -> Iterator[tuple[str,
     root (a Dockerfile always wins, §1.3, §2.3; RS010's reasoning)."""
     if not ctx.files("railway-iac"):
         return
-    from railsafe.iac.model import Str
+    from railsafe.iac.values import Str
     from railsafe.project import services
     from railsafe.project.iac import iac_sources
 

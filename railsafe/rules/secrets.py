@@ -326,7 +326,7 @@ def _iac_hits(ctx: Context) -> Iterator[Hit]:
     """
     if not ctx.files("railway-iac"):
         return
-    from railsafe.iac.model import Obj, Str, Val
+    from railsafe.iac.values import Obj, Str, Val
     from railsafe.project.iac import iac_sources
 
     for source in iac_sources(ctx):

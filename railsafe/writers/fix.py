@@ -364,8 +364,8 @@ def _iac_move_migration(doc: Document, f: Finding) -> Iterator[Candidate]:
     migration and which sets no pre-deploy gets `preDeploy: "<migration>"` after its
     `build` member, and the migration leaves the build command."""
     from railsafe.iac import read
-    from railsafe.iac.model import Obj, Str
     from railsafe.iac.normalise import services
+    from railsafe.iac.values import Obj, Str
     from railsafe.writers.shell_edit import split_migration
 
     program = read(doc.text, doc.relpath, doc.syntax, None)  # type: ignore[arg-type]
@@ -426,7 +426,7 @@ def _iac_key_taken(doc: Document, span: Span, key: str) -> bool:
     """Whether the object holding the key at `span` already sets `key` (or is not found:
     then the rename is not made either)."""
     from railsafe.iac import read
-    from railsafe.iac.model import Obj, Seq, SourceVal
+    from railsafe.iac.values import Obj, Seq, SourceVal
 
     def objects(value: Any) -> Iterator[Obj]:
         if isinstance(value, Obj):
@@ -454,7 +454,7 @@ def _iac_key_taken(doc: Document, span: Span, key: str) -> bool:
 
 
 def _iac_candidates(doc: Document, findings: list[Finding], unsafe: bool) -> Iterator[Candidate]:
-    from railsafe.iac.model import Str
+    from railsafe.iac.values import Str
     from railsafe.writers.shell_edit import without_tests
 
     for f in findings:

@@ -46,7 +46,7 @@ PHASE_ORDER = ("build", "pre-deploy", "start")
 
 
 @dataclass(frozen=True)
-class Step:
+class PhaseCommand:
     """One command of a phase, with where it is written and how it came to run."""
 
     phase: str
@@ -71,14 +71,14 @@ class View:
     production: bool
     builder: str
     builder_reason: str
-    steps: list[Step] = field(default_factory=list)
+    steps: list[PhaseCommand] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)  # facet -> normalised value
     where: dict[str, str] = field(default_factory=dict)  # facet -> path:line
     variables: tuple[str, ...] = ()
     partial: str | None = None  # IaC services: "yes" / "no (whole project)"
     iac_file: str | None = None
 
-    def phase(self, name: str) -> list[Step]:
+    def phase(self, name: str) -> list[PhaseCommand]:
         return [s for s in self.steps if s.phase == name]
 
 
@@ -92,7 +92,7 @@ class Snapshot:
     def services(self) -> list[str]:
         return list(dict.fromkeys(k[0] for k in self.views))
 
-    def findings_on(self, step: Step) -> list[Finding]:
+    def findings_on(self, step: PhaseCommand) -> list[Finding]:
         return [f for f in self.report.findings if on_step(f, step)]
 
     def other_findings(self, view: View) -> list[Finding]:
@@ -105,7 +105,7 @@ class Snapshot:
                 and not any(on_step(f, s) for s in steps)]
 
 
-def on_step(f: Finding, step: Step) -> bool:
+def on_step(f: Finding, step: PhaseCommand) -> bool:
     first = (step.span.line, step.span.column)
     last = (step.span.end_line, step.span.end_column)
 
@@ -141,9 +141,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _step(cmd: Command) -> Step:
+def _step(cmd: Command) -> PhaseCommand:
     chain = (cmd.label, *(f"{r.message} ({r.path}:{r.span.line})" for r in cmd.provenance))
-    return Step(cmd.phase, normalise(cmd.text), cmd.path, cmd.span, chain, cmd.default)
+    return PhaseCommand(cmd.phase, normalise(cmd.text), cmd.path, cmd.span, chain, cmd.default)
 
 
 def build(
@@ -233,7 +233,7 @@ def _other_settings(service: Service, env: str | None) -> dict[str, Any]:
 
 def _partial(service: Service) -> str:
     """Whether the IaC file is partial as the Railway CLI reads it (a name only: facts F23)."""
-    from railsafe.iac.model import Bool, Null, Num, Str
+    from railsafe.iac.values import Bool, Null, Num, Str
     from railsafe.project.iac import cli_partial
 
     assert service.iac is not None
