@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import os
-import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -127,6 +126,8 @@ def _start(task: Callable[[], Any]) -> tuple[int, int] | None:
 
 
 def _work(task: Callable[[], Any], write: int) -> None:
+    import pickle
+
     status = 1
     try:
         data = pickle.dumps((task(),), protocol=pickle.HIGHEST_PROTOCOL)
@@ -141,6 +142,8 @@ def _work(task: Callable[[], Any], write: int) -> None:
 
 def _collect(child: tuple[int, int]) -> tuple[Any] | None:
     """(a worker's result,), or None when it failed (the caller then does its task)."""
+    import pickle
+
     pid, read = child
     try:
         with os.fdopen(read, "rb") as pipe:

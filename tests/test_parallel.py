@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -103,7 +104,7 @@ def test_a_worker_that_cannot_start_or_fails_costs_only_time(
         raise TypeError("cannot pickle")
 
     with monkeypatch.context() as m:
-        m.setattr(parallel.pickle, "dumps", broken)
+        m.setattr(pickle, "dumps", broken)
         assert _outputs(root, 2) == serial
 
 

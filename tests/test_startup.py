@@ -86,3 +86,18 @@ def test_suggestions_load_only_when_needed(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
                             text=True, check=False)
     assert json.loads(result.stderr.strip().splitlines()[-1]) == ["difflib"]
+
+
+def test_a_small_tree_is_checked_in_one_process(tmp_path: Path) -> None:
+    """A worker costs more than a one-service check: none is started (pickle, which only
+    a worker's results need, is never imported)."""
+    (tmp_path / "railway.toml").write_text('[deploy]\nstartCommand = "npm start"\n')
+    code = (
+        "import sys; sys.argv = ['railsafe', 'check', sys.argv[1], '--jobs', '8']\n"
+        "from railsafe.entry import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "import json; print(json.dumps('pickle' in sys.modules), file=sys.stderr)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                            text=True, check=False)
+    assert json.loads(result.stderr.strip().splitlines()[-1]) is False
