@@ -11,7 +11,7 @@ from pathlib import Path
 from railsafe import dates, parallel
 from railsafe.context import Context
 from railsafe.discover import Discovery, SourceFile, discover
-from railsafe.findings import Finding, Hit
+from railsafe.findings import Finding, Hit, build_findings
 from railsafe.loaders import RAILWAY_KINDS
 from railsafe.redact import redact
 from railsafe.rules import Rule, all_rules, select
@@ -128,31 +128,14 @@ def _check(
         discovery.files = _without_excluded(discovery, patterns, exclude_base)
     ctx = Context(discovery, today or dates.today(), jobs=jobs)
     report = Report(discovery.root, errors=list(discovery.errors), notes=list(discovery.skipped))
-    seen: set[tuple[str, str, int, int, str]] = set()
     chosen = rules if rules is not None else all_rules()
     outcomes, worker_sources = _outcomes(ctx, chosen)
     for r, hits in zip(chosen, outcomes, strict=True):
         if isinstance(hits, str):
             report.internal_errors.append(hits)
             continue
-        for h in hits:
-            key = (r.id, h.path, h.span.line, h.span.column, h.message)
-            if key in seen:
-                continue
-            seen.add(key)
-            report.findings.append(
-                Finding(
-                    rule=r.id,
-                    name=r.name,
-                    severity=h.severity or r.severity_on(ctx.today),
-                    path=h.path,
-                    span=h.span,
-                    message=h.message,
-                    help_url=r.help_url,
-                    fix=h.fix,
-                    related=h.related,
-                )
-            )
+        report.findings += build_findings(r.id, r.name, r.severity_on(ctx.today), r.help_url,
+                                          hits)
     if not ctx.reads_config_as_code:
         report.findings = _after_cutoff(report.findings, ctx)
     for doc in ctx.loaded_documents():

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from railsafe.context import Context
-from railsafe.findings import Related, Severity, Span
+from railsafe.findings import Related, Severity, Span, first_of_each, related_locations
 from railsafe.loaders import Document
 from railsafe.project import Command, Service, note_read, services
 from railsafe.rules import Hit, rule
@@ -23,7 +23,6 @@ from railsafe.secrets import is_secret_name, looks_like_secret_name
 if TYPE_CHECKING:
     from railsafe.commands import Analysis
 
-MAX_RELATED = 12
 
 
 @dataclass(frozen=True)
@@ -118,19 +117,9 @@ def _related(
     ctx: Context, item: Analyzed, detection: Any, primary: Span
 ) -> tuple[Related, ...]:
     cmd = item.command
-    out: list[Related] = []
-    seen = {(cmd.path, primary.line, primary.column)}
-    for step in getattr(detection, "chain", ()) or ():
-        key = (step.path, step.span.line, step.span.column)
-        if key not in seen:
-            seen.add(key)
-            out.append(Related(step.path, step.span, _step_label(ctx, step)))
-    for rel in cmd.provenance:
-        key = (rel.path, rel.span.line, rel.span.column)
-        if key not in seen:
-            seen.add(key)
-            out.append(rel)
-    return tuple(out[:MAX_RELATED])
+    chain = [Related(step.path, step.span, _step_label(ctx, step))
+             for step in getattr(detection, "chain", ()) or ()]
+    return related_locations([*chain, *cmd.provenance], primary=(cmd.path, primary))
 
 
 _MAX_QUOTED = 60
@@ -178,21 +167,12 @@ def _detections(
     ecto.setup` -> the alias's `ecto.create` and `ecto.migrate`) all land on
     the one span that stands for it, so the first speaks for them all.
     """
-    seen: set[tuple[str, int, int, str]] = set()
-    found: list[tuple[Analyzed, Any, Span]] = []
-    for item in analyzed(ctx):
-        if item.command.phase not in phases:
-            continue
-        for det in item.analysis.detections:
-            if det.category != category:
-                continue
-            span = item.command.at(det.start, det.end)
-            what = "" if item.command.default else det.what
-            key = (item.command.path, span.line, span.column, what)
-            if key in seen:
-                continue
-            seen.add(key)
-            found.append((item, det, span))
+    found = first_of_each(
+        ((item, det, item.command.at(det.start, det.end))
+         for item in analyzed(ctx) if item.command.phase in phases
+         for det in item.analysis.detections if det.category == category),
+        lambda f: (f[0].command.path, f[2].line, f[2].column,
+                   "" if f[0].command.default else f[1].what))
     yield from _once_per_origin(found, ctx.cached(f"phases.dropped:{category}", dict))
 
 
@@ -534,20 +514,17 @@ def unparsable_command(ctx: Context) -> Iterator[Hit]:
     Simplify the command (move logic into a script file in the repository,
     which railsafe follows), or check it by hand.
     """
-    seen: set[tuple[str, int, int]] = set()
-    for item in analyzed(ctx):
-        for bad in item.analysis.unparsable:
-            span = item.command.at(bad.start, bad.end)
-            key = (item.command.path, span.line, span.column)
-            if key in seen:
-                continue
-            seen.add(key)
-            yield Hit(
-                item.command.path,
-                span,
-                f"cannot parse this command ({bad.reason}); railsafe did not check what it runs "
-                f"in {_where(item)}",
-            )
+    found = first_of_each(
+        ((item, bad, item.command.at(bad.start, bad.end))
+         for item in analyzed(ctx) for bad in item.analysis.unparsable),
+        lambda f: (f[0].command.path, f[2].line, f[2].column))
+    for item, bad, span in found:
+        yield Hit(
+            item.command.path,
+            span,
+            f"cannot parse this command ({bad.reason}); railsafe did not check what it runs "
+            f"in {_where(item)}",
+        )
 
 
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
@@ -602,7 +579,7 @@ def nixpacks_bakes_variables(ctx: Context) -> Iterator[Hit]:
             "(docs/facts.md F32)",
             fix='Build with Railpack (builder = "RAILPACK") or a Dockerfile that declares only '
             "the ARGs it needs, then rotate the exposed secrets.",
-            related=tuple(related[:MAX_RELATED]),
+            related=tuple(related),
         )
 
 
