@@ -37,7 +37,7 @@ _MAX_DIRS = 5000
 
 def nx_root(resolver: Any) -> Path | None:
     """The nearest directory with an nx.json, up to the checked root."""
-    for directory in resolver._ancestors():
+    for directory in resolver.ancestors():
         if (directory / "nx.json").is_file():
             return Path(directory)
     return None
@@ -47,7 +47,7 @@ def _base(resolver: Any) -> Path:
     root = nx_root(resolver)
     if root is not None:
         return root
-    found = resolver._workspace()
+    found = resolver.workspace()
     return Path(found[0]) if found is not None else Path(os.path.realpath(resolver.service_dir))
 
 
@@ -85,7 +85,7 @@ def _read_json(resolver: Any, path: Path) -> tuple[Any, Any]:
 
 
 def _projects(resolver: Any, root: Path) -> list[tuple[Path, str, tuple[str, ...]]]:
-    found = resolver._workspace()
+    found = resolver.workspace()
     members: dict[Path, tuple[str, set[str]]] = {}
     if found is not None:
         workspace_root, packages = found
@@ -214,13 +214,13 @@ def nx_target_dependencies(resolver: Any, target: str) -> list[str]:
 
 
 def lerna_packages(resolver: Any) -> list[WorkspacePackage]:
-    for directory in resolver._ancestors():
+    for directory in resolver.ancestors():
         doc, data = _read_json(resolver, directory / "lerna.json")
         if doc is None:
             continue
         patterns = data.get("packages") if isinstance(data, dict) else None
         if not isinstance(patterns, list):
-            found = resolver._workspace()
+            found = resolver.workspace()
             if found is not None:
                 return [p for p in resolver.workspace_packages() if not p.root]
             patterns = ["packages/*"]

@@ -303,11 +303,11 @@ class RepoResolver:
         railsafe/commands/rake.py. None when no Rakefile can be read."""
         from railsafe.commands import rake
 
-        return rake.rake_default(self.ctx, self._ancestors())
+        return rake.rake_default(self.ctx, self.ancestors())
 
     # -- JavaScript workspaces ----------------------------------------------------
 
-    def _ancestors(self) -> list[Path]:
+    def ancestors(self) -> list[Path]:
         """The service directory and its parents up to the checked root (inclusive)."""
         root = Path(os.path.realpath(self.ctx.root))
         here = Path(os.path.realpath(self.service_dir))
@@ -319,8 +319,9 @@ class RepoResolver:
             out.append(here)
         return out
 
-    def _workspace(self) -> tuple[Path, list[tuple[Path, str, tuple[str, ...]]]] | None:
-        for directory in self._ancestors():
+    def workspace(self) -> tuple[Path, list[tuple[Path, str, tuple[str, ...]]]] | None:
+        """The nearest workspace root above the service and its members, or None."""
+        for directory in self.ancestors():
             patterns = _workspace_patterns(self.ctx, directory)
             if patterns is not None:
                 key = f"commands.workspace:{directory}"
@@ -336,7 +337,7 @@ class RepoResolver:
         pnpm-workspace.yaml `packages:` list or a package.json `workspaces` field
         (an array, or `{"packages": [...]}`); its globs are expanded on disk
         (node_modules and dot-directories skipped, `!pattern` excludes)."""
-        found = self._workspace()
+        found = self.workspace()
         if found is None:
             return []
         root, members = found
@@ -354,7 +355,7 @@ class RepoResolver:
     def turbo_task_dependency_steps(self, task: str, package: str = "") -> list[tuple[str, Step]]:
         """`dependsOn` of a task in the workspace root's turbo.json (`pkg#task` first),
         each with a Step spanning its element of the `dependsOn` array."""
-        found = self._workspace()
+        found = self.workspace()
         base = found[0] if found is not None else Path(os.path.realpath(self.service_dir))
         doc = self.ctx.document_at(base / "turbo.json")
         if doc is None or not doc.source:
@@ -411,7 +412,7 @@ class RepoResolver:
         """The package manager a directory uses: package.json `packageManager`
         ("yarn@4.2.2" -> ("yarn", 4)) of the nearest package.json that has one, else
         ("yarn", 2) when a .yarnrc.yml (Yarn Berry only) is found on the way up."""
-        for directory in self._ancestors():
+        for directory in self.ancestors():
             doc = self.ctx.document_at(directory / "package.json")
             if doc is not None and isinstance(doc.data, dict):
                 spec = doc.data.get("packageManager")
