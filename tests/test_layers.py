@@ -153,8 +153,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
     # the project model: builders, configs, docker, iac, planner, spans, types
     frozenset(f"railsafe.project.{m}" for m in
               ("builders", "configs", "docker", "iac", "planner", "spans", "types")),
-    # RS002 leaves volume keys to volumes.py, which reads schema_rules' issues
-    frozenset({"railsafe.rules.schema_rules", "railsafe.rules.volumes"}),
 }
 
 

@@ -6,6 +6,7 @@ jsonschema_rs against the committed schemas; see railsafe.validate.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,6 @@ from railsafe.rules.integrity import (
     nixpacks_never_read,
     shadowed_by_toml,
 )
-from railsafe.rules.volumes import is_volume_key
 
 PLATFORM = {"railway": "Railway", "nixpacks": "Nixpacks", "railpack": "Railpack"}
 
@@ -44,6 +44,19 @@ RAILWAY_PLAN_IGNORED = {
     "nixPkgsArchive": "nixpkgsArchive",
     "includedFiles": "onlyIncludeFiles",
 }
+
+
+# keys other platforms (fly.toml `[[mounts]]`, docker-compose `volumes:`, render.yaml
+# `disk`, Kubernetes `volumeMounts`) use to declare persistent storage
+_VOLUME_KEY = re.compile(
+    r"(?i)^(?:volumes?|mounts?|volume_?mounts?|volume_?attachments?|disks?|"
+    r"persistent_?(?:volumes?|storage|disks?)|storage)$"
+)
+
+
+def is_volume_key(key: object) -> bool:
+    """A key that declares a volume on another platform (RS012 reports it, RS002 not)."""
+    return isinstance(key, str) and bool(_VOLUME_KEY.match(key))
 
 
 def schema_documents(ctx: Context) -> Iterator[tuple[Document, str]]:

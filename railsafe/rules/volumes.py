@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,18 +9,6 @@ from railsafe.context import Context
 from railsafe.findings import Severity
 from railsafe.loaders import KeyPath
 from railsafe.rules import Hit, hit, rule
-
-# keys other platforms (fly.toml `[[mounts]]`, docker-compose `volumes:`, render.yaml
-# `disk`, Kubernetes `volumeMounts`) use to declare persistent storage
-_VOLUME_KEY = re.compile(
-    r"(?i)^(?:volumes?|mounts?|volume_?mounts?|volume_?attachments?|disks?|"
-    r"persistent_?(?:volumes?|storage|disks?)|storage)$"
-)
-
-
-def is_volume_key(key: object) -> bool:
-    """A key that declares a volume on another platform (RS012 reports it, RS002 not)."""
-    return isinstance(key, str) and bool(_VOLUME_KEY.match(key))
 
 
 def _paths(value: Any, depth: int = 0) -> list[str]:
@@ -77,7 +64,7 @@ def volume_in_config_as_code(ctx: Context) -> Iterator[Hit]:
     to the path so a deployment without the volume fails instead of
     starting empty.
     """
-    from railsafe.rules.schema_rules import schema_documents, schema_issues
+    from railsafe.rules.schema_rules import is_volume_key, schema_documents, schema_issues
 
     for doc, name in schema_documents(ctx):
         if name != "railway":
