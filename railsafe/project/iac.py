@@ -13,89 +13,17 @@ service exactly as it reads a Config as Code one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from railsafe.context import Context
 from railsafe.findings import Span
 from railsafe.loaders import Document
 from railsafe.project.configs import ServiceReader, Setting
-from railsafe.project.types import Command, Phase, Service
+from railsafe.project.types import Command, IacSource, Phase, Service
 
 if TYPE_CHECKING:
     from railsafe.iac.normalise import IacService
-    from railsafe.iac.values import Language, Member, Program, Val
-
-
-@dataclass
-class IacSource:
-    """One IaC file, read for each environment it distinguishes (None: any other)."""
-
-    doc: Document
-    language: Language
-    programs: dict[str | None, Program] = field(default_factory=dict)
-    services: dict[str | None, list[IacService]] = field(default_factory=dict)
-    failure: str | None = None  # railsafe's own reader failed (reported, never hidden)
-    _by_name: dict[tuple[str | None, str], IacService] | None = field(default=None, repr=False)
-
-    @property
-    def environments(self) -> tuple[str | None, ...]:
-        return tuple(self.programs)
-
-    @property
-    def base(self) -> Program | None:
-        return self.programs.get(None)
-
-    def service(self, env: str | None, name: str) -> IacService | None:
-        """The service `name` in environment `env` (the first one, if declared twice)."""
-        if self._by_name is None:
-            self._by_name = {}
-            for environment, declared in self.services.items():
-                for svc in declared:
-                    self._by_name.setdefault((environment, svc.name), svc)
-        return self._by_name.get((env, name))
-
-    def service_names(self) -> list[str]:
-        """Every service name the file declares in any environment, in order."""
-        names: dict[str, None] = {}
-        for env_services in self.services.values():
-            for svc in env_services:
-                names.setdefault(svc.name, None)
-        return list(names)
-
-
-@dataclass(frozen=True)
-class IacAt:
-    """The IaC service built from a directory, and the builders the planner gives it."""
-
-    source: IacSource
-    service: IacService
-    builders: frozenset[str]
-
-
-def iac_service_at(ctx: Context, directory: Path) -> IacAt | None:
-    """The IaC service whose root is `directory` (the one that takes over a Config as Code
-    file there), from a map built once per check; None when no IaC file declares one."""
-    if not iac_sources(ctx):
-        return None
-
-    def build() -> dict[Path, IacAt]:
-        from railsafe.project.planner import services
-
-        found: dict[Path, IacAt] = {}
-        for service in services(ctx):
-            if service.iac is None or service.iac_name is None:
-                continue
-            svc = service.iac.service(None, service.iac_name) or next(
-                (s for e in service.iac.environments
-                 if (s := service.iac.service(e, service.iac_name)) is not None), None)
-            if svc is not None:
-                builders = frozenset(p.builder.name for p in service.plans)
-                found.setdefault(service.root.resolve(), IacAt(service.iac, svc, builders))
-        return found
-
-    return ctx.cached("project.iac.by_root", build).get(directory.resolve())
+    from railsafe.iac.values import Language, Member, Val
 
 
 def iac_sources(ctx: Context) -> list[IacSource]:

@@ -9,6 +9,7 @@ and Railpack); the pre-deploy command always comes from the Railway config.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,12 +23,13 @@ from railsafe.project.types import (
     APP_MARKERS,
     CONFIG_NAMES,
     PREFERRED,
+    IacSource,
     Plan,
     Service,
 )
 
 if TYPE_CHECKING:
-    from railsafe.project.iac import IacSource
+    from railsafe.iac.normalise import IacService
 
 
 def services(ctx: Context) -> list[Service]:
@@ -186,3 +188,36 @@ def _plan(r: ServiceReader, env: str | None) -> Plan:
         start = r.config_commands(env, "deploy", "startCommand", "start") or []
     pre = r.config_commands(env, "deploy", "preDeployCommand", "pre-deploy") or []
     return Plan(env, builder, tuple(build), tuple(pre), tuple(start))
+
+
+@dataclass(frozen=True)
+class IacAt:
+    """The IaC service built from a directory, and the builders the planner gives it."""
+
+    source: IacSource
+    service: IacService
+    builders: frozenset[str]
+
+
+def iac_service_at(ctx: Context, directory: Path) -> IacAt | None:
+    """The IaC service whose root is `directory` (the one that takes over a Config as Code
+    file there), from a map built once per check; None when no IaC file declares one."""
+    from railsafe.project.iac import iac_sources
+
+    if not iac_sources(ctx):
+        return None
+
+    def build() -> dict[Path, IacAt]:
+        found: dict[Path, IacAt] = {}
+        for service in services(ctx):
+            if service.iac is None or service.iac_name is None:
+                continue
+            svc = service.iac.service(None, service.iac_name) or next(
+                (s for e in service.iac.environments
+                 if (s := service.iac.service(e, service.iac_name)) is not None), None)
+            if svc is not None:
+                builders = frozenset(p.builder.name for p in service.plans)
+                found.setdefault(service.root.resolve(), IacAt(service.iac, svc, builders))
+        return found
+
+    return ctx.cached("project.iac.by_root", build).get(directory.resolve())

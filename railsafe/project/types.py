@@ -22,7 +22,8 @@ BuilderName = Literal["DOCKERFILE", "NIXPACKS", "RAILPACK", "HEROKU", "PAKETO"]
 BUILDER_NAMES = {"DOCKERFILE", "NIXPACKS", "RAILPACK", "HEROKU", "PAKETO"}
 
 if TYPE_CHECKING:
-    from railsafe.project.iac import IacSource
+    from railsafe.iac.normalise import IacService
+    from railsafe.iac.values import Language, Program
 
 # the files that make a directory a service root
 # canonical names win when several files of one kind share a directory (§2.3)
@@ -122,6 +123,43 @@ class Plan:
         yield from self.build
         yield from self.pre_deploy
         yield from self.start
+
+
+@dataclass
+class IacSource:
+    """One IaC file, read for each environment it distinguishes (None: any other)."""
+
+    doc: Document
+    language: Language
+    programs: dict[str | None, Program] = field(default_factory=dict)
+    services: dict[str | None, list[IacService]] = field(default_factory=dict)
+    failure: str | None = None  # railsafe's own reader failed (reported, never hidden)
+    _by_name: dict[tuple[str | None, str], IacService] | None = field(default=None, repr=False)
+
+    @property
+    def environments(self) -> tuple[str | None, ...]:
+        return tuple(self.programs)
+
+    @property
+    def base(self) -> Program | None:
+        return self.programs.get(None)
+
+    def service(self, env: str | None, name: str) -> IacService | None:
+        """The service `name` in environment `env` (the first one, if declared twice)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for environment, declared in self.services.items():
+                for svc in declared:
+                    self._by_name.setdefault((environment, svc.name), svc)
+        return self._by_name.get((env, name))
+
+    def service_names(self) -> list[str]:
+        """Every service name the file declares in any environment, in order."""
+        names: dict[str, None] = {}
+        for env_services in self.services.values():
+            for svc in env_services:
+                names.setdefault(svc.name, None)
+        return list(names)
 
 
 @dataclass

@@ -17,13 +17,9 @@ from typing import TYPE_CHECKING
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Related, Severity, Span
 from railsafe.loaders import Document
-from railsafe.project.iac import (
-    PARTIAL_NAME,
-    IacSource,
-    cli_partial,
-    iac_service_at,
-    iac_sources,
-)
+from railsafe.project.iac import PARTIAL_NAME, cli_partial, iac_sources
+from railsafe.project.planner import iac_service_at
+from railsafe.project.types import IacSource
 from railsafe.rules import Hit, hit, rule
 from railsafe.rules.integrity import RAILWAY_KINDS, is_default_setting
 

@@ -381,7 +381,7 @@ def _iac_service_for(ctx: Context, doc: Document) -> Any:
     """The IaC service built from `doc`'s directory, if an IaC file declares one."""
     if not ctx.files("railway-iac"):
         return None
-    from railsafe.project.iac import iac_service_at
+    from railsafe.project.planner import iac_service_at
 
     return iac_service_at(ctx, doc.path.parent)
 
