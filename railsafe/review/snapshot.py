@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from railsafe.findings import Finding, Span, identities, source_lines
+from railsafe.findings import Finding, Span, identities
 
 if TYPE_CHECKING:
     from railsafe.engine import Report
@@ -252,8 +252,3 @@ def dumps(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def line_of(report: Report, path: str, line: int) -> str:
-    lines = source_lines(report.sources.get(path, ""))
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
