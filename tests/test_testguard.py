@@ -647,3 +647,226 @@ def test_js_knexfile_test_entry(tmp_path: Path, test_entry: str, reported: bool)
         [("tests/global-setup.js", 1)] if reported else [])
     for finding in findings:
         assert ("knexfile.js", 2) in {(r.path, r.span.line) for r in finding.related}
+
+
+# -- which test files jest / vitest collect (issue 10) -----------------------------------
+def _collected(tmp_path: Path, files: dict[str, str], paths: list[str]) -> list[bool]:
+    from railsafe.context import Context
+    from railsafe.discover import discover
+    from railsafe.testguard import jsconfig
+
+    _write(tmp_path, files)
+    for path in paths:
+        _write(tmp_path, {path: "test('x', () => {});\n"})
+    ctx = Context(discover([tmp_path]))
+    return [jsconfig.collected(ctx, path) for path in paths]
+
+
+def test_js_config_properties_have_paths() -> None:
+    from railsafe.testguard.jsread import literal, properties, tokenize
+
+    text = (
+        'import { defineConfig, configDefaults } from "vitest/config";\n'
+        '// include: ["commented out"]\n'
+        "export default defineConfig({\n"
+        '  test: {\n    include: ["src/**/*.{test,spec}.ts", `x/[ab].test.ts`],\n'
+        '    exclude: [...configDefaults.exclude, "e2e/**"],\n'
+        '    coverage: { include: ["src/**"] },\n    env: { A: `x${y}` },\n  },\n'
+        "  other: cond ? { include: ['a'] } : {},\n"
+        "  re: /[/]{/g,\n});\n"
+        'module.exports = { testRegex: "(/__tests__/.*|(\\\\.|/)(test|spec))\\\\.tsx?$",'
+        ' projects: [{ testMatch: ["a"] }] };\n'
+    )
+    tokens = tokenize(text)
+    found = {(p.path, p.key): literal(tokens, p) for p in properties(tokens)}
+    assert found[(("test",), "include")] == ["src/**/*.{test,spec}.ts", "x/[ab].test.ts"]
+    assert found[(("test",), "exclude")] == [None, "e2e/**"]  # a spread cannot be read
+    assert found[(("test", "coverage"), "include")] == ["src/**"]
+    assert found[(("test", "env"), "A")] is None  # a template with ${}
+    assert found[(("other()",), "include")] == ["a"]  # not the key's own object
+    assert found[((), "testRegex")] == ["(/__tests__/.*|(\\.|/)(test|spec))\\.tsx?$"]
+    assert found[(("projects[]",), "testMatch")] == ["a"]
+    assert ((), "defineConfig") not in found  # an import list is no object
+    assert ((), "re") in found  # the regular expression literal did not derail the scan
+
+
+@pytest.mark.parametrize(
+    ("path", "jest", "vitest"),
+    [
+        ("src/orders.test.ts", True, True),
+        ("src/__tests__/orders.tsx", True, False),
+        ("src/orders.spec.mjs", True, True),
+        ("test.js", True, False),  # jest's ?(*.) takes a bare test.js, vitest's *. does not
+        (".hidden/orders.test.ts", True, True),  # dot: true
+        ("test/app.e2e-spec.ts", False, False),  # NestJS e2e specs need their own config
+        ("src/orders.test.json", False, False),
+        ("src/orders.ts", False, False),
+    ],
+)
+def test_js_runner_default_globs(path: str, jest: bool, vitest: bool) -> None:
+    from railsafe.testguard import jsglob
+
+    assert jsglob.jest_collects(path, "", list(jsglob.JEST_TEST_MATCH), [],
+                                list(jsglob.JEST_IGNORE)) is jest
+    assert jsglob.vitest_collects(path, "", list(jsglob.VITEST_INCLUDE),
+                                  list(jsglob.VITEST_EXCLUDE)) is vitest
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "match", "regex", "ignore", "expected"),
+    [
+        ("tests/a.test.ts", "", ["<rootDir>/tests/**/*.test.ts"], [], [], True),
+        ("scripts/a.test.ts", "", ["<rootDir>/tests/**/*.test.ts"], [], [], False),
+        # `**` spans the directories above rootDir
+        ("packages/api/src/a.test.ts", "packages/api", ["**/src/**/*.test.ts"], [], [], True),
+        # a negated glob drops what the positive ones keep; all negated keeps the rest
+        ("e2e/a.test.ts", "", ["**/*.test.ts", "!**/e2e/**"], [], [], False),
+        ("src/a.test.ts", "", ["**/*.test.ts", "!**/e2e/**"], [], [], True),
+        ("src/a.test.ts", "", ["!**/e2e/**"], [], [], True),
+        # a relative glob matches no absolute path in jest; read relative to rootDir
+        ("tests/a.test.ts", "", ["tests/**/*.test.ts"], [], [], True),
+        ("x/a.test.ts", "", ["/abs/**/*.test.ts"], [], [], None),
+        ("x/a.test.ts", "", [None], [], [], None),  # a value that cannot be read
+        # testRegex, searched in the path
+        ("src/a.spec.ts", "", None, [".*\\.spec\\.ts$"], [], True),
+        ("src/a.test.ts", "", None, [".*\\.spec\\.ts$"], [], False),
+        ("src/a.test.ts", "", None, ["[^]"], [], None),  # JavaScript-only syntax
+        ("src/a.test.ts", "", None, ["(?<kind>test)\\.ts$"], [], True),
+        # testPathIgnorePatterns: <rootDir> anchors; unanchored ones match anywhere
+        ("legacy/a.test.ts", "", ["**/*.test.ts"], [], ["<rootDir>/legacy/"], False),
+        ("src/legacy/a.test.ts", "", ["**/*.test.ts"], [], ["<rootDir>/legacy/"], True),
+        ("src/legacy/a.test.ts", "", ["**/*.test.ts"], [], ["/legacy/"], False),
+        ("api/legacy/a.test.ts", "api", ["**/*.test.ts"], [], ["<rootDir>/legacy/"], False),
+        # anchored to an absolute path we cannot know: never counts as ignoring
+        ("legacy/a.test.ts", "", ["**/*.test.ts"], [], ["^/legacy/"], True),
+        ("outside/a.test.ts", "src", ["**/*.test.ts"], [], [], False),
+    ],
+)
+def test_js_jest_collects(path: str, root: str, match: list[str | None] | None,
+                          regex: list[str | None], ignore: list[str | None],
+                          expected: bool | None) -> None:
+    from railsafe.testguard import jsglob
+
+    assert jsglob.jest_collects(path, root, match, regex, ignore) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "include", "exclude", "expected"),
+    [
+        ("src/a.test.ts", ["src/**/*.{test,spec}.ts"], ["src/e2e/**"], True),
+        ("src/e2e/a.test.ts", ["src/**/*.{test,spec}.ts"], ["src/e2e/**"], False),
+        ("tests/a.test.ts", ["./src/**/*.test.ts"], [], False),
+        ("src/a.test.ts", ["src/**/*.test.ts"], [None], True),  # ...configDefaults.exclude
+        ("src/a.test.ts", ["src/**/*.test.ts", None], [], None),  # ...configDefaults.include
+        ("src/a.test.ts", ["../shared/**/*.test.ts"], [], None),
+        ("src/a.test.ts", ["!src/**", "src/**/*.test.ts"], [], True),  # negated: no removal
+    ],
+)
+def test_js_vitest_collects(path: str, include: list[str | None], exclude: list[str | None],
+                            expected: bool | None) -> None:
+    from railsafe.testguard import jsglob
+
+    assert jsglob.vitest_collects(path, "", include, exclude) is expected
+
+
+_JEST_SRC = 'module.exports = { testMatch: ["<rootDir>/src/**/*.test.ts"] };\n'
+_VITEST_SRC = ('import { defineConfig } from "vitest/config";\n'
+               'export default defineConfig({ test: { include: ["src/**/*.test.ts"] } });\n')
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # read and certain: the script is not collected
+        ({"jest.config.js": _JEST_SRC}, [True, False]),
+        ({"vitest.config.ts": _VITEST_SRC}, [True, False]),
+        ({"jest.config.json": '{"testMatch": ["<rootDir>/src/**/*.test.ts"]}'}, [True, False]),
+        ({"package.json": '{"jest": {"testMatch": ["<rootDir>/src/**/*.test.ts"]}}'},
+         [True, False]),
+        # any config that may collect it wins
+        ({"jest.config.js": _JEST_SRC, "vitest.config.ts":
+          'export default { test: { include: ["scripts/**"] } };\n'}, [True, True]),
+        # no jest / vitest setup at all: nothing is known
+        ({}, [True, True]),
+        # unreadable: a preset, a spread, projects, a computed value, a wrapper, two objects
+        ({"jest.config.js": 'module.exports = { preset: "ts-jest" };\n'}, [True, True]),
+        ({"jest.config.js": 'module.exports = { ...base, testMatch: ["<rootDir>/src/**"] };\n'},
+         [True, True]),
+        ({"jest.config.js": 'module.exports = { projects: ["<rootDir>/api"], testMatch: '
+                            '["<rootDir>/src/**/*.test.ts"] };\n'}, [True, True]),
+        ({"jest.config.js": "module.exports = { testMatch: globs };\n"}, [True, True]),
+        ({"jest.config.js": 'module.exports = createJestConfig({ testMatch: ["src/**"] });\n'},
+         [True, True]),
+        ({"jest.config.js": "module.exports = require('./jest.base');\n"}, [True, True]),
+        ({"vitest.config.ts": 'export default mergeConfig(vite, defineConfig({ test: '
+                              '{ include: ["src/**/*.test.ts"] } }));\n'}, [True, True]),
+        ({"vitest.config.ts": 'export default defineConfig({ test: { root: "./app", '
+                              'include: ["src/**/*.test.ts"] } });\n'}, [True, True]),
+        ({"vitest.config.ts": _VITEST_SRC, "vitest.workspace.ts":
+          'export default ["packages/*"];\n'}, [True, True]),
+        # another way to run it: another runner, a script naming it, a config not read
+        ({"jest.config.js": _JEST_SRC, "package.json":
+          '{"devDependencies": {"@playwright/test": "1"}}'}, [True, True]),
+        ({"jest.config.js": _JEST_SRC, "playwright.config.ts": "export default {};\n"},
+         [True, True]),
+        ({"jest.config.js": _JEST_SRC, "package.json":
+          '{"scripts": {"drill": "tsx scripts/restore.test.ts"}}'}, [True, True]),
+        ({"jest.config.js": _JEST_SRC, "package.json":
+          '{"scripts": {"e2e": "jest --config ./e2e.config.js"}}'}, [True, True]),
+        ({"jest.config.js": _JEST_SRC, "package.json":
+          '{"scripts": {"all": "jest --testMatch \'**/*.test.ts\'"}}'}, [True, True]),
+        ({"jest.config.js": _JEST_SRC, "package.json":
+          '{"scripts": {"test": "jest --config jest.config.js"}}'}, [True, False]),
+        ({"jest.config.js": _JEST_SRC, ".mocharc.yml": "spec: scripts/**/*.test.ts\n"},
+         [True, True]),
+        # a vite.config without `test` is a Vite app's, unless vitest is installed
+        ({"jest.config.js": _JEST_SRC, "vite.config.ts": "export default { plugins: [] };\n"},
+         [True, False]),
+        ({"jest.config.js": _JEST_SRC, "vite.config.ts": "export default { plugins: [] };\n",
+          "package.json": '{"devDependencies": {"vitest": "3"}}'}, [True, True]),
+    ],
+)
+def test_js_test_files_collected(tmp_path: Path, files: dict[str, str],
+                                 expected: list[bool]) -> None:
+    paths = ["src/orders.test.ts", "scripts/restore.test.ts"]
+    assert _collected(tmp_path, files, paths) == expected
+
+
+def test_js_file_named_as_setup_is_always_collected(tmp_path: Path) -> None:
+    files = {"jest.config.js": 'module.exports = { testMatch: ["<rootDir>/src/**"], '
+                               'globalSetup: "<rootDir>/scripts/restore.test.ts" };\n'}
+    assert _collected(tmp_path, files, ["scripts/restore.test.ts"]) == [True]
+
+
+def test_js_nested_configs_each_judge_their_own_files(tmp_path: Path) -> None:
+    files = {
+        "packages/api/jest.config.js": _JEST_SRC,
+        "packages/web/vitest.config.ts": _VITEST_SRC,
+    }
+    paths = ["packages/api/src/a.test.ts", "packages/api/scripts/b.test.ts",
+             "packages/web/src/c.test.ts", "packages/web/scripts/d.test.ts",
+             "tools/e.test.ts"]  # under no config: nothing is known
+    assert _collected(tmp_path, files, paths) == [True, False, True, False, True]
+
+
+# -- the code frame after redaction ----------------------------------------------------------
+def test_caret_stays_under_the_read_after_a_masked_password(tmp_path: Path) -> None:
+    from railsafe.render import render
+
+    line = ('engine = create_engine(os.getenv("TEST_DATABASE_URL", '
+            '"postgresql://app:Zq8vLw3RtY6uXk@localhost/app_test") or os.getenv("DATABASE_URL"))')
+    body = ("import os\nimport pytest\nfrom sqlalchemy import create_engine, text\n"
+            f"{line}\n\n@pytest.fixture(autouse=True)\ndef wipe():\n    yield\n"
+            "    with engine.begin() as c:\n        c.execute(text('TRUNCATE orders'))\n")
+    _write(tmp_path, {"tests/conftest.py": body})
+    report = check([tmp_path], [find_rule("RS201")])  # type: ignore[list-item]
+    [finding] = report.findings
+    assert finding.span.column == line.index('os.getenv("DATABASE_URL")') + 1
+    out = render(report, "text")
+    assert "Zq8vLw3RtY6uXk" not in out
+    frame = out.splitlines()
+    shown = next(i for i, ln in enumerate(frame) if ln.lstrip().startswith("4 |"))
+    text, caret = frame[shown], frame[shown + 1]
+    column = caret.index("^")
+    assert text[column:].startswith('os.getenv("DATABASE_URL")')
+    assert caret.count("^") == len('os.getenv("DATABASE_URL")')

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from railsafe.context import Context
+from railsafe.testguard import jsglob, jsread
 from railsafe.testguard.urls import classify, is_url_variable, looks_like_db_url
 
 _SETUP_KEYS = ("setupFiles", "setupFilesAfterEnv", "globalSetup", "globalTeardown")
@@ -286,3 +287,358 @@ def _setup_file_pins(ctx: Context, config: JsTestConfig) -> set[str]:
         return out
 
     return ctx.cached(f"testguard.setup-pins:{id(config)}", build)
+
+
+# -- which test files the runners collect ----------------------------------------------
+#
+# A test file no jest / vitest config would run is not a path to production, like a
+# pytest test outside `testpaths` (railsafe.testguard.settings.outside_testpaths).
+# Configs are read as literals (railsafe.testguard.jsread) and matched the runners'
+# way (railsafe.testguard.jsglob); whatever cannot be read counts as collecting the
+# file, and so does any sign of another way to run it: another test runner, a script
+# naming the file, command-line options that change what a config collects.
+
+# test runners other than jest and vitest, as package.json dependencies
+_OTHER_RUNNERS = frozenset({
+    "mocha", "ava", "tap", "uvu", "@playwright/test", "playwright", "cypress", "jasmine",
+    "karma", "@web/test-runner", "node-tap", "tape", "bun-types", "@japa/runner", "lab",
+    "@hapi/lab", "qunit", "testcafe", "nightwatch", "webdriverio", "@wdio/cli",
+})
+_OTHER_RUNNER_SCRIPT = re.compile(
+    r"\b(?:mocha|ava|tap|tape|uvu|playwright|cypress|jasmine|karma|wtr|web-test-runner|"
+    r"testcafe|nightwatch|wdio)\b|(?<![\w-])--test(?![\w-])|\b(?:bun|deno)\s+test\b"
+)
+_OTHER_RUNNER_CONFIGS = tuple(
+    f"{name}.{ext}" for name in ("playwright.config", "cypress.config", "wdio.conf")
+    for ext in ("ts", "js", "mjs", "cjs", "mts", "cts")
+)
+# jest / vitest options that change which files a config collects
+_RUNNER = re.compile(r"\b(jest|vitest)\b([^;&|]*)")
+_COLLECTION_OPTIONS = re.compile(
+    r"(?<![\w-])--(?:testMatch|testRegex|rootDir|roots|projects|dir|root|workspace)\b")
+_CONFIG_OPTION = re.compile(r"(?<![\w-])(?:--config|-c)(?:\s+|=)(['\"]?)([^\s'\"]+)\1")
+_DEPENDENCY_KEYS = ("dependencies", "devDependencies", "optionalDependencies",
+                    "peerDependencies")
+_DEFINE = frozenset({"defineConfig", "defineProject", "defineWorkspace"})
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Which test files one jest / vitest setup runs, as far as its config can be read."""
+
+    relpath: str  # the config (a package.json for a runner used with its defaults)
+    runner: str  # "jest" or "vitest"
+    base: str  # jest rootDir / vitest root or dir, relative to the checked tree ("" = top)
+    known: bool  # False: unreadable (a preset, a spread, `projects`...): it may run any file
+    match: tuple[str | None, ...] | None = None  # testMatch / include; None: unreadable
+    regex: tuple[str | None, ...] = ()  # jest testRegex
+    ignore: tuple[str | None, ...] = ()  # jest testPathIgnorePatterns / vitest exclude
+    # vitest without `root` / `dir`: the globs are relative to the directory it runs
+    # in, which may be the config's or any above it
+    any_cwd: bool = False
+
+    def covers(self, relpath: str) -> bool:
+        base = PurePosixPath(self.base) if self.base else PurePosixPath(".")
+        return base == PurePosixPath(".") or base in PurePosixPath(relpath).parents
+
+    def collects(self, relpath: str) -> bool | None:
+        """True / False; None when it cannot be told (taken as collected)."""
+        if not self.known:
+            return None
+        match = list(self.match) if self.match is not None else None
+        if self.runner == "jest":
+            return jsglob.jest_collects(relpath, self.base, match, list(self.regex),
+                                        list(self.ignore))
+        bases = [self.base]
+        if self.any_cwd:
+            bases += [p.as_posix() if p != PurePosixPath(".") else ""
+                      for p in PurePosixPath(self.base or ".").parents]
+        verdicts = [jsglob.vitest_collects(relpath, b, match, list(self.ignore)) for b in bases]
+        if True in verdicts:
+            return True
+        return None if None in verdicts else False
+
+
+def _base(directory: PurePosixPath, value: str) -> str | None:
+    """A directory written in a config, relative to the checked tree; None outside it."""
+    value = re.sub(r"^<rootDir>/?", "", value.strip())
+    if value.startswith("/"):
+        return None
+    parts: list[str] = [] if directory == PurePosixPath(".") else list(directory.parts)
+    for part in PurePosixPath(value).parts if value else ():
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _strings(value: object) -> tuple[str | None, ...] | None:
+    """A JSON value as a glob list: a string, or a list whose non-strings are None."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(v if isinstance(v, str) else None for v in value)
+    return None
+
+
+_OPAQUE = object()  # a config value that is no literal: the key is set, to something unknown
+
+
+def _jest_collection(relpath: str, directory: PurePosixPath,
+                     values: dict[str, object], unreadable: bool) -> Collection:
+    """`values`: the config's top-level keys (JSON values, or `_top_level`'s)."""
+    here = "" if directory == PurePosixPath(".") else directory.as_posix()
+    root = values.get("rootDir", here)
+    base = _base(directory, root) if isinstance(root, str) and "rootDir" in values else here
+    if base is None or not isinstance(root, str):
+        return Collection(relpath, "jest", "", known=False)  # rootDir unknown: any file
+    if unreadable or "projects" in values:
+        return Collection(relpath, "jest", base, known=False)
+    match, regex = values.get("testMatch"), values.get("testRegex") or None
+    if match is not None and regex is not None:
+        return Collection(relpath, "jest", base, known=False)  # jest refuses both
+    if match is None and regex is None:
+        if "preset" in values:
+            return Collection(relpath, "jest", base, known=False)  # it may set testMatch
+        match = list(_defaults("jest"))
+    ignore = _strings(values["testPathIgnorePatterns"]) if "testPathIgnorePatterns" in values \
+        else _defaults("jest-ignore")
+    return Collection(relpath, "jest", base, known=True,
+                      match=_strings(match) if match is not None else None,
+                      regex=(_strings(regex) or (None,)) if regex is not None else (),
+                      ignore=ignore or ())
+
+
+def _defaults(what: str) -> tuple[str, ...]:
+    return {"jest": jsglob.JEST_TEST_MATCH, "jest-ignore": jsglob.JEST_IGNORE,
+            "vitest": jsglob.VITEST_INCLUDE, "vitest-exclude": jsglob.VITEST_EXCLUDE}[what]
+
+
+def _top_level(text: str) -> tuple[dict[str, object], bool]:
+    """The keys of a JS / TS config's exported object with their values (a string, a
+    list with None for non-literal items, `_OPAQUE` for anything else); and whether the
+    file cannot be read (no object, a spread, two objects setting one key, the object
+    handed to a function other than defineConfig)."""
+    tokens = jsread.tokenize(text)
+    props = [p for p in jsread.properties(tokens) if not p.path]
+    values: dict[str, object] = {}
+    unreadable = not props or any(p.key == "..." for p in props) or _wrapped(tokens)
+    for prop in props:
+        if prop.key in values:
+            unreadable = True  # a conditional config: which object is used is unknown
+        found = jsread.literal(tokens, prop)
+        if found is not None and tokens[prop.value].kind == "str":
+            values[prop.key] = found[0]
+        else:
+            values[prop.key] = found if found is not None else _OPAQUE
+    return values, unreadable
+
+
+def _wrapped(tokens: list[jsread.Token]) -> bool:
+    """`module.exports = createJestConfig(...)`, `export default mergeConfig(...)`: the
+    object is handed to a function that may change it (mergeConfig joins arrays)."""
+    for i, token in enumerate(tokens[:-2]):
+        exported = (token.text == "default" and i > 0 and tokens[i - 1].text == "export") or (
+            token.text == "=" and i > 0 and tokens[i - 1].text == "exports")
+        if exported and tokens[i + 1].kind == "id" and tokens[i + 2].text == "(" and \
+                tokens[i + 1].text not in _DEFINE | {"async", "function"}:
+            return True
+    return any(t.kind == "id" and t.text == "mergeConfig" for t in tokens)
+
+
+def _vitest_collection(relpath: str, directory: PurePosixPath, text: str
+                       ) -> Collection | None:
+    """None for a vite.config.* without `test`: a Vite app's, unless vitest is installed
+    (then the package.json's defaults stand for it)."""
+    here = "" if directory == PurePosixPath(".") else directory.as_posix()
+    unknown = Collection(relpath, "vitest", here, known=False)
+    if PurePosixPath(relpath).name.startswith("vitest.workspace"):
+        return unknown  # a workspace's projects: any of them may run the file
+    tokens = jsread.tokenize(text)
+    props = jsread.properties(tokens)
+    top = [p for p in props if not p.path]
+    test = [p for p in top if p.key == "test"]
+    if not top or _wrapped(tokens) or any(p.key == "..." for p in top) or len(test) > 1:
+        return unknown
+    if not test and PurePosixPath(relpath).name.startswith("vite."):
+        return None
+    if test and not (0 <= test[0].value < len(tokens) and tokens[test[0].value].text == "{"):
+        return unknown  # `test: someObject`
+    inner = {p.key: p for p in props if p.path == ("test",)}
+    if {"...", "projects", "workspace", "includeSource"} & set(inner):
+        return unknown
+    # vite's `root` is relative to the directory vitest runs in, vitest's `test.dir`
+    # to the root: only "." is certain; any other value leaves the globs' base unknown
+    for prop in [p for p in top if p.key == "root"] + \
+            [inner[k] for k in ("root", "dir") if k in inner]:
+        value = jsread.literal(tokens, prop)
+        if value is None or len(value) != 1 or (value[0] or "").strip() not in (".", "./"):
+            return unknown
+    match: tuple[str | None, ...] | None = _defaults("vitest")
+    if "include" in inner:
+        found_match = jsread.literal(tokens, inner["include"])
+        match = tuple(found_match) if found_match is not None else None
+    ignore: tuple[str | None, ...] = _defaults("vitest-exclude")
+    if "exclude" in inner:
+        ignore = tuple(jsread.literal(tokens, inner["exclude"]) or ())
+    return Collection(relpath, "vitest", here, known=True, match=match, ignore=ignore,
+                      any_cwd=True)
+
+
+def _uses(data: dict[str, object], runner: str) -> bool:
+    """A package.json that installs or runs jest / vitest."""
+    for key in _DEPENDENCY_KEYS:
+        deps = data.get(key)
+        if isinstance(deps, dict) and runner in deps:
+            return True
+    scripts = data.get("scripts")
+    return isinstance(scripts, dict) and any(
+        isinstance(s, str) and re.search(rf"\b{runner}\b", s) for s in scripts.values())
+
+
+def collections(ctx: Context) -> list[Collection]:
+    """Every jest / vitest setup of the tree (computed once per check)."""
+
+    def build() -> list[Collection]:
+        import json
+
+        out: list[Collection] = []
+        config_dirs: dict[str, set[PurePosixPath]] = {"jest": set(), "vitest": set()}
+        for source in ctx.files("js-test-config"):
+            doc = ctx.load(source)
+            name = source.path.name
+            runner = _runner(name)
+            if doc.error is not None or runner == "mocha":
+                continue
+            directory = PurePosixPath(doc.relpath).parent
+            if runner == "vitest" and name.startswith("vite.") and any(
+                PurePosixPath(other.relpath).parent == directory
+                and other.path.name.startswith("vitest.config")
+                for other in ctx.files("js-test-config")
+            ):
+                continue  # vitest reads vitest.config.* before vite.config.*
+            if runner == "vitest":
+                collection = _vitest_collection(doc.relpath, directory, doc.text)
+                if collection is not None:
+                    out.append(collection)
+                    config_dirs[runner].add(directory)
+                continue
+            config_dirs[runner].add(directory)
+            values: dict[str, object] | None = None
+            unreadable = False
+            if name.endswith(".json"):
+                try:
+                    data = json.loads(doc.text)
+                except ValueError:
+                    data = None
+                values = data if isinstance(data, dict) else None
+            if values is None:
+                values, unreadable = _top_level(doc.text)
+            out.append(_jest_collection(doc.relpath, directory, values, unreadable))
+        for source in ctx.files("package-json"):
+            doc = ctx.load(source)
+            if doc.error is not None or not isinstance(doc.data, dict):
+                continue
+            directory = PurePosixPath(doc.relpath).parent
+            section = doc.data.get("jest")
+            if isinstance(section, dict):
+                out.append(_jest_collection(doc.relpath, directory, section, False))
+                config_dirs["jest"].add(directory)
+            elif _uses(doc.data, "jest") and directory not in config_dirs["jest"]:
+                out.append(_jest_collection(doc.relpath, directory, {}, False))
+            if _uses(doc.data, "vitest") and directory not in config_dirs["vitest"]:
+                here = "" if directory == PurePosixPath(".") else directory.as_posix()
+                out.append(Collection(doc.relpath, "vitest", here, known=True,
+                                      match=_defaults("vitest"),
+                                      ignore=_defaults("vitest-exclude"), any_cwd=True))
+        return out
+
+    return ctx.cached("testguard.js-collections", build)
+
+
+@dataclass
+class _Elsewhere:
+    """Directories below which a test file may run some other way (computed once)."""
+
+    runner_dirs: set[PurePosixPath] = field(default_factory=set)  # another runner, an option
+    scripts: dict[PurePosixPath, list[str]] = field(default_factory=dict)  # package scripts
+    checked: dict[PurePosixPath, bool] = field(default_factory=dict)  # runner config files
+
+
+def _elsewhere(ctx: Context) -> _Elsewhere:
+    def build() -> _Elsewhere:
+        found = _Elsewhere()
+        known = {c.relpath for c in collections(ctx)}
+        found.runner_dirs |= {c.directory for c in configs(ctx) if c.runner == "mocha"}
+        for source in ctx.files("package-json"):
+            doc = ctx.load(source)
+            if doc.error is not None or not isinstance(doc.data, dict):
+                continue
+            directory = PurePosixPath(doc.relpath).parent
+            for key in _DEPENDENCY_KEYS:
+                deps = doc.data.get(key)
+                if isinstance(deps, dict) and _OTHER_RUNNERS & set(deps):
+                    found.runner_dirs.add(directory)
+            scripts = doc.data.get("scripts")
+            texts = [v for v in scripts.values() if isinstance(v, str)] \
+                if isinstance(scripts, dict) else []
+            found.scripts[directory] = texts
+            if any(_script_runs_otherwise(t, directory, known) for t in texts):
+                found.runner_dirs.add(directory)
+        return found
+
+    return ctx.cached("testguard.js-elsewhere", build)
+
+
+def _script_runs_otherwise(script: str, directory: PurePosixPath, known: set[str]) -> bool:
+    """Another runner, or a jest / vitest command line changing what a config collects:
+    a collection option, a config file not read here (or, for vitest, one in another
+    directory, whose globs are then relative to this one)."""
+    if _OTHER_RUNNER_SCRIPT.search(script):
+        return True
+    for command in _RUNNER.finditer(script):
+        if _COLLECTION_OPTIONS.search(command[2]):
+            return True
+        for option in _CONFIG_OPTION.finditer(command[2]):
+            named = _base(directory, option[2])
+            if named is None or named not in known or (
+                command[1] == "vitest" and PurePosixPath(named).parent != directory
+            ):
+                return True
+    return False
+
+
+def _runs_otherwise(ctx: Context, relpath: str) -> bool:
+    """Another way to run the file: a test runner other than jest / vitest above it (a
+    dependency, a config file, a script), a package script naming the file, or a jest /
+    vitest command line that changes what a config collects."""
+    path = PurePosixPath(relpath)
+    facts = _elsewhere(ctx)
+    for directory in path.parents:
+        if directory in facts.runner_dirs:
+            return True
+        if any(path.name in script for script in facts.scripts.get(directory, ())):
+            return True
+        if directory not in facts.checked:
+            facts.checked[directory] = any((ctx.root / directory / name).is_file()
+                                           for name in _OTHER_RUNNER_CONFIGS)
+        if facts.checked[directory]:
+            return True
+    return False
+
+
+def collected(ctx: Context, relpath: str) -> bool:
+    """Whether a test file (`*.test.*`, `*.spec.*`) may run under jest or vitest.
+
+    False only when the tree has a jest / vitest setup whose root holds the file,
+    every such setup is read and certain not to collect it (testMatch, testRegex,
+    testPathIgnorePatterns; vitest include / exclude), and nothing else runs it.
+    A file a config names as setup always runs.
+    """
+    if relpath in named_files(ctx) or _runs_otherwise(ctx, relpath):
+        return True
+    candidates = [c for c in collections(ctx) if c.covers(relpath)]
+    return not candidates or any(c.collects(relpath) is not False for c in candidates)
