@@ -849,6 +849,90 @@ def test_js_nested_configs_each_judge_their_own_files(tmp_path: Path) -> None:
     assert _collected(tmp_path, files, paths) == [True, False, True, False, True]
 
 
+# -- test branches of application settings (`"test" in sys.argv`) -------------------------
+@pytest.mark.parametrize(
+    ("condition", "polarity"),
+    [
+        ('"test" in sys.argv', True),
+        ('"test" not in sys.argv', False),
+        ("'test_coverage' in sys.argv", True),
+        ('"pytest" in sys.modules', True),
+        ('len(sys.argv) > 1 and sys.argv[1] == "test"', True),
+        ('sys.argv[1:2] == ["test"]', True),
+        ('sys.argv[0].endswith("pytest")', True),
+        ('argv[1] != "test"', False),  # from sys import argv
+        ("TESTING", True),
+        ("not TESTING", False),
+        ("TESTING and DEBUG", True),
+        ("TESTING or DEBUG", None),  # also true outside tests
+        ('"runserver" in sys.argv', None),
+        ('"test" in os.environ', None),
+        ("DEBUG", None),
+    ],
+)
+def test_testing_conditions(condition: str, polarity: bool | None) -> None:
+    from railsafe.testguard.analysis import _testing_condition
+    from railsafe.testguard.pymodule import PyModule
+
+    text = f"import os, sys\nfrom sys import argv\nx = {condition}\n"
+    module = PyModule.parse("settings.py", text)
+    assert module is not None
+    value = module.assigns["x"][0]
+    assert _testing_condition(value, module, {"TESTING": True}) is polarity
+
+
+_SETTINGS_BRANCH = (
+    "import os\nimport sys\n\nimport dj_database_url\n\n"
+    'DATABASES = {"default": dj_database_url.config(default="postgres://localhost/app")}\n'
+    "if {condition}:\n    {body}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("condition", "body", "rules"),
+    [
+        # a URL setting the tests use as it is: no test database is made for it
+        ('"test" in sys.argv',
+         'SQLALCHEMY_DATABASE_URI = os.getenv("TEST_DATABASE_URL") or os.getenv("DATABASE_URL")',
+         ["RS202"]),
+        ('"test" not in sys.argv', "pass\nelse:\n    SQLALCHEMY_DATABASE_URI = "
+         'os.environ.get("TEST_DATABASE_URL", os.environ["DATABASE_URL"])', ["RS202"]),
+        ('"test" in sys.argv', 'engine = create_engine(os.environ["DATABASE_URL"])', ["RS202"]),
+        # the production branch of the same condition is not the tests'
+        ('"test" not in sys.argv', 'SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]', []),
+        # a branch that refuses a non-test URL
+        ('"test" in sys.argv',
+         'SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]\n'
+         '    if not SQLALCHEMY_DATABASE_URI.endswith("_test"):\n'
+         '        raise RuntimeError("not a test database")', []),
+        # Django DATABASES: the test runner still creates test_<NAME> (docs/facts.md F41)
+        ('"test" in sys.argv',
+         'DATABASES = {"default": dj_database_url.config(default=os.environ.get("DATABASE_URL"))}',
+         []),
+        ('"test" in sys.argv',
+         'DATABASES = {"default": {**dj_database_url.config(), "TEST": {"NAME": "app"}}}',
+         ["RS202"]),
+        ('"test" in sys.argv',
+         'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}',
+         []),
+        ('"test" in sys.argv', 'DATABASES = {"default": dj_database_url.parse('
+         '"postgres://postgres:pw@roundhouse.proxy.rlwy.net:41234/railway")}', ["RS203"]),
+        # not a test branch: application settings, not the test suite's
+        ('"runserver" in sys.argv', 'SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]', []),
+    ],
+)
+def test_settings_test_branch(tmp_path: Path, condition: str, body: str,
+                              rules: list[str]) -> None:
+    text = _SETTINGS_BRANCH.replace("{condition}", condition).replace("{body}", body)
+    text = text.replace("import dj_database_url\n",
+                        "import dj_database_url\nfrom sqlalchemy import create_engine\n")
+    findings = _check(tmp_path, {"app/settings.py": text}, "RS201", "RS202", "RS203")
+    assert [f.rule for f in findings] == rules
+    for finding in findings:
+        if finding.rule == "RS202":
+            assert any("runs only under tests" in r.message for r in finding.related)
+
+
 # -- the code frame after redaction ----------------------------------------------------------
 def test_caret_stays_under_the_read_after_a_masked_password(tmp_path: Path) -> None:
     from railsafe.render import render

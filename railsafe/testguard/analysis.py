@@ -302,11 +302,12 @@ class _Analyser:
                         analysis.imports_before:
                     analysis.imports_before[(w.module.relpath, w.line)] = \
                         self.imported_before(w.module, w.line)
-        # Flask-style test config classes in settings-like modules that are not test files
+        # test configuration in settings-like modules that are not test files: Flask-style
+        # test config classes, and branches taken only under tests (`"test" in sys.argv`)
         for module in settings:
             if _is_test_settings(module.relpath):
                 continue
-            conns = self.test_config_classes(module)
+            conns = self.test_config_classes(module) + self.test_branch_connections(module)
             if conns:
                 analysis.files.append(TestFileResult(module, conns))
         return analysis
@@ -489,6 +490,59 @@ class _Analyser:
                 if any(isinstance(t, ast.Name) and t.id in URL_SETTING_NAMES for t in targets):
                     sources = self.resolver.sources(value, module, None, klass)
                     found.append(Connection(module, stmt, tuple(sources), False))
+        return found
+
+    def test_branch_connections(self, module: PyModule) -> list[Connection]:
+        """Database settings a settings module makes only when it runs under tests.
+
+        `if "test" in sys.argv:` (Django's `manage.py test`, a `flask test` command),
+        `TESTING = "test" in sys.argv` then `if TESTING:`, `"pytest" in sys.modules`,
+        and the `else` of their negations. Like a Flask `TestingConfig`
+        (`test_config_classes`), a URL set there (`SQLALCHEMY_DATABASE_URI`, an
+        engine) is the tests' database; Django `DATABASES` set there are Django test
+        settings: the test runner still creates `test_<NAME>` (judged as in a
+        `settings_test.py`).
+        """
+        flags: dict[str, bool] = {}
+        for stmt in module_level(module.tree.body):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                    isinstance(stmt.targets[0], ast.Name):
+                polarity = _testing_condition(stmt.value, module, flags)
+                if polarity is not None:
+                    flags[stmt.targets[0].id] = polarity
+        test_name = _django_test_name(module)
+        module_guard = any(is_guard(s, module) for s in module_level(module.tree.body))
+        found: list[Connection] = []
+        seen: set[int] = set()
+        for stmt in module_level(module.tree.body):
+            if not isinstance(stmt, ast.If):
+                continue
+            polarity = _testing_condition(stmt.test, module, flags)
+            if polarity is None:
+                continue
+            branch = stmt.body if polarity else stmt.orelse
+            guarded = module_guard or has_guard(branch, module)
+            condition = ast.unparse(stmt.test)
+            via = Via(module, stmt, "this branch runs only under tests (`"
+                      + (condition if len(condition) <= 60 else condition[:57] + "...")
+                      + ("`)" if polarity else "` is false there)"))
+            for node in (n for s in branch for n in ast.walk(s)):
+                if id(node) in seen or module.enclosing_function(node) is not None:
+                    continue
+                seen.add(id(node))
+                url: ast.expr | None = None
+                django = False
+                if isinstance(node, ast.Assign):
+                    url = self._assigned_url(module, node) or _url_setting_value(node)
+                    django = url is not None and _assigns_databases(node)
+                elif isinstance(node, ast.Call):
+                    url = self._sink_url(module, node)
+                if url is None:
+                    continue
+                sources = self.resolver.sources(url, module)
+                found.append(Connection(module, node, tuple(sources), guarded,
+                                        django and test_name is None,
+                                        test_name if django else None, via))
         return found
 
     def config_class_connections(self, module: PyModule) -> list[Connection]:
@@ -806,6 +860,64 @@ def _django_db_setup_override(module: PyModule
         if isinstance(node, ast.Call) and last_name(node.func) == "configure":
             return False  # settings.configure(DATABASES=...)
     return func
+
+
+def _url_setting_value(node: ast.Assign) -> ast.expr | None:
+    """`SQLALCHEMY_DATABASE_URI = ...` at a settings module's top level (Flask
+    `from_object` / `from_pyfile` reads such names)."""
+    if any(isinstance(t, ast.Name) and t.id in URL_SETTING_NAMES for t in node.targets):
+        return node.value
+    return None
+
+
+def _testing_condition(test: ast.expr, module: PyModule, flags: dict[str, bool]
+                       ) -> bool | None:
+    """True: `test` holds only under tests (`"test" in sys.argv`, `sys.argv[1] == "test"`,
+    `"pytest" in sys.modules`, a name assigned such a condition); False: it holds only
+    outside them (`"test" not in sys.argv`: the `else` is the tests' branch); None:
+    neither."""
+    if isinstance(test, ast.Name):
+        return flags.get(test.id)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _testing_condition(test.operand, module, flags)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [_testing_condition(v, module, flags) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return True if True in parts else None  # `TESTING and X`: only under tests
+        if all(p is True for p in parts):
+            return True
+        return False if False in parts else None  # `not TESTING or X`: else is tests only
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and \
+            test.func.attr in ("endswith", "startswith", "__contains__") and \
+            _is_argv(test.func.value, module) and \
+            any("test" in (const_str(a) or "").lower() for a in test.args):
+        return True  # sys.argv[0].endswith("pytest")
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op, left, right = test.ops[0], test.left, test.comparators[0]
+    if isinstance(op, ast.In | ast.NotIn):
+        text = const_str(left)
+        names_tests = text is not None and "test" in text.lower()
+        if names_tests and (_is_argv(right, module) or module.qualname(right) == "sys.modules"):
+            return isinstance(op, ast.In)
+        return None
+    if isinstance(op, ast.Eq | ast.NotEq):
+        for one, other in ((left, right), (right, left)):
+            texts = [const_str(e) for e in other.elts] if isinstance(other, ast.List |
+                                                                      ast.Tuple) \
+                else [const_str(other)]
+            if _is_argv(one, module) and any(t is not None and "test" in t.lower()
+                                             for t in texts):
+                return isinstance(op, ast.Eq)
+    return None
+
+
+def _is_argv(expr: ast.expr, module: PyModule) -> bool:
+    """`sys.argv`, `sys.argv[1]`, `sys.argv[1:2]`, `argv` imported from sys."""
+    if isinstance(expr, ast.Subscript):
+        expr = expr.value
+    return module.qualname(expr) in ("sys.argv",)
 
 
 def _is_test_settings(relpath: str) -> bool:
