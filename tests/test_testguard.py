@@ -933,6 +933,113 @@ def test_settings_test_branch(tmp_path: Path, condition: str, body: str,
             assert any("runs only under tests" in r.message for r in finding.related)
 
 
+# -- helpers with a test-mode flag ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("condition", "values", "expected"),
+    [
+        ("test_mode", {"test_mode": True}, True),
+        ("not test_mode", {"test_mode": True}, False),
+        ("test_mode is False", {"test_mode": True}, False),
+        ("test_mode == True", {"test_mode": False}, False),
+        ("test_mode and fast", {"test_mode": False}, False),
+        ("test_mode and fast", {"test_mode": True}, None),
+        ("test_mode or fast", {"test_mode": True}, True),
+        ("other", {"test_mode": True}, None),
+    ],
+)
+def test_flag_conditions(condition: str, values: dict[str, bool], expected: bool | None) -> None:
+    from railsafe.testguard.resolve import decide_flag
+
+    assert decide_flag(ast.parse(condition, mode="eval").body, values) is expected
+
+
+@pytest.mark.parametrize(
+    ("signature", "calls", "expected"),
+    [
+        ("test_mode=False", ["f()"], {"test_mode": False}),
+        ("test_mode=False", ["f(test_mode=True)", "f(True)"], {"test_mode": True}),
+        ("test_mode=False", ["f()", "f(test_mode=True)"], {}),  # both ways: keep both
+        ("test_mode=False", ["f(test_mode=flag)"], {}),
+        ("test_mode=False", ["f(**options)"], {}),
+        ("url, *, testing=True", ["f(u)"], {"testing": True}),
+        ("test_mode", ["f(True)"], {"test_mode": True}),
+        ("debug=False", ["f()"], {}),  # not a test flag
+        ("test_mode=None", ["f()"], {}),  # not a bool
+        ("test_mode=False", [], {}),  # never called
+    ],
+)
+def test_common_flags(signature: str, calls: list[str], expected: dict[str, bool]) -> None:
+    from railsafe.testguard.resolve import common_flags
+
+    func = ast.parse(f"def f({signature}):\n    pass\n").body[0]
+    assert isinstance(func, ast.FunctionDef)
+    nodes = [ast.parse(c, mode="eval").body for c in calls]
+    assert common_flags(func, [n for n in nodes if isinstance(n, ast.Call)]) == expected
+
+
+_FLAG_APP = (
+    "import os\n\nimport psycopg\n\n\n"
+    "def connect(test_mode=False):\n"
+    '    host = os.environ["PGHOST"] if not test_mode else "localhost"\n'
+    "    return psycopg.connect(host=host, dbname=\"app_test\")\n"
+)
+_FLAG_ENGINE = (
+    "import os\n\nfrom sqlalchemy import create_engine\n\n\n"
+    "def get_engine(test_mode=False):\n"
+    "    if test_mode:\n"
+    '        return create_engine("postgresql://localhost/app_test")\n'
+    '    return create_engine(os.environ["DATABASE_URL"])\n'
+)
+_FLAG_CONFTEST = (
+    "import pytest\n\nfrom app.db import {name}\n\n\n"
+    "@pytest.fixture(autouse=True)\ndef db():\n"
+    "    conn = {call}\n    yield conn\n"
+    '    conn.execute("TRUNCATE orders")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("app", "call", "reported"),
+    [
+        (_FLAG_APP, "connect()", True),
+        (_FLAG_APP, "connect(test_mode=False)", True),
+        (_FLAG_APP, "connect(test_mode=True)", False),
+        (_FLAG_APP, "connect(True)", False),
+        (_FLAG_APP.replace("test_mode=False", "test_mode=True"), "connect()", False),
+        (_FLAG_APP, "connect(test_mode=settings.TESTING)", True),  # not a literal: both
+        (_FLAG_ENGINE, "get_engine()", True),
+        (_FLAG_ENGINE, "get_engine(test_mode=True)", False),  # the early return
+    ],
+)
+def test_helper_test_mode_flag(tmp_path: Path, app: str, call: str, reported: bool) -> None:
+    name = call.split("(")[0]
+    files = {"app/__init__.py": "", "app/db.py": app,
+             "tests/conftest.py": _FLAG_CONFTEST.replace("{name}", name).replace("{call}", call),
+             "tests/test_x.py": "def test_x(db):\n    assert db\n"}
+    findings = _check(tmp_path, files, "RS201", "RS202")
+    assert [f.rule for f in findings] == (["RS201"] if reported else [])
+    if reported and "settings" not in call:
+        [finding] = findings
+        assert any(r.path == "tests/conftest.py" and r.span.line == 8
+                   and "without `test_mode=True`" in r.message for r in finding.related)
+
+
+def test_helper_test_mode_flag_in_the_same_module(tmp_path: Path) -> None:
+    body = (
+        "import os\nimport pytest\nfrom sqlalchemy import create_engine\n\n"
+        "def get_url(testing=False):\n    if testing:\n"
+        '        return "postgresql://localhost/app_test"\n'
+        '    return os.environ["DATABASE_URL"]\n\n'
+        "engine = create_engine(get_url({arg}))\n\n"
+        "@pytest.fixture(autouse=True)\ndef db():\n    with engine.begin() as c:\n"
+        '        c.exec_driver_sql("TRUNCATE orders")\n    yield\n'
+    )
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    assert _conftest(tmp_path / "a", body.replace("{arg}", "testing=True")) == []
+    assert _conftest(tmp_path / "b", body.replace("{arg}", "")) == ["RS201:8"]
+
+
 # -- the code frame after redaction ----------------------------------------------------------
 def test_caret_stays_under_the_read_after_a_masked_password(tmp_path: Path) -> None:
     from railsafe.render import render

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -29,7 +30,15 @@ from railsafe.testguard.pymodule import (
     last_name,
     module_level,
 )
-from railsafe.testguard.resolve import Resolver, Source, has_guard, is_guard, is_skip_guard
+from railsafe.testguard.resolve import (
+    Resolver,
+    Source,
+    common_flags,
+    flag_params,
+    has_guard,
+    is_guard,
+    is_skip_guard,
+)
 from railsafe.testguard.settings import outside_testpaths, pinned_by_pytest_env
 from railsafe.testguard.urls import (
     classify,
@@ -317,27 +326,51 @@ class _Analyser:
         found: list[Connection] = []
         module_guard = any(is_guard(s, module) for s in module_level(module.tree.body))
         test_name = _django_test_name(module)
+        flags: dict[int, dict[str, bool]] = {}
         for node in ast.walk(module.tree):
             func = module.enclosing_function(node)
             url: ast.expr | None = None
             django = False
-            if isinstance(node, ast.Call):
-                url = self._sink_url(module, node) or self._unknown_connect(module, node, func)
-            elif isinstance(node, ast.Assign):
-                url = self._assigned_url(module, node)
-                django = url is not None and func is None and _assigns_databases(node)
-            if url is None or module.under_main_guard(node):
-                continue  # a client built only when the file runs as a program
-            sources = self.resolver.sources(url, module, func)
+            if func is not None and id(func) not in flags:
+                flags[id(func)] = self._local_flags(module, func)
+            with self.resolver.assuming(func, flags[id(func)]) if func is not None \
+                    else nullcontext():
+                if func is not None and not self.resolver.reachable(node, func, module):
+                    continue  # a branch the helper's callers never take (`test_mode=True`)
+                if isinstance(node, ast.Call):
+                    url = self._sink_url(module, node) or \
+                        self._unknown_connect(module, node, func)
+                elif isinstance(node, ast.Assign):
+                    url = self._assigned_url(module, node)
+                    django = url is not None and func is None and _assigns_databases(node)
+                if url is None or module.under_main_guard(node):
+                    continue  # a client built only when the file runs as a program
+                sources = self.resolver.sources(url, module, func)
             guarded = module_guard or (func is not None and has_guard(func.body, module))
             separate = django and test_name is None
+            via = _flag_via(module, func, self._local_calls(module, func)) \
+                if func is not None and flags[id(func)] else None
             found.append(Connection(module, node, tuple(sources), guarded, separate,
-                                    test_name if django else None))
+                                    test_name if django else None, via))
         if not settings_file:
             found += self.imported_connections(module)
             found += self.config_class_connections(module)
         found += self.test_config_classes(module)
         return found
+
+    def _local_flags(self, module: PyModule,
+                     func: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, bool]:
+        """The test-mode flags every call of a module-level helper in its own module
+        passes (`connect(test_mode=True)`); none when it has no such flag or no call."""
+        if module.functions.get(func.name) is not func or not flag_params(func):
+            return {}
+        return common_flags(func, self._local_calls(module, func))
+
+    @staticmethod
+    def _local_calls(module: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef
+                     ) -> list[ast.Call]:
+        return [n for n in ast.walk(module.tree) if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Name) and n.func.id == func.name]
 
     def _sink_url(self, module: PyModule, call: ast.Call, depth: int = 0) -> ast.expr | None:
         short = last_name(call.func)
@@ -436,24 +469,32 @@ class _Analyser:
                     found += self._connection_of(mod, definition, 0)
                 elif isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef) and \
                         mod is not module and _calls(module, name):
-                    found += self._helper_connections(mod, definition)
+                    calls = [n for n in ast.walk(module.tree) if isinstance(n, ast.Call)
+                             and isinstance(n.func, ast.Name) and n.func.id == name]
+                    found += self._helper_connections(mod, definition, calls, module)
         return found
 
     def _helper_connections(self, module: PyModule,
-                            func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Connection]:
+                            func: ast.FunctionDef | ast.AsyncFunctionDef,
+                            calls: list[ast.Call], caller: PyModule) -> list[Connection]:
         """Clients a helper function of another module builds when a test calls it
-        (`with clean_db() as conn:`, `wipe()`): a plain function or a @contextmanager."""
+        (`with clean_db() as conn:`, `wipe()`): a plain function or a @contextmanager.
+        Followed with the test-mode flags the test's calls pass (`connect(test_mode=True)`
+        never reaches the production branch)."""
         if has_guard(func.body, module):
             return []
         found = []
-        for node in ast.walk(func):
-            if not isinstance(node, ast.Call):
-                continue
-            url = self._sink_url(module, node)
-            if url is None:
-                continue
-            sources = self.resolver.sources(url, module, func)
-            found.append(Connection(module, node, tuple(sources), False))
+        via = _flag_via(caller, func, calls)
+        with self.resolver.assuming(func, common_flags(func, calls)):
+            for node in ast.walk(func):
+                if not isinstance(node, ast.Call) or \
+                        not self.resolver.reachable(node, func, module):
+                    continue
+                url = self._sink_url(module, node)
+                if url is None:
+                    continue
+                sources = self.resolver.sources(url, module, func)
+                found.append(Connection(module, node, tuple(sources), False, via=via))
         return found
 
     def _connection_of(self, module: PyModule, value: ast.expr, depth: int) -> list[Connection]:
@@ -860,6 +901,17 @@ def _django_db_setup_override(module: PyModule
         if isinstance(node, ast.Call) and last_name(node.func) == "configure":
             return False  # settings.configure(DATABASES=...)
     return func
+
+
+def _flag_via(caller: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef,
+              calls: list[ast.Call]) -> Via | None:
+    """Where the tests call a helper so that its test-mode flag is off
+    (`connect()` with `def connect(test_mode=False)`): the place to fix."""
+    off = [name for name, value in common_flags(func, calls).items() if value is False]
+    if not off or not calls:
+        return None
+    return Via(caller, calls[0], f"`{func.name}()` is called here without `{off[0]}=True`, "
+                                 "so it takes its production branch")
 
 
 def _url_setting_value(node: ast.Assign) -> ast.expr | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -62,6 +63,53 @@ class Resolver:
         self.root = root
         self.loader = loader
         self._targets: dict[tuple[str, ImportRef], PyModule | None] = {}
+        # test-mode flags known for a helper while it is followed (id(function) -> values)
+        self._assumed: dict[int, dict[str, bool]] = {}
+
+    # -- test-mode flags -------------------------------------------------------------
+    @contextmanager
+    def assuming(self, func: Func, values: dict[str, bool]) -> Iterator[None]:
+        """Follow `func` with its test-mode flags set (`test_mode=True` at the call)."""
+        before = self._assumed.get(id(func))
+        if values:
+            self._assumed[id(func)] = values
+        try:
+            yield
+        finally:
+            if before is None:
+                self._assumed.pop(id(func), None)
+            else:
+                self._assumed[id(func)] = before
+
+    def decide(self, test: ast.expr, func: Func | None) -> bool | None:
+        """The value of a condition on the assumed flags of `func`; None: not decided."""
+        values = self._assumed.get(id(func)) if func is not None else None
+        return decide_flag(test, values) if values else None
+
+    def reachable(self, node: ast.AST, func: Func, module: PyModule) -> bool:
+        """False when, with `func`'s assumed flags, `node` sits in a branch not taken or
+        after a taken branch that returns or raises."""
+        if id(func) not in self._assumed:
+            return True
+        child: ast.AST = node
+        parent = module.parents.get(id(node))
+        while parent is not None and child is not func:
+            if isinstance(parent, ast.If | ast.IfExp):
+                verdict = self.decide(parent.test, func)
+                in_body = child in parent.body if isinstance(parent, ast.If) \
+                    else child is parent.body
+                in_else = child in parent.orelse if isinstance(parent, ast.If) \
+                    else child is parent.orelse
+                if (verdict is False and in_body) or (verdict is True and in_else):
+                    return False
+            for block in _blocks(parent):
+                if child in block:
+                    for stmt in block[:block.index(child)]:
+                        if isinstance(stmt, ast.If) and _ends(_taken(stmt, self.decide(
+                                stmt.test, func))):
+                            return False
+            child, parent = parent, module.parents.get(id(parent))
+        return True
 
     # -- modules -----------------------------------------------------------------
     def import_target(self, module: PyModule, ref: ImportRef) -> PyModule | None:
@@ -137,8 +185,11 @@ class Resolver:
                 out += [replace(s, fallback=True, behind=s.behind + shadows) for s in more]
             return out
         if isinstance(expr, ast.IfExp):
-            return (self.sources(expr.body, module, func, cls, d)
-                    + self.sources(expr.orelse, module, func, cls, d))
+            verdict = self.decide(expr.test, func)
+            return ((self.sources(expr.body, module, func, cls, d) if verdict is not False
+                     else [])
+                    + (self.sources(expr.orelse, module, func, cls, d) if verdict is not True
+                       else []))
         if isinstance(expr, ast.JoinedStr) or (
             isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Mod)
         ):
@@ -248,9 +299,12 @@ class Resolver:
             for mod, definition in self.lookup(call.func.id, module):
                 if isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef):
                     guarded = has_guard(definition.body, mod)
-                    for ret in _returns(definition):
-                        for s in self.sources(ret, mod, definition, None, depth):
-                            out.append(replace(s, guarded=s.guarded or guarded))
+                    with self.assuming(definition, common_flags(definition, [call])):
+                        for ret in _returns(definition):
+                            if not self.reachable(ret, definition, mod):
+                                continue
+                            for s in self.sources(ret, mod, definition, None, depth):
+                                out.append(replace(s, guarded=s.guarded or guarded))
             return out
         return []
 
@@ -269,7 +323,8 @@ class Resolver:
               cls: ast.ClassDef | None, depth: int) -> list[Source]:
         out: list[Source] = []
         if func is not None:
-            local = reaching(func.body, node.id, node.lineno)
+            local = reaching(func.body, node.id, node.lineno,
+                             lambda test: self.decide(test, func))
             if local is not None:
                 for value, rewritten in local:
                     found = self.sources(value, module, func, cls, depth)
@@ -426,7 +481,10 @@ class _Def:
     sanitising: bool  # inside `if "test" not in <name>:`: runs only for a non-test value
 
 
-def _definitions(body: list[ast.stmt], name: str) -> list[_Def]:
+Decide = Callable[[ast.expr], "bool | None"]
+
+
+def _definitions(body: list[ast.stmt], name: str, decide: Decide | None = None) -> list[_Def]:
     out: list[_Def] = []
 
     def walk(stmts: list[ast.stmt], conditional: bool, sanitising: bool) -> None:
@@ -439,6 +497,10 @@ def _definitions(body: list[ast.stmt], name: str) -> list[_Def]:
                         stmt.value is not None:
                     out.append(_Def(stmt.value, stmt.lineno, conditional, sanitising))
             elif isinstance(stmt, ast.If):
+                verdict = decide(stmt.test) if decide is not None else None
+                if verdict is not None:  # a test-mode flag decides which branch runs
+                    walk(stmt.body if verdict else stmt.orelse, conditional, sanitising)
+                    continue
                 walk(stmt.body, True, negated_test_check(stmt.test, name))
                 walk(stmt.orelse, True, False)
             elif isinstance(stmt, ast.With | ast.AsyncWith):
@@ -461,15 +523,15 @@ def _definitions(body: list[ast.stmt], name: str) -> list[_Def]:
     return out
 
 
-def reaching(body: list[ast.stmt], name: str, before: int | None
-             ) -> list[tuple[ast.expr, bool]] | None:
+def reaching(body: list[ast.stmt], name: str, before: int | None,
+             decide: Decide | None = None) -> list[tuple[ast.expr, bool]] | None:
     """The values of `name` that reach a read on line `before` (None: after the block).
 
     Each comes with whether it was sanitised: a later `if "test" not in name:
     name = ...` means an earlier value only survives when it names a test database.
     None when the block never assigns `name`.
     """
-    defs = _definitions(body, name)
+    defs = _definitions(body, name, decide)
     if not defs:
         return None
     current: list[tuple[ast.expr, bool]] = []
@@ -655,3 +717,117 @@ def is_skip_guard(stmt: ast.AST, module: PyModule | None = None) -> bool:
 
 def has_guard(body: list[ast.stmt], module: PyModule | None = None) -> bool:
     return any(is_guard(node, module) for stmt in body for node in ast.walk(stmt))
+
+
+# -- test-mode flags ---------------------------------------------------------------------
+#
+# `def get_engine(test_mode=False): host = os.environ["PGHOST"] if not test_mode else
+# "localhost"`: which host a caller gets depends on the flag it passes. A parameter
+# with `test` in its name and a bool default (or none) is such a flag; a call that
+# passes a bool literal, or leaves the default, fixes it, and only the branches that
+# value takes are followed. Anything else (a variable passed, a flag used in any
+# other way) keeps every branch.
+
+
+def flag_params(func: Func) -> dict[str, bool | None]:
+    """Parameters that switch `func` between test and production settings -> default."""
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + \
+        list(args.defaults)
+    pairs = list(zip(positional, defaults, strict=True)) + \
+        list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    out: dict[str, bool | None] = {}
+    for arg, default in pairs:
+        if "test" not in arg.arg.lower():
+            continue
+        if default is None:
+            out[arg.arg] = None
+        elif isinstance(default, ast.Constant) and isinstance(default.value, bool):
+            out[arg.arg] = default.value
+    return out
+
+
+def _call_flags(func: Func, call: ast.Call) -> dict[str, bool | None]:
+    """The flags one call sets: a bool literal, or the default; None when unknown."""
+    params = flag_params(func)
+    if not params:
+        return {}
+    positional = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
+    if positional and positional[0] in ("self", "cls"):
+        positional = positional[1:]
+    if any(isinstance(a, ast.Starred) for a in call.args) or \
+            any(k.arg is None for k in call.keywords):
+        return dict.fromkeys(params)  # *args / **kwargs: unknown
+    out: dict[str, bool | None] = {}
+    for name, default in params.items():
+        value: ast.expr | None = kwarg(call, name)
+        if value is None and name in positional and positional.index(name) < len(call.args):
+            value = call.args[positional.index(name)]
+        if value is None:
+            out[name] = default
+        elif isinstance(value, ast.Constant) and isinstance(value.value, bool):
+            out[name] = value.value
+        else:
+            out[name] = None
+    return out
+
+
+def common_flags(func: Func, calls: list[ast.Call]) -> dict[str, bool]:
+    """The flags every one of `calls` sets to the same bool (none when there is no call)."""
+    out: dict[str, bool] = {}
+    per_call = [_call_flags(func, call) for call in calls]
+    for name in flag_params(func):
+        values = {flags.get(name) for flags in per_call}
+        if len(values) == 1 and (value := values.pop()) is not None:
+            out[name] = value
+    return out
+
+
+def decide_flag(test: ast.expr, values: dict[str, bool]) -> bool | None:
+    """`test_mode`, `not test_mode`, `test_mode is True`, `a and b`...: True / False
+    when the flags decide it, None otherwise."""
+    if isinstance(test, ast.Name):
+        return values.get(test.id)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = decide_flag(test.operand, values)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        parts = [decide_flag(v, values) for v in test.values]
+        if isinstance(test.op, ast.And):
+            return False if False in parts else (True if all(p is True for p in parts) else None)
+        return True if True in parts else (False if all(p is False for p in parts) else None)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+            isinstance(test.ops[0], ast.Is | ast.IsNot | ast.Eq | ast.NotEq) and \
+            isinstance(test.comparators[0], ast.Constant) and \
+            isinstance(test.comparators[0].value, bool):
+        left = decide_flag(test.left, values) if isinstance(test.left, ast.Name) else None
+        if left is None:
+            return None
+        same = left is test.comparators[0].value
+        return same if isinstance(test.ops[0], ast.Is | ast.Eq) else not same
+    return None
+
+
+def _blocks(node: ast.AST) -> list[list[ast.stmt]]:
+    """The statement lists directly inside `node`."""
+    out: list[list[ast.stmt]] = []
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(node, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            out.append(block)
+    for handler in getattr(node, "handlers", []) or []:
+        out.append(handler.body)
+    return out
+
+
+def _taken(stmt: ast.If, verdict: bool | None) -> list[ast.stmt]:
+    """The branch an `if` takes when its test is decided (none when it is not)."""
+    if verdict is None:
+        return []
+    return stmt.body if verdict else stmt.orelse
+
+
+def _ends(block: list[ast.stmt]) -> bool:
+    """A block that always leaves the function (its last statement returns or raises)."""
+    return bool(block) and isinstance(block[-1], ast.Return | ast.Raise)
