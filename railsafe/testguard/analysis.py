@@ -328,14 +328,20 @@ class _Analyser:
         test_name = _django_test_name(module)
         flags: dict[int, dict[str, bool]] = {}
         for node in ast.walk(module.tree):
+            if not isinstance(node, ast.Call | ast.Assign):
+                continue
             func = module.enclosing_function(node)
             url: ast.expr | None = None
             django = False
-            if func is not None and id(func) not in flags:
-                flags[id(func)] = self._local_flags(module, func)
-            with self.resolver.assuming(func, flags[id(func)]) if func is not None \
+            assumed: dict[str, bool] = {}
+            if func is not None:
+                if id(func) not in flags:
+                    flags[id(func)] = self._local_flags(module, func)
+                assumed = flags[id(func)]
+            with self.resolver.assuming(func, assumed) if func is not None and assumed \
                     else nullcontext():
-                if func is not None and not self.resolver.reachable(node, func, module):
+                if func is not None and assumed and \
+                        not self.resolver.reachable(node, func, module):
                     continue  # a branch the helper's callers never take (`test_mode=True`)
                 if isinstance(node, ast.Call):
                     url = self._sink_url(module, node) or \
@@ -349,7 +355,7 @@ class _Analyser:
             guarded = module_guard or (func is not None and has_guard(func.body, module))
             separate = django and test_name is None
             via = _flag_via(module, func, self._local_calls(module, func)) \
-                if func is not None and flags[id(func)] else None
+                if func is not None and assumed else None
             found.append(Connection(module, node, tuple(sources), guarded, separate,
                                     test_name if django else None, via))
         if not settings_file:
