@@ -977,6 +977,23 @@ def test_common_flags(signature: str, calls: list[str], expected: dict[str, bool
     assert common_flags(func, [n for n in nodes if isinstance(n, ast.Call)]) == expected
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "test_mode = test_mode or CI",  # assigned again: no longer the caller's value
+        "check = lambda test_mode: test_mode",  # a nested parameter of the same name
+    ],
+)
+def test_rebound_flags_are_no_flags(body: str) -> None:
+    from railsafe.testguard.resolve import common_flags
+
+    func = ast.parse(f"def f(test_mode=False):\n    {body}\n").body[0]
+    assert isinstance(func, ast.FunctionDef)
+    call = ast.parse("f(True)", mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert common_flags(func, [call]) == {}
+
+
 _FLAG_APP = (
     "import os\n\nimport psycopg\n\n\n"
     "def connect(test_mode=False):\n"

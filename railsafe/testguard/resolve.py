@@ -737,14 +737,29 @@ def flag_params(func: Func) -> dict[str, bool | None]:
         list(args.defaults)
     pairs = list(zip(positional, defaults, strict=True)) + \
         list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    rebound = _rebound(func)
     out: dict[str, bool | None] = {}
     for arg, default in pairs:
-        if "test" not in arg.arg.lower():
+        if "test" not in arg.arg.lower() or arg.arg in rebound:
             continue
         if default is None:
             out[arg.arg] = None
         elif isinstance(default, ast.Constant) and isinstance(default.value, bool):
             out[arg.arg] = default.value
+    return out
+
+
+def _rebound(func: Func) -> set[str]:
+    """Names `func` assigns again, or that a nested function or lambda takes as a
+    parameter: a test there is no longer a test of the value the caller passed."""
+    out: set[str] = set()
+    for node in ast.walk(func):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            out.add(node.id)
+        elif node is not func and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef |
+                                             ast.Lambda):
+            args = node.args
+            out.update(a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs])
     return out
 
 
