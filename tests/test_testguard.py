@@ -883,6 +883,8 @@ def test_testing_conditions(condition: str, polarity: bool | None) -> None:
 
 _SETTINGS_BRANCH = (
     "import os\nimport sys\n\nimport dj_database_url\n\n"
+    # TESTING is assigned again: no longer a condition that holds only under tests
+    'TESTING = "test" in sys.argv\nTESTING = os.environ.get("FLASK_ENV") == "development"\n'
     'DATABASES = {"default": dj_database_url.config(default="postgres://localhost/app")}\n'
     "if {condition}:\n    {body}\n"
 )
@@ -919,6 +921,7 @@ _SETTINGS_BRANCH = (
          '"postgres://postgres:pw@roundhouse.proxy.rlwy.net:41234/railway")}', ["RS203"]),
         # not a test branch: application settings, not the test suite's
         ('"runserver" in sys.argv', 'SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]', []),
+        ('TESTING', 'SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]', []),
     ],
 )
 def test_settings_test_branch(tmp_path: Path, condition: str, body: str,

@@ -557,6 +557,8 @@ class _Analyser:
                 polarity = _testing_condition(stmt.value, module, flags)
                 if polarity is not None:
                     flags[stmt.targets[0].id] = polarity
+                else:  # `TESTING = True` later: no longer only under tests
+                    flags.pop(stmt.targets[0].id, None)
         test_name = _django_test_name(module)
         module_guard = any(is_guard(s, module) for s in module_level(module.tree.body))
         found: list[Connection] = []
