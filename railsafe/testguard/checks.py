@@ -158,11 +158,14 @@ def _js_setup_files(ctx: Context) -> list[tuple[str, Path]]:
     Test files (`*.test.*`, `*.spec.*`, `*.e2e-spec.*`) by name; files a jest /
     vitest / mocha config names; and files with setup / teardown in their name
     inside a test directory (`test/`, `tests/`, `__tests__/`, `e2e/`, `spec/`).
-    A `scripts/setup-dev-db.ts` that no config names is not test setup.
+    A `scripts/setup-dev-db.ts` that no config names is not test setup, and a test
+    file no jest / vitest setup would collect is no path to production
+    (`jsconfig.collected`).
     """
     out: dict[str, Path] = {}
     for source in ctx.files("js-test-setup"):
-        out[source.relpath] = source.path
+        if jsconfig.collected(ctx, source.relpath):  # a file no jest / vitest config runs
+            out[source.relpath] = source.path
     for source in ctx.files("js-test-candidate"):
         if jsconfig.in_test_directory(source.relpath):
             out[source.relpath] = source.path
