@@ -64,7 +64,7 @@ from railsafe.testguard.urls import (
     RAILWAY_MARKERS,
     Target,
     Verdict,
-    classify,
+    classify_url,
     is_test_variable,
     parse_target,
 )
@@ -361,7 +361,7 @@ def decide(env: Mapping[str, str], settings: Settings,
         value = env.get(name, "")
         if not value.strip():
             continue
-        verdict = classify(value)
+        verdict = classify_url(value)
         note = f" [{notes[name]}]" if name in notes else ""
         shown = f"railsafe: {name}={mask(value.strip())}{note} ({_label(verdict)}) — {where}"
         if verdict.problem is None and verdict.kind != "unknown":

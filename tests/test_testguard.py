@@ -13,7 +13,7 @@ from railsafe.rules import find_rule
 from railsafe.testguard import js
 from railsafe.testguard.resolve import is_guard
 from railsafe.testguard.settings import _ini_env, dotenv_entries
-from railsafe.testguard.urls import classify, is_production_variable, railway_host
+from railsafe.testguard.urls import classify_url, is_production_variable, railway_host
 from tests.conftest import REPO
 
 
@@ -32,10 +32,10 @@ def test_not_railway_hosts(host: str) -> None:
 
 
 def test_classify_masks_nothing_and_names_problem() -> None:
-    assert classify("postgresql://u:p@localhost/app_test").problem is None
-    assert "no 'test'" in (classify("postgresql://u:p@localhost/app").problem or "")
-    assert classify("postgresql://u:p@localhost/?dbname=x_test").problem is None
-    assert classify("${{Postgres.DATABASE_URL}}").railway
+    assert classify_url("postgresql://u:p@localhost/app_test").problem is None
+    assert "no 'test'" in (classify_url("postgresql://u:p@localhost/app").problem or "")
+    assert classify_url("postgresql://u:p@localhost/?dbname=x_test").problem is None
+    assert classify_url("${{Postgres.DATABASE_URL}}").railway
 
 
 def test_production_variables() -> None:

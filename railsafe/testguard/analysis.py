@@ -31,7 +31,7 @@ from railsafe.testguard.pymodule import (
     module_level,
 )
 from railsafe.testguard.resolve import (
-    Resolver,
+    ImportResolver,
     Source,
     common_flags,
     flag_params,
@@ -41,7 +41,7 @@ from railsafe.testguard.resolve import (
 )
 from railsafe.testguard.settings import outside_testpaths, pinned_by_pytest_env
 from railsafe.testguard.urls import (
-    classify,
+    classify_url,
     is_production_variable,
     is_url_variable,
     looks_like_db_url,
@@ -140,7 +140,7 @@ class EnvWrite:
     @property
     def safe_literal(self) -> bool:
         return self.text is not None and looks_like_db_url(self.text) and \
-            classify(self.text).problem is None
+            classify_url(self.text).problem is None
 
 
 @dataclass
@@ -232,7 +232,7 @@ class Analysis:
                     out.append((s, "Railway host"))
                 continue
             if looks_like_db_url(s.value):
-                verdict = classify(s.value)
+                verdict = classify_url(s.value)
                 # Django's test runner uses a `test_<NAME>` database: only the host matters
                 if verdict.problem and (verdict.railway or not conn.separate_test_db):
                     out.append((s, verdict.problem))
@@ -244,7 +244,7 @@ def _railway_fragment(text: str) -> bool:
                                 for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9.-]*", text))
 
 
-def analyse(ctx: Context) -> Analysis:
+def analyze(ctx: Context) -> Analysis:
     return ctx.cached("testguard.analysis", lambda: _Analyser(ctx).run())
 
 
@@ -252,7 +252,7 @@ class _Analyser:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.modules: dict[str, PyModule | None] = {}
-        self.resolver = Resolver(ctx.root, self.load_path)
+        self.resolver = ImportResolver(ctx.root, self.load_path)
         self._module_imports: dict[str, list[tuple[int, PyModule]]] = {}
         self._django_settings: list[PyModule] | None = None
 

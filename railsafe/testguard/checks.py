@@ -18,7 +18,7 @@ from railsafe.testguard.analysis import (
     Connection,
     Destructive,
     TestFileResult,
-    analyse,
+    analyze,
     scoped_writes,
 )
 from railsafe.testguard.resolve import Source
@@ -29,7 +29,7 @@ from railsafe.testguard.settings import (
     is_test_env_file,
     pytest_env_entries,
 )
-from railsafe.testguard.urls import classify
+from railsafe.testguard.urls import classify_url
 
 FIX = (
     "Read the test database URL from a test-only variable (TEST_DATABASE_URL) with no fallback "
@@ -62,7 +62,7 @@ def _span_of(source: Source) -> Span:
 
 def _exposures(ctx: Context) -> list[_Exposure]:
     def build() -> list[_Exposure]:
-        analysis: Analysis = analyse(ctx)
+        analysis: Analysis = analyze(ctx)
         found: dict[tuple[str, Span], _Exposure] = {}
         for result in analysis.files:
             if result.guarded:
@@ -235,7 +235,7 @@ def _js_exposed(setup: js.JsSetup) -> bool:
 
 def test_db_falls_back_to_production(ctx: Context) -> Iterator[Hit]:
     """Documented on the rule of the same name in railsafe.rules."""
-    analysis = analyse(ctx)
+    analysis = analyze(ctx)
     for exposure in _exposures(ctx):
         if not exposure.destructive:
             continue
@@ -271,7 +271,7 @@ def _text(ctx: Context, relpath: str) -> str:
 
 def test_db_may_be_production(ctx: Context) -> Iterator[Hit]:
     """Documented on the rule of the same name in railsafe.rules."""
-    analysis = analyse(ctx)
+    analysis = analyze(ctx)
     for exposure in _exposures(ctx):
         if exposure.destructive:
             continue
@@ -314,7 +314,7 @@ def _literal_fix(url: str) -> str:
 def _local_only(value: str) -> bool:
     """A URL whose every host is local (loopback, a Compose service, a socket): no
     production database, only a name without `test` (the naming convention)."""
-    verdict = classify(value)
+    verdict = classify_url(value)
     if verdict.railway or verdict.kind not in ("url", "keyvalue"):
         return False
     from railsafe.hosts import is_local_host
@@ -328,13 +328,13 @@ _LOCAL_NOTE = (" (a local database: only the naming convention, reported because
 
 def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
     """Documented on the rule of the same name in railsafe.rules."""
-    analysis = analyse(ctx)
+    analysis = analyze(ctx)
     seen: set[tuple[str, Span]] = set()
     # a local database without `test` in its name matters only when the suite writes
     writes = any(r.destructive for r in analysis.files)
 
     def entry_hit(entry: EnvEntry, origin: str) -> Iterator[Hit]:
-        verdict = classify(entry.value)
+        verdict = classify_url(entry.value)
         if verdict.problem is None or (entry.path, entry.span) in seen:
             return
         local = _local_only(entry.value)
@@ -368,7 +368,7 @@ def production_url_in_test_settings(ctx: Context) -> Iterator[Hit]:
             if not is_db_entry(entry):
                 continue
             if loaded and not is_test_env_file(doc.relpath):
-                verdict = classify(entry.value)
+                verdict = classify_url(entry.value)
                 if not verdict.railway and entry.name.upper() not in read_vars:
                     continue
                 origin = f"{name}, which the tests load with load_dotenv(),"

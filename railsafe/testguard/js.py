@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from railsafe.findings import Span
-from railsafe.testguard.urls import classify, is_production_variable, looks_like_db_url
+from railsafe.testguard.urls import classify_url, is_production_variable, looks_like_db_url
 
 _ENV_READ = re.compile(
     r"process\.env(?:\.(?P<a>[A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"](?P<b>[A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
@@ -470,7 +470,8 @@ def _pins_after(code: str, pinned: set[str]) -> set[str]:
         if assigned:
             name = (match["a"] or match["b"]).upper()
             value = assigned["value"]
-            if value is not None and looks_like_db_url(value) and classify(value).problem is None:
+            if (value is not None and looks_like_db_url(value)
+                    and classify_url(value).problem is None):
                 pinned.add(name)
             else:
                 pinned.discard(name)
@@ -487,7 +488,8 @@ def _flowing_reads(code: str, pinned: set[str]) -> list[tuple[str, int, int]]:
         assigned = _ASSIGNED.match(code, match.end())
         if assigned:  # an assignment sets the variable; reads below see the new value
             value = assigned["value"]
-            if value is not None and looks_like_db_url(value) and classify(value).problem is None:
+            if (value is not None and looks_like_db_url(value)
+                    and classify_url(value).problem is None):
                 pinned.add(name.upper())
             else:
                 pinned.discard(name.upper())

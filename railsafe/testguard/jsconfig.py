@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from railsafe.context import Context
 from railsafe.testguard import jsglob, jsread
-from railsafe.testguard.urls import classify, is_url_variable, looks_like_db_url
+from railsafe.testguard.urls import classify_url, is_url_variable, looks_like_db_url
 
 _SETUP_KEYS = ("setupFiles", "setupFilesAfterEnv", "globalSetup", "globalTeardown")
 _GLOBAL_KEYS = frozenset({"globalSetup", "globalTeardown"})
@@ -122,7 +122,7 @@ def _pins(code: str) -> frozenset[str]:
         for entry in _ENV_ENTRY.finditer(code[block.end(): end - 1]):
             name, value = entry[1], entry[3]
             if is_url_variable(name) and looks_like_db_url(value) \
-                    and classify(value).problem is None:
+                    and classify_url(value).problem is None:
                 pinned.add(name.upper())
     return frozenset(pinned)
 
@@ -207,17 +207,6 @@ def configs(ctx: Context) -> list[JsTestConfig]:
         return out
 
     return ctx.cached("testguard.jsconfig", build)
-
-
-def has_configs(ctx: Context) -> bool:
-    """A jest / vitest / mocha config file, or a package.json with a `jest` / `mocha` key."""
-    if ctx.files("js-test-config"):
-        return True
-    for source in ctx.files("package-json"):
-        doc = ctx.load(source)
-        if isinstance(doc.data, dict) and ("jest" in doc.data or "mocha" in doc.data):
-            return True
-    return False
 
 
 def in_test_directory(relpath: str) -> bool:

@@ -1,6 +1,6 @@
 """Where a database URL comes from: environment variables, literals, fallbacks.
 
-`Resolver.sources(expr, module)` follows an expression through module-level
+`ImportResolver.sources(expr, module)` follows an expression through module-level
 names, assignments in the enclosing function (in order: a later unconditional
 assignment replaces an earlier one), imports of local modules, small helper
 functions, pydantic-settings fields, `environ.Env` and `dj_database_url`, and
@@ -58,7 +58,7 @@ Loader = Callable[[Path], PyModule | None]
 Func = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-class Resolver:
+class ImportResolver:
     def __init__(self, root: Path, loader: Loader) -> None:
         self.root = root
         self.loader = loader

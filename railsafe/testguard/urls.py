@@ -243,7 +243,7 @@ class Verdict:
 
     `kind` is "url", "keyvalue" or "sqlite" for a parsed value, "reference" for an
     unresolved Railway reference, and "unknown" for a value that is none of these:
-    `classify` then reports no problem (callers judging literals found in code skip
+    `classify_url` then reports no problem (callers judging literals found in code skip
     it), and the pytest plugin refuses it as impossible to judge.
     """
 
@@ -254,7 +254,7 @@ class Verdict:
     hosts: tuple[str, ...] = ()
 
 
-def classify(url: str) -> Verdict:
+def classify_url(url: str) -> Verdict:
     """Judge one database URL: Railway host, or a database name without `test`."""
     url = url.strip()
     if "${{" in url:
