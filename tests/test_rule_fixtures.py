@@ -2,9 +2,10 @@
 
 Layout: tests/fixtures/rules/<RULE_ID>/<bad-or-good>-<case>/ is a small
 repository. `expected.txt` in a bad case lists one finding of that rule per
-line as `path:line:col` or `path:line:col: message` (paths relative to the
-case directory; where a message is given it must match exactly); a good case
-has no expected.txt and must produce no finding of that rule. An optional
+line as `path:line:col: message` (paths relative to the case directory; the
+message must match exactly, so a changed message is a failing test, not only
+a moved one); a good case has no (or an empty) expected.txt and must produce
+no finding of that rule. An optional
 `today.txt` holds the date (YYYY-MM-DD) dated rules evaluate against; an
 optional `railsafe.toml` its settings (`allow-error-suppressions`).
 """
@@ -50,11 +51,9 @@ def test_rule_case(case: Path) -> None:
                    allow_error_suppressions=allow)
     report.findings = [f for f in report.findings if f.rule == rule.id]
     expected = _expected(case)
-    with_message = {line.split(": ", 1)[0] for line in expected if ": " in line}
-    got = set()
-    for f in report.findings:
-        where = f"{f.path}:{f.span.line}:{f.span.column}"
-        got.add(f"{where}: {f.message}" if where in with_message else where)
+    bare = sorted(line for line in expected if ": " not in line)
+    assert not bare, f"{case}: expected lines need their message: {bare}"
+    got = {f"{f.path}:{f.span.line}:{f.span.column}: {f.message}" for f in report.findings}
     if case.name.startswith("bad-"):
         assert expected, f"{case}: a bad case needs expected.txt"
     else:
