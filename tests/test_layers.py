@@ -204,3 +204,24 @@ def test_modules_import_each_other_one_way() -> None:
 def test_known_cycles_are_still_true() -> None:
     gone = [sorted(c) for c in KNOWN_CYCLES - _module_cycles()]
     assert not gone, f"broken, remove from KNOWN_CYCLES: {gone}"
+
+
+def _is_context(node: ast.expr) -> bool:
+    """`ctx`, `context`, `self.ctx`: how modules hold the check's Context."""
+    if isinstance(node, ast.Name):
+        return node.id in ("ctx", "context")
+    return isinstance(node, ast.Attribute) and node.attr == "ctx"
+
+
+def test_no_module_reaches_into_context_privates() -> None:
+    """What a rule or analysis may look at is Context's public surface (`load`,
+    `cached`, `shared_state`, ...): its private fields stay free to change."""
+    found = []
+    for module, path in _modules().items():
+        if module == "railsafe.context":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__") and _is_context(node.value)):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: .{node.attr}")
+    assert not found, "Context privates used outside railsafe.context:\n" + "\n".join(found)
