@@ -327,7 +327,7 @@ class _Analyser:
         module_guard = any(is_guard(s, module) for s in module_level(module.tree.body))
         test_name = _django_test_name(module)
         flags: dict[int, dict[str, bool]] = {}
-        for node in ast.walk(module.tree):
+        for node in module.nodes:
             if not isinstance(node, ast.Call | ast.Assign):
                 continue
             func = module.enclosing_function(node)
@@ -375,7 +375,7 @@ class _Analyser:
     @staticmethod
     def _local_calls(module: PyModule, func: ast.FunctionDef | ast.AsyncFunctionDef
                      ) -> list[ast.Call]:
-        return [n for n in ast.walk(module.tree) if isinstance(n, ast.Call)
+        return [n for n in module.nodes if isinstance(n, ast.Call)
                 and isinstance(n.func, ast.Name) and n.func.id == func.name]
 
     def _sink_url(self, module: PyModule, call: ast.Call, depth: int = 0) -> ast.expr | None:
@@ -461,7 +461,7 @@ class _Analyser:
 
     def imported_connections(self, module: PyModule) -> list[Connection]:
         """Engines and session factories imported from local modules and used here."""
-        used = {n.id for n in ast.walk(module.tree) if isinstance(n, ast.Name)}
+        used = {n.id for n in module.nodes if isinstance(n, ast.Name)}
         patched = _patched_targets(module)
         found = []
         for name, ref in module.imports.items():
@@ -475,7 +475,7 @@ class _Analyser:
                     found += self._connection_of(mod, definition, 0)
                 elif isinstance(definition, ast.FunctionDef | ast.AsyncFunctionDef) and \
                         mod is not module and _calls(module, name):
-                    calls = [n for n in ast.walk(module.tree) if isinstance(n, ast.Call)
+                    calls = [n for n in module.nodes if isinstance(n, ast.Call)
                              and isinstance(n.func, ast.Name) and n.func.id == name]
                     found += self._helper_connections(mod, definition, calls, module)
         return found
@@ -604,7 +604,7 @@ class _Analyser:
         """
         found: list[Connection] = []
         seen: set[tuple[str, int]] = set()
-        for call in ast.walk(module.tree):
+        for call in module.nodes:
             if not isinstance(call, ast.Call) or last_name(call.func) in _NOT_CONFIGURING:
                 continue
             func = module.enclosing_function(call)
@@ -831,7 +831,7 @@ class _Analyser:
         found: list[Destructive] = []
         collected = not module.relpath.endswith("conftest.py")  # pytest collects no tests there
         not_tests = _not_tests(module)
-        for func in _all_functions(module.tree):
+        for func in _all_functions(module):
             where = _setup_role(func, module)
             if where is None and collected and func.name not in not_tests and \
                     _is_test_function(func, module):
@@ -1015,7 +1015,7 @@ def _django_test_name(module: PyModule) -> ast.AST | None:
     Django names the test database `test_<NAME>` unless TEST NAME says otherwise;
     a TEST NAME without `test` in it (or not a literal) may be a real database.
     """
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         candidates: list[ast.expr] = []
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values, strict=False):
@@ -1042,8 +1042,8 @@ def _django_test_name(module: PyModule) -> ast.AST | None:
     return None
 
 
-def _all_functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+def _all_functions(module: PyModule) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return [n for n in module.nodes if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
 def _method(klass: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -1104,7 +1104,7 @@ def scoped_writes(module: PyModule) -> bool:
     """Whether the module deletes or updates only rows it names: SQL `DELETE ... WHERE` /
     `UPDATE ... WHERE` (f-strings read from their literal parts), `query.filter(...).delete()`,
     `Model.objects.filter(...).delete()`, `delete(T).where(...)`."""
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if not isinstance(node, ast.Call):
             continue
         short = last_name(node.func)
@@ -1126,7 +1126,7 @@ def scoped_writes(module: PyModule) -> bool:
 def _calls(module: PyModule, name: str) -> bool:
     """Whether `module` calls `name(...)` (directly, or as `with name(...)`)."""
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
-               for n in ast.walk(module.tree))
+               for n in module.nodes)
 
 
 _PATCHERS = frozenset({"patch", "setattr"})
@@ -1138,7 +1138,7 @@ def _patched_targets(module: PyModule) -> set[str]:
     `monkeypatch.setattr("app.db.engine", ...)`, `patch.object(db, "engine")` (as
     `engine`). Dotted targets are kept whole; `patch.object` adds the attribute name."""
     out: set[str] = set()
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if not isinstance(node, ast.Call):
             continue
         short = last_name(node.func)
@@ -1272,7 +1272,7 @@ def _dotted_text(expr: ast.expr) -> str:
 
 
 def _loads_dotenv(module: PyModule) -> bool:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Call) and last_name(node.func) in ("load_dotenv", "dotenv_values",
                                                                    "read_dotenv"):
             return True
