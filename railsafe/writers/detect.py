@@ -19,6 +19,9 @@ from typing import Any
 MONOREPO_DIRS = ("apps", "packages", "services")
 _SKIP = {"node_modules", ".git", ".venv", "venv", "dist", "build", "docs", "tests", "test",
          ".railway", "scripts", "examples", "vendor", "__pycache__"}
+# Which variables of a template env file init keeps with preserve(): broader than the
+# rules' is_secret_name on purpose (a public key or a credentials path left out of the
+# file would be planned as deleted), so not railsafe.secrets' test.
 _SECRET = re.compile(r"(SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE|CREDENTIALS|APP_KEY|_KEY$)",
                      re.I)
 _DB_URLS = ("DATABASE_URL",)
