@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -29,11 +28,74 @@ def _unsign_exponents(match: re.Match[bytes]) -> bytes:
     return text if text.startswith(b'"') else text[:1] + b"0"
 
 
-@dataclass(frozen=True)
+class _Columns:
+    """Byte columns to 1-based code-point columns, for the lines of one source."""
+
+    __slots__ = ("_bom", "_lines")
+
+    def __init__(self, lines: list[bytes], bom: bool) -> None:
+        self._lines = lines
+        self._bom = bom
+
+    def column(self, row: int, byte_col: int) -> int:
+        line = self._lines[row] if row < len(self._lines) else b""
+        if row and line.isascii():  # the usual line: a byte is a code point
+            return min(byte_col, len(line)) + 1
+        if row == 0 and self._bom:
+            line, byte_col = line[len(_BOM) :], max(byte_col - len(_BOM), 0)
+        return len(line[:byte_col].decode("utf-8", "replace")) + 1
+
+    def span(self, start: tuple[int, int], end: tuple[int, int]) -> Span:
+        return Span(start[0] + 1, self.column(*start), end[0] + 1, self.column(*end))
+
+
 class Entry:
-    key: Span  # the key text (for array items: the item itself)
-    value: Span  # the value text
-    whole: Span  # key through value
+    """The spans of one key path: `key` (the key text; for array items the item
+    itself), `value` (the value text) and `whole` (key through value).
+
+    Worked out when first asked: the index holds every entry of a document and a
+    check locates a few of them (on a 2,000-service tree, spans nobody read were
+    most of the indexing time)."""
+
+    __slots__ = ("_columns", "_points", "_spans")
+
+    def __init__(self, columns: _Columns, points: tuple[Any, Any, Any, Any]) -> None:
+        self._columns: _Columns | None = columns
+        self._points = points  # key start, key end, value start, value end (row, byte)
+        self._spans: tuple[Span, Span, Span] | None = None
+
+    def _worked_out(self) -> tuple[Span, Span, Span]:
+        if self._spans is None:
+            assert self._columns is not None
+            k1, k2, v1, v2 = self._points
+            k, v = self._columns.span(k1, k2), self._columns.span(v1, v2)
+            self._spans = (k, v, Span(k.line, k.column, v.end_line, v.end_column))
+            self._columns = None
+        return self._spans
+
+    @property
+    def key(self) -> Span:
+        return self._worked_out()[0]
+
+    @property
+    def value(self) -> Span:
+        return self._worked_out()[1]
+
+    @property
+    def whole(self) -> Span:
+        return self._worked_out()[2]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Entry):
+            return NotImplemented
+        return self._worked_out() == other._worked_out()
+
+    def __hash__(self) -> int:
+        return hash(self._worked_out())
+
+    def __repr__(self) -> str:
+        key, value, whole = self._worked_out()
+        return f"Entry(key={key!r}, value={value!r}, whole={whole!r})"
 
 
 @cache
@@ -52,12 +114,12 @@ class PositionIndex:
     def __init__(self, source: bytes, syntax: str) -> None:
         # A UTF-8 BOM is invisible: blank it for the parser (byte offsets stay)
         # and leave it out of the columns of line 1.
-        self._bom = source.startswith(_BOM)
-        if self._bom:
+        bom = source.startswith(_BOM)
+        if bom:
             source = b"   " + source[len(_BOM) :]
         if syntax != "toml" and b"+" in source:
             source = _JSON_PLUS_EXPONENT.sub(_unsign_exponents, source)
-        self._lines = source.split(b"\n")
+        self._columns = _Columns(source.split(b"\n"), bom)
         self.entries: dict[KeyPath, Entry] = {}
         tree = _parser(syntax).parse(source)
         try:
@@ -69,25 +131,11 @@ class PositionIndex:
         except RecursionError:
             pass  # absurdly deep documents keep whatever was indexed so far
 
-    # -- spans ---------------------------------------------------------------
-    def _column(self, row: int, byte_col: int) -> int:
-        line = self._lines[row] if row < len(self._lines) else b""
-        if row and line.isascii():  # the usual line: a byte is a code point
-            return min(byte_col, len(line)) + 1
-        if row == 0 and self._bom:
-            line, byte_col = line[len(_BOM) :], max(byte_col - len(_BOM), 0)
-        return len(line[:byte_col].decode("utf-8", "replace")) + 1
-
-    def span(self, node: Any) -> Span:
-        (r1, c1), (r2, c2) = node.start_point, node.end_point
-        return Span(r1 + 1, self._column(r1, c1), r2 + 1, self._column(r2, c2))
-
     def _record(self, path: KeyPath, key: Any, value: Any) -> None:
         if path in self.entries:
             return
-        k, v = self.span(key), self.span(value)
-        whole = Span(k.line, k.column, v.end_line, v.end_column)
-        self.entries[path] = Entry(k, v, whole)
+        points = (key.start_point, key.end_point, value.start_point, value.end_point)
+        self.entries[path] = Entry(self._columns, points)
 
     # -- TOML ----------------------------------------------------------------
     def _index_toml(self, root: Any) -> None:
