@@ -21,6 +21,19 @@ if TYPE_CHECKING:
     from railsafe.loaders.dockerfile import Instruction, Pair
 
 
+def _secrets_in(ctx: Context, text: str, name: str | None = None) -> list[SecretMatch]:
+    """`value_secrets(name, text)` for a named value, else `find_secrets(text)`, once per
+    distinct text in a check: a monorepo repeats its commands and values in every
+    service (36,000 calls on 17 texts in the 2,000-service benchmark)."""
+    memo: dict[tuple[str | None, str], list[SecretMatch]] = ctx.cached(
+        "rules.secrets.secrets-by-text", dict)
+    found = memo.get((name, text))
+    if found is None:
+        found = value_secrets(name, text) if name is not None else find_secrets(text)
+        memo[(name, text)] = found
+    return found
+
+
 # The Dockerfile parser is imported only when a tree has Dockerfiles (start-up time).
 def dockerfile_instructions(doc: Document) -> list[Instruction]:
     from railsafe.loaders import dockerfile
@@ -196,7 +209,7 @@ def _config_hits(ctx: Context) -> Iterator[Hit]:
             if doc.error is not None or doc.data is None:
                 continue
             for path, name, text in walk(doc.data):
-                found = value_secrets(name, text) if name is not None else find_secrets(text)
+                found = _secrets_in(ctx, text, name)
                 where = f"`{doc.relpath.rsplit('/', 1)[-1]}` `{_dotted(path)}`"
                 for match in found:
                     span = _locate_in_value(doc, path, text, match.start, match.end)
@@ -295,7 +308,7 @@ def _dockerfile_hits(ctx: Context) -> Iterator[Hit]:
                 for pair in pairs(instr):
                     if pair.value is None or not pair.raw_value:
                         continue
-                    for match in value_secrets(pair.name, pair.raw_value):
+                    for match in _secrets_in(ctx, pair.raw_value, pair.name):
                         where = f"Dockerfile `{instr.keyword} {pair.name}`"
                         start = pair.value_offset + match.start
                         yield Hit(
@@ -305,7 +318,7 @@ def _dockerfile_hits(ctx: Context) -> Iterator[Hit]:
                             fix=_RS301_FIX,
                         )
                 continue
-            for match in find_secrets(instr.args):
+            for match in _secrets_in(ctx, instr.args):
                 yield Hit(
                     doc.relpath,
                     _instr_span(instr, match.start, match.end),
@@ -364,8 +377,7 @@ def _iac_hits(ctx: Context) -> Iterator[Hit]:
                     if isinstance(command, Str):
                         values.append((None, command, f"a command of service {svc.name}"))
                 for variable, text, where in values:
-                    found = (value_secrets(variable, text.text) if variable
-                             else find_secrets(text.text))
+                    found = _secrets_in(ctx, text.text, variable or None)
                     for match in found:
                         if text.column is not None:
                             line = text.span.line
