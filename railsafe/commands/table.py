@@ -66,15 +66,16 @@ class Table:
                     out.setdefault(name, []).append(e)
         return {name: tuple(found) for name, found in out.items()}
 
-    @property
+    # selected once per table, not on every command matched (tens of thousands a check)
+    @functools.cached_property
     def script_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.script_names)
 
-    @property
+    @functools.cached_property
     def sql_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.sql)
 
-    @property
+    @functools.cached_property
     def code_entries(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.code)
 
