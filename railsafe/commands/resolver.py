@@ -21,6 +21,7 @@ from railsafe.commands.types import (
 )
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
+from railsafe.loaders import Document
 
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 _RULE = re.compile(r"^([^\t#=:][^#=:]*?)\s*(::?|&:)(?!=)\s*(.*)$")
@@ -75,6 +76,7 @@ class RepoResolver:
         self._aliases: dict[str, tuple[list[str], int]] | None = None
         self._mixfile: Any = None
         self._path_dirs = _path_dirs(image_path_env)
+        self._package: tuple[Document | None] | None = None  # (package.json or None,) once read
 
     def at(self, subdir: str) -> RepoResolver:
         child = RepoResolver(self.ctx, self.service_dir / subdir)
@@ -131,9 +133,17 @@ class RepoResolver:
 
     # -- package.json -------------------------------------------------------------
 
+    def _package_json(self) -> Document | None:
+        """The directory's package.json document (None without one), asked of the
+        Context once per resolver: one command looks up several scripts in it
+        (`prebuild`, `build`, `postbuild`, the seven install scripts)."""
+        if self._package is None:
+            self._package = (self.ctx.document_at(self.service_dir / "package.json"),)
+        return self._package[0]
+
     def package_scripts(self) -> list[str]:
         """The names of package.json `scripts`, in file order."""
-        doc = self.ctx.document_at(self.service_dir / "package.json")
+        doc = self._package_json()
         if doc is None or doc.error is not None or not isinstance(doc.data, dict):
             return []
         scripts = doc.data.get("scripts")
@@ -144,7 +154,7 @@ class RepoResolver:
     def package_field(self, *keys: str) -> tuple[str, Step] | None:
         """A string field of package.json (`package_field("prisma", "seed")`); the Step
         spans the JSON string value."""
-        doc = self.ctx.document_at(self.service_dir / "package.json")
+        doc = self._package_json()
         if doc is None or doc.error is not None:
             return None
         value: Any = doc.data
@@ -156,7 +166,7 @@ class RepoResolver:
         return value, Step(doc.relpath, span, f"{doc.relpath} {'.'.join(keys)}")
 
     def package_script(self, name: str) -> tuple[str, Step] | None:
-        doc = self.ctx.document_at(self.service_dir / "package.json")
+        doc = self._package_json()
         if doc is None or doc.error is not None or not isinstance(doc.data, dict):
             return None
         scripts = doc.data.get("scripts")
