@@ -35,7 +35,7 @@ FIX = (
     "Read the test database URL from a test-only variable (TEST_DATABASE_URL) with no fallback "
     "to DATABASE_URL, and refuse to run when it is not a test database, before any fixture "
     "touches it: `if \"test\" not in url.rsplit(\"/\", 1)[-1]: pytest.exit(\"not a test "
-    "database\", returncode=4)`. Installing railsafe in the test dependencies also enables its "
+    "database\", returncode=78)`. Installing railsafe in the test dependencies also enables its "
     "pytest plugin, which refuses such sessions at start-up."
 )
 JS_FIX = (
