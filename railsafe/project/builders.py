@@ -29,13 +29,14 @@ def choose_builder(r: ServiceReader, env: str | None) -> Builder:
     found = r.setting(env, "build", "dockerfilePath")
     if found is not None and isinstance(found.value, str) and found.value:
         return Builder(
-            "DOCKERFILE", f"build.dockerfilePath = {found.value!r} (§1.3)", found.path, found.span
+            "DOCKERFILE", f"build.dockerfilePath = {found.value!r} (railway-facts §1.3)",
+            found.path, found.span,
         )
     if "Dockerfile" in r.s.files:
         return Builder(
             "DOCKERFILE",
             "a Dockerfile in the service root; Railway always builds with a Dockerfile "
-            "when it finds one (§1.3, §2.3)",
+            "when it finds one (railway-facts §1.3, §2.3)",
             r.s.files["Dockerfile"].relpath,
             FILE_START,
         )
@@ -54,7 +55,7 @@ def choose_builder(r: ServiceReader, env: str | None) -> Builder:
             "NIXPACKS",
             f"{r.s.nixpacks.path.name} and no builder in the Railway config: the service "
             "was set up for Nixpacks, the builder of services created before Railpack became "
-            "the default (§3.1)",
+            "the default (railway-facts §3.1)",
             r.s.nixpacks.relpath,
             FILE_START,
         )
@@ -66,7 +67,7 @@ def choose_builder(r: ServiceReader, env: str | None) -> Builder:
         origin = (r.rel(marker), FILE_START)
     return Builder(
         "RAILPACK",
-        "no Dockerfile and no builder configured; Railpack is the default (§1.3)",
+        "no Dockerfile and no builder configured; Railpack is the default (railway-facts §1.3)",
         *origin,
         default=True,
     )
@@ -77,7 +78,7 @@ def buildpack_commands(
 ) -> tuple[list[Command], list[Command]]:
     """(build, start) commands of a Nixpacks or Railpack build, Railway's settings first."""
     nix = builder.name == "NIXPACKS"
-    section = "§3.6" if nix else "§4.4"
+    section = "railway-facts §3.6" if nix else "railway-facts §4.4"
     build: list[Command] = []
     # config-file phases/steps: name -> (commands, spread "...")
     steps = r.nixpacks_phases(env) if nix else r.railpack_steps()
@@ -105,7 +106,8 @@ def buildpack_commands(
         cmd = procfile["release"]
         build.append(
             replace(cmd, phase="build",
-                    label="Procfile release (Nixpacks runs it during the image build, §3.6)",
+                    label="Procfile release (Nixpacks runs it during the image build, "
+                          "railway-facts §3.6)",
                     provenance=(builder.related(),))
         )
     # start: Railway startCommand > builder config file > Procfile > builder default
@@ -149,9 +151,9 @@ def _procfile_start(procfile: dict[str, Command], builder: Builder) -> list[Comm
     name = next((n for n in ("web", "worker") if n in entries), next(iter(entries)))
     cmd = entries[name]
     why = (
-        "Railpack starts the service with it (web > worker > other, §4.4)"
+        "Railpack starts the service with it (web > worker > other, railway-facts §4.4)"
         if builder.name == "RAILPACK"
-        else "Nixpacks starts the service with it (§3.6)"
+        else "Nixpacks starts the service with it (railway-facts §3.6)"
     )
     return [replace(cmd, label=f"Procfile {name} ({why})", provenance=(builder.related(),))]
 
@@ -239,11 +241,12 @@ def _default_build(r: ServiceReader, builder: Builder, section: str) -> list[Com
             return [_default("mix ecto.setup", "build", r.rel("mix.exs"),
                              _mix_ecto_span(text),
                              "Nixpacks Elixir with ecto and postgrex: `mix ecto.setup`, "
-                             "§3.6", builder)]
+                             "railway-facts §3.6", builder)]
         if not nix and re.search(r"""["']?ecto\.deploy["']?\s*:""", text):
             return [_default("mix ecto.deploy", "build", r.rel("mix.exs"),
                              _mix_alias_span(text, "ecto.deploy"),
-                             "Railpack Elixir runs the `ecto.deploy` alias, §4.4", builder)]
+                             "Railpack Elixir runs the `ecto.deploy` alias, railway-facts §4.4",
+                             builder)]
     return []
 
 
@@ -259,7 +262,7 @@ def _default_start(r: ServiceReader, builder: Builder, section: str) -> list[Com
         return [_default(
             "php artisan migrate --force", "start", r.rel("artisan"), point,
             "Railpack Laravel start script runs `php artisan migrate --force` unless "
-            "RAILPACK_SKIP_MIGRATIONS=true, §4.4", builder)]
+            "RAILPACK_SKIP_MIGRATIONS=true, railway-facts §4.4", builder)]
     if lang == "node" and r.script("start") is not None:
         return _run_script(r, "start", f"{builder.title} Node start:", builder, section)
     if (
@@ -270,7 +273,7 @@ def _default_start(r: ServiceReader, builder: Builder, section: str) -> list[Com
         return [_default(
             "bundle exec rake", "start", path, span,
             "Nixpacks Ruby with only a Rakefile: `bundle exec rake` (the default task), "
-            "§3.6", builder)]
+            "railway-facts §3.6", builder)]
     return []
 
 
