@@ -602,9 +602,12 @@ def nixpacks_settings_unused(ctx: Context) -> Iterator[Hit]:
     ## What it finds
     `nixpacksPlan`, `nixpacksConfigPath` or `nixpacksVersion` in a `build`
     section (base or `environments.<name>`) whose `builder` is RAILPACK or
-    DOCKERFILE, and a `nixpacks.toml` / `nixpacks.json` beside a
-    railway.toml / railway.json whose base `builder` is RAILPACK or DOCKERFILE
-    or beside a `Dockerfile`.
+    DOCKERFILE, and a `nixpacks.toml` / `nixpacks.json` of a service that the
+    project model says another builder builds: its railway.toml / railway.json
+    sets `builder = "RAILPACK"` or `"DOCKERFILE"` or a `dockerfilePath`, or a
+    `Dockerfile` sits beside it. A service with no builder setting is left
+    alone: Railpack is only the default, and the service's dashboard may name
+    Nixpacks.
 
     ## Why it matters on Railway
     These keys configure Nixpacks only (railway-facts §1.3); Railpack reads
