@@ -17,13 +17,13 @@ from railsafe.loaders.dockerfile import (
     parse_dockerfile,
 )
 from railsafe.loaders.dockerfile_stages import (
-    DEFAULT_PATH,
     image_layout,
     lineage,
     needed_stages,
     stages,
     start_instructions,
 )
+from railsafe.loaders.images import DEFAULT_PATH
 
 SAMPLE = """\
 # syntax=docker/dockerfile:1

@@ -22,6 +22,7 @@ from railsafe.commands.types import (
 from railsafe.context import Context
 from railsafe.findings import FILE_START, Span
 from railsafe.loaders import Document
+from railsafe.loaders.images import DEFAULT_PATH
 
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 _RULE = re.compile(r"^([^\t#=:][^#=:]*?)\s*(::?|&:)(?!=)\s*(.*)$")
@@ -438,8 +439,6 @@ class RepoResolver:
 
 # --- helpers -----------------------------------------------------------------------
 
-# the directories a Debian-based image's PATH holds (Docker's default PATH)
-DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 
 
 def _path_dirs(image_path_env: tuple[str, ...] | None) -> tuple[str, ...]:

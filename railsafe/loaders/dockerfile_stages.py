@@ -24,13 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from railsafe.loaders.dockerfile import Instruction, pairs, parse_exec_form, split_words, unquote
+from railsafe.loaders.images import DEFAULT_PATH
 
 _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _GLOB = re.compile(r"[*?\[]")
 
-# docs/facts.md F12: the PATH of an image that sets none (BuildKit's
-# `system.DefaultPathEnvUnix`, also what the official Debian-based images set)
-DEFAULT_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 # directories every Linux base image has: a file COPY'd onto one without a
 # trailing slash lands inside it (fsutil `prepareTargetDir`, docs/facts.md F13)
 _BASE_DIRS = frozenset({
