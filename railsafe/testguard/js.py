@@ -463,15 +463,24 @@ def _injected_prisma(code: str, imported: list[Imported]) -> list[tuple[str, Spa
     return out
 
 
+def _pins_to_test(value: str | None) -> bool:
+    """An assigned value that points the variable away from production: a test
+    database URL, or a Prisma SQLite URL (`file:./test.db`, `file:${dbPath}`), a local
+    file whatever its name (a Railway database is never one)."""
+    if value is None:
+        return False
+    if value.startswith("file:"):
+        return True
+    return looks_like_db_url(value) and classify_url(value).problem is None
+
+
 def _pins_after(code: str, pinned: set[str]) -> set[str]:
     """The variables pinned to a test database at the end of the file."""
     for match in _ENV_READ.finditer(code):
         assigned = _ASSIGNED.match(code, match.end())
         if assigned:
             name = (match["a"] or match["b"]).upper()
-            value = assigned["value"]
-            if (value is not None and looks_like_db_url(value)
-                    and classify_url(value).problem is None):
+            if _pins_to_test(assigned["value"]):
                 pinned.add(name)
             else:
                 pinned.discard(name)
@@ -487,9 +496,7 @@ def _flowing_reads(code: str, pinned: set[str]) -> list[tuple[str, int, int]]:
         name = match["a"] or match["b"]
         assigned = _ASSIGNED.match(code, match.end())
         if assigned:  # an assignment sets the variable; reads below see the new value
-            value = assigned["value"]
-            if (value is not None and looks_like_db_url(value)
-                    and classify_url(value).problem is None):
+            if _pins_to_test(assigned["value"]):
                 pinned.add(name.upper())
             else:
                 pinned.discard(name.upper())
