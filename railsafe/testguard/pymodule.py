@@ -109,6 +109,28 @@ class PyModule:
             child, parent = parent, self.parents.get(id(parent))
         return False
 
+    def outside_pytest(self, node: ast.AST) -> bool:
+        """Whether `node` sits in a branch a module takes only when pytest is not loaded
+        (the `else` of `if "pytest" in sys.modules:`): a module that asks is tested with
+        pytest, so under its tests that code never runs."""
+        child, parent = node, self.parents.get(id(node))
+        while parent is not None:
+            if isinstance(parent, ast.If):
+                loaded = self._pytest_loaded(parent.test)
+                if loaded is not None and child in (parent.orelse if loaded else parent.body):
+                    return True
+            child, parent = parent, self.parents.get(id(parent))
+        return False
+
+    def _pytest_loaded(self, test: ast.expr) -> bool | None:
+        """True for `"pytest" in sys.modules`, False for `not in`, else None."""
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.In | ast.NotIn)
+                and const_str(test.left) == "pytest"
+                and self.qualname(test.comparators[0]) == "sys.modules"):
+            return None
+        return isinstance(test.ops[0], ast.In)
+
     def qualname(self, expr: ast.expr) -> str:
         """`a.b.c` with the first name replaced by what it was imported as."""
         parts: list[str] = []

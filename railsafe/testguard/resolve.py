@@ -157,7 +157,8 @@ class ImportResolver:
         found: list[tuple[PyModule, ast.expr | ast.FunctionDef | ast.AsyncFunctionDef
                           | ast.ClassDef]] = []
         for value in module.assigns.get(name, []):
-            found.append((module, value))
+            if not module.outside_pytest(value):  # under the tests that branch never runs
+                found.append((module, value))
         if name in module.functions:
             found.append((module, module.functions[name]))
         if name in module.classes:
@@ -347,11 +348,39 @@ class ImportResolver:
                    cls: ast.ClassDef | None, depth: int) -> list[Source]:
         if isinstance(node.value, ast.Name) and node.value.id == "self" and cls is not None:
             return self.field_sources(cls, module, node.attr, depth)
+        passed = self._passed_fields(node.value, module, node.attr, func)
+        if passed is not None:
+            out = []
+            for mod, value in passed:
+                out += self.sources(value, mod, func if mod is module else None, None, depth + 1)
+            return out
         for mod, klass in self.settings_classes(node.value, module, func=func):
             found = self.field_sources(klass, mod, node.attr, depth)
             if found:
                 return found
         return []
+
+    def _passed_fields(self, expr: ast.expr, module: PyModule, attr: str, func: Func | None
+                       ) -> list[tuple[PyModule, ast.expr]] | None:
+        """The values `settings.attr` has when every construction of the instance `expr`
+        names passes the field itself (`settings = Settings(database_url="sqlite://")`):
+        an argument beats the environment in pydantic settings. None otherwise."""
+        if not isinstance(expr, ast.Name):
+            return None
+        if func is not None and reaching(func.body, expr.id, expr.lineno) is not None:
+            return None  # a local name: settings_classes follows it
+        out: list[tuple[PyModule, ast.expr]] = []
+        for mod, definition in self.lookup(expr.id, module):
+            if not (isinstance(definition, ast.Call) and isinstance(definition.func, ast.Name)
+                    and any(isinstance(d, ast.ClassDef)
+                            for _, d in self.lookup(definition.func.id, mod))):
+                return None
+            value = next((k.value for k in definition.keywords
+                          if k.arg is not None and k.arg.lower() == attr.lower()), None)
+            if value is None:
+                return None
+            out.append((mod, value))
+        return out or None
 
     # -- pydantic settings --------------------------------------------------------
     def settings_classes(self, expr: ast.expr, module: PyModule, depth: int = 0,
