@@ -21,19 +21,17 @@ from functools import cache
 from typing import Any
 
 from railsafe.findings import FILE_START, Span
-from railsafe.iac.evaluation import Budget, Return, Scope
+from railsafe.iac.evaluation import Budget, Reader, Return, Scope
 from railsafe.iac.values import (
     Bool,
     EntryPoint,
     Member,
-    Note,
     Null,
     Num,
     Obj,
     Preserve,
     Program,
     Ref,
-    Resource,
     ResourceVal,
     Seq,
     Shared,
@@ -50,7 +48,6 @@ SDK_PACKAGES = {
 }
 ENGINES = {"Postgres": "postgres", "Mysql": "mysql", "Redis": "redis", "Mongo": "mongo"}
 _ENV_FIELDS = ("Environment", "EnvironmentName")
-_STEP_BUDGET = 200_000
 _MAX_CALL_DEPTH = 16
 _ESCAPES = {
     "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
@@ -136,22 +133,15 @@ _GO_ANY_KEYS = frozenset({
 })
 
 
-class _Reader:
+class _Reader(Reader):
     def __init__(self, source: bytes, program: Program) -> None:
+        super().__init__(program)
         self.source = source
-        self.program = program
         self.lines = source.split(b"\n")
-        self.env = program.environment
-        self.globals = Scope()
-        self.steps = 0
-        self.depth = 0
-        self._note_keys: set[tuple[str, Span, str]] = set()
-        self._resources: dict[int, tuple[ResourceVal, Resource]] = {}
-        self._environments: dict[str, None] = {}
         # map and slice literals (and make()s) whose element type is not `any`, by span
         self._typed: dict[Span, str] = {}
 
-    # -- spans and notes ---------------------------------------------------------
+    # -- spans -------------------------------------------------------------------
     def _col(self, row: int, byte_col: int) -> int:
         line = self.lines[row] if row < len(self.lines) else b""
         if line.isascii():
@@ -164,23 +154,6 @@ class _Reader:
 
     def text(self, node: Any) -> str:
         return str(node.text.decode("utf-8", "replace"))
-
-    def note(self, code: str, span: Span, detail: str = "") -> None:
-        key = (code, span, detail)
-        if key not in self._note_keys:
-            self._note_keys.add(key)
-            self.program.notes.append(Note(code, span, detail))
-
-    def unresolved(self, node: Any, reason: str, note: bool = True) -> Unresolved:
-        span = self.span(node)
-        if note:
-            self.note("unresolved", span, reason)
-        return Unresolved(span, reason)
-
-    def tick(self, n: int = 1) -> None:
-        self.steps += n
-        if self.steps > _STEP_BUDGET:
-            raise Budget
 
     # -- driver --------------------------------------------------------------------
     def run(self, root: Any) -> None:
@@ -988,23 +961,6 @@ class _Reader:
         for arg in args:
             self.ev(arg, scope)
         return self.unresolved(node, f"{name}()")
-
-    def resource(
-        self, rtype: Any, kind: str, name: Str | Unresolved, span: Span, config: Obj | None
-    ) -> ResourceVal:
-        res = Resource(type=rtype, kind=kind, name=name, call=span, config=config)
-        self.program.resources.append(res)
-        value = ResourceVal(span, res.address)
-        self._resources[id(value)] = (value, res)
-        return value
-
-    def flatten(self, value: Any, out: list[ResourceVal]) -> bool:
-        if isinstance(value, Seq):
-            return all([self.flatten(item, out) for item in value.items])
-        if isinstance(value, ResourceVal):
-            out.append(value)
-            return True
-        return False
 
     def group(self, node: Any, args: list[Any], scope: Scope) -> Any:
         span = self.span(node)

@@ -20,20 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from railsafe.findings import FILE_START, Span
-from railsafe.iac.evaluation import Budget, Return, Scope
+from railsafe.iac.evaluation import Budget, Reader, Return, Scope
 from railsafe.iac.values import (
     Assignment,
     Bool,
     EntryPoint,
     Member,
-    Note,
     Null,
     Num,
     Obj,
     Preserve,
     Program,
     Ref,
-    Resource,
     ResourceVal,
     Seq,
     Shared,
@@ -83,7 +81,6 @@ ENGINES = ("postgres", "mysql", "redis", "mongo")
 _ENV_ATTRS = ("environment", "environmentName")
 # loops, comprehensions and factory calls share one budget, so a hostile file
 # (nested comprehensions over long literals, recursive factories) stays cheap
-_STEP_BUDGET = 200_000
 _MAX_CALL_DEPTH = 16
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _DEF = re.compile(r"(?:async\s+)?def\s+")
@@ -180,18 +177,11 @@ def _syntax_span(exc: SyntaxError) -> Span:
     return Span(line, column, end_line, end_column)
 
 
-class _Reader:
+class _Reader(Reader):
     def __init__(self, text: str, program: Program) -> None:
-        self.program = program
+        super().__init__(program)
         self.lines = _NEWLINE.split(text)
         self._encoded: dict[int, bytes] = {}
-        self.env = program.environment
-        self.globals = Scope()
-        self.steps = 0
-        self.depth = 0
-        self._note_keys: set[tuple[str, Span, str]] = set()
-        self._resources: dict[int, tuple[ResourceVal, Resource]] = {}
-        self._environments: dict[str, None] = {}
         self._partials: dict[str, Any] = {}
 
     # -- spans -------------------------------------------------------------------
@@ -229,24 +219,6 @@ class _Reader:
         whole = self.span(keyword)
         length = len(keyword.arg) if keyword.arg is not None else 2
         return Span(whole.line, whole.column, whole.line, whole.column + length)
-
-    # -- notes -------------------------------------------------------------------
-    def note(self, code: str, span: Span, detail: str = "") -> None:
-        key = (code, span, detail)
-        if key not in self._note_keys:
-            self._note_keys.add(key)
-            self.program.notes.append(Note(code, span, detail))
-
-    def unresolved(self, node: ast.AST, reason: str, note: bool = True) -> Unresolved:
-        span = self.span(node)
-        if note:
-            self.note("unresolved", span, reason)
-        return Unresolved(span, reason)
-
-    def tick(self, n: int = 1) -> None:
-        self.steps += n
-        if self.steps > _STEP_BUDGET:
-            raise Budget
 
     # -- driver ------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
@@ -1485,29 +1457,6 @@ class _Reader:
             tuple(m for m in members if not isinstance(m.value, Null)),
             tuple(opaque),
         )
-
-    def resource(
-        self,
-        rtype: Any,
-        kind: str,
-        name: Str | Unresolved,
-        span: Span,
-        config: Obj | Unresolved | None,
-    ) -> ResourceVal:
-        res = Resource(type=rtype, kind=kind, name=name, call=span, config=config)
-        self.program.resources.append(res)
-        value = ResourceVal(span, res.address)
-        self._resources[id(value)] = (value, res)
-        return value
-
-    def flatten(self, value: Any, out: list[Any]) -> bool:
-        """Resources of a (nested) list; False when part of it is unknown."""
-        if isinstance(value, Seq):
-            return all([self.flatten(item, out) for item in value.items])
-        if isinstance(value, ResourceVal):
-            out.append(value)
-            return True
-        return False
 
     def group(self, node: ast.Call, scope: Scope) -> Any:
         span = self.span(node)

@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from railsafe.findings import Span
-from railsafe.iac.evaluation import Scope
+from railsafe.iac.evaluation import STEP_BUDGET, Scope
 from railsafe.iac.values import (
     Assignment,
     Bool,
@@ -78,7 +78,6 @@ _STATEMENTS = {
     "while_statement": "a while loop",
     "do_statement": "a do-while loop",
 }
-_MAX_STEPS = 200_000  # expressions evaluated per file (guards nested loops)
 
 
 @cache
@@ -911,8 +910,8 @@ class _Reader:
     # -- expressions -----------------------------------------------------------------
     def ev(self, node: Any, scope: Scope) -> Any:
         self.steps += 1
-        if self.steps > _MAX_STEPS:
-            if self.steps == _MAX_STEPS + 1:
+        if self.steps > STEP_BUDGET:
+            if self.steps == STEP_BUDGET + 1:
                 self.note("unresolved", node, "evaluation stopped: the file asks for too much work")
             return Unresolved(self.span(node), "evaluation stopped")
         if self.depth >= _MAX_DEPTH:
