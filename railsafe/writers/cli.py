@@ -110,9 +110,6 @@ def migrate(
     )
 
 
-
-
-
 def init(
     path: Annotated[str, typer.Argument(help="The repository to set up.")] = ".",
     lang: Annotated[str, typer.Option("--lang", help="ts (default) or py.")] = "ts",

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from railsafe.dates import CONFIG_AS_CODE_CUTOFF
+from railsafe.loaders import CONFIG_FILES, RAILWAY_KINDS
 from railsafe.writers.detect import TEST_FILES as TEST_REQUIREMENTS
 from railsafe.writers.detect import Stack, detect, load_stacks_table
 from railsafe.writers.emit import (
@@ -32,10 +34,13 @@ from railsafe.writers.emit import (
 )
 from railsafe.writers.files import Planned
 
+# railway.toml / railway.json, as the loaders name them
+CONFIG_AS_CODE_FILES = frozenset(name for name, (kind, _) in CONFIG_FILES.items()
+                                 if kind in RAILWAY_KINDS)
 PM_EXEC = {"npm": "npx", "pnpm": "pnpm exec", "yarn": "yarn", "bun": "bunx"}
 PM_RUN = {"npm": "npm run", "pnpm": "pnpm run", "yarn": "yarn", "bun": "bun run"}
-LEGACY = ("railway.toml", "railway.json")
-REFUSED = ("Railway stopped reading railway.toml / railway.json on 2026-12-01: init writes "
+REFUSED = (f"Railway stopped reading railway.toml / railway.json on "
+           f"{CONFIG_AS_CODE_CUTOFF.isoformat()}: init writes "
            ".railway/railway.ts (or --lang py) instead")
 SNAPSHOT = "/tmp/railsafe-before.json"
 
@@ -401,6 +406,6 @@ def context_files(root: Path, stacks: list[Stack]) -> tuple[str, ...]:
         directory = root / stack.directory
         for path in sorted(directory.iterdir()):
             if path.is_file() and not path.is_symlink() and not path.name.startswith(".env") \
-                    and path.name not in LEGACY and path.stat().st_size < 1_000_000:
+                    and path.name not in CONFIG_AS_CODE_FILES and path.stat().st_size < 1_000_000:
                 out.append(path.relative_to(root).as_posix())
     return tuple(out)
