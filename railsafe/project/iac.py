@@ -68,7 +68,7 @@ def cli_partial(value: Val | None) -> str | None:
 
 def plain(value: Val | None) -> Any:
     """A located value as plain data (what a Config as Code file would hold), None if unknown."""
-    from railsafe.iac.values import Bool, Null, Num, Obj, Seq, Str
+    from railsafe.iac.values import Bool, Num, Obj, Seq, Str
 
     if isinstance(value, Str):
         return value.text
@@ -78,9 +78,7 @@ def plain(value: Val | None) -> Any:
         return [plain(v) for v in value.items]
     if isinstance(value, Obj):
         return {m.key: plain(m.value) for m in value.members}
-    if isinstance(value, Null):
-        return None
-    return None
+    return None  # null, or a value only the SDK knows
 
 
 _DOCKERFILE_VARIABLE = "RAILWAY_DOCKERFILE_PATH"
