@@ -41,6 +41,15 @@ class Span:
 FILE_START = Span(1, 1, 1, 1)
 
 
+def code_point_column(line: bytes, byte_col: int) -> int:
+    """The 1-based column a Span holds for byte offset `byte_col` of a UTF-8 `line`:
+    parsers count bytes, spans count code points (an ASCII prefix needs no decoding)."""
+    prefix = line[:byte_col]
+    if prefix.isascii():
+        return len(prefix) + 1
+    return len(prefix.decode("utf-8", "replace")) + 1
+
+
 @dataclass(frozen=True)
 class Related:
     """A secondary location: another file or line in the chain behind a finding."""

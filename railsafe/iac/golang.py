@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from railsafe.findings import FILE_START, Span
+from railsafe.findings import FILE_START, Span, code_point_column
 from railsafe.iac.evaluation import Budget, Reader, Return, Scope
 from railsafe.iac.values import (
     Bool,
@@ -143,10 +143,7 @@ class _Reader(Reader):
 
     # -- spans -------------------------------------------------------------------
     def _col(self, row: int, byte_col: int) -> int:
-        line = self.lines[row] if row < len(self.lines) else b""
-        if line.isascii():
-            return byte_col + 1
-        return len(line[:byte_col].decode("utf-8", "replace")) + 1
+        return code_point_column(self.lines[row] if row < len(self.lines) else b"", byte_col)
 
     def span(self, node: Any) -> Span:
         (r1, c1), (r2, c2) = node.start_point, node.end_point

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from railsafe.findings import FILE_START, Span
+from railsafe.findings import FILE_START, Span, code_point_column
 from railsafe.iac.evaluation import Budget, Reader, Return, Scope
 from railsafe.iac.values import (
     Assignment,
@@ -190,9 +190,7 @@ class _Reader(Reader):
         if raw is None:
             line = self.lines[lineno - 1] if 0 < lineno <= len(self.lines) else ""
             raw = self._encoded[lineno] = line.encode("utf-8")
-        if raw.isascii():
-            return byte_col + 1
-        return len(raw[:byte_col].decode("utf-8", "replace")) + 1
+        return code_point_column(raw, byte_col)
 
     def span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from railsafe.findings import Span
+from railsafe.findings import Span, code_point_column
 from railsafe.iac.evaluation import STEP_BUDGET, Scope
 from railsafe.iac.values import (
     Assignment,
@@ -242,11 +242,7 @@ class _Reader:
 
     # -- positions -------------------------------------------------------------
     def _col(self, row: int, byte_col: int) -> int:
-        line = self.lines[row] if row < len(self.lines) else b""
-        prefix = line[:byte_col]
-        if prefix.isascii():
-            return byte_col + 1
-        return len(prefix.decode("utf-8", "replace")) + 1
+        return code_point_column(self.lines[row] if row < len(self.lines) else b"", byte_col)
 
     def span(self, node: Any, end: Any = None) -> Span:
         end = end if end is not None else node

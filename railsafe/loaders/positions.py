@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from railsafe.findings import Span
+from railsafe.findings import Span, code_point_column
 
 KeyPath = tuple[str | int, ...]
 
@@ -39,11 +39,9 @@ class _Columns:
 
     def column(self, row: int, byte_col: int) -> int:
         line = self._lines[row] if row < len(self._lines) else b""
-        if row and line.isascii():  # the usual line: a byte is a code point
-            return min(byte_col, len(line)) + 1
         if row == 0 and self._bom:
             line, byte_col = line[len(_BOM) :], max(byte_col - len(_BOM), 0)
-        return len(line[:byte_col].decode("utf-8", "replace")) + 1
+        return code_point_column(line, byte_col)
 
     def span(self, start: tuple[int, int], end: tuple[int, int]) -> Span:
         return Span(start[0] + 1, self.column(*start), end[0] + 1, self.column(*end))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from railsafe.findings import Span
+from railsafe.findings import Span, code_point_column
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,7 @@ class PyModule:
         return self._lines[number - 1] if 0 < number <= len(self._lines) else ""
 
     def _col(self, line: int, offset: int) -> int:
-        raw = self.line(line).encode("utf-8")[:offset]
-        return len(raw.decode("utf-8", "replace")) + 1
+        return code_point_column(self.line(line).encode("utf-8"), offset)
 
     def span(self, node: ast.AST) -> Span:
         line = getattr(node, "lineno", 1)
